@@ -1,0 +1,309 @@
+"""The warehouse's tables. Alembic owns their life (``migrations/``); these models are its reference.
+
+Times are naive Vietnam local datetimes (see ``ioc.config.TIMEZONE``). Codes are the sources' strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: A 64-bit key on PostgreSQL that stays SQLite's ROWID alias (only INTEGER PRIMARY KEY is).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Unit(Base):
+    """An official administrative unit: the province or one of its communes (đơn vị hành chính)."""
+
+    __tablename__ = "unit"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    division_type: Mapped[str] = mapped_column(String(40))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("unit.code"), index=True)
+
+    __table_args__ = (CheckConstraint("level IN ('province', 'commune')", name="level"),)
+
+
+class Agency(Base):
+    """An agency that receives and resolves dossiers (cơ quan giải quyết)."""
+
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class Procedure(Base):
+    """An administrative procedure (thủ tục hành chính) and its field (lĩnh vực)."""
+
+    __tablename__ = "procedure"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    field_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    field_name: Mapped[str | None] = mapped_column(String(300))
+    level: Mapped[str | None] = mapped_column(String(16))
+    online_service: Mapped[str | None] = mapped_column(String(16))
+    has_fee: Mapped[bool | None] = mapped_column(Boolean)
+    online_payment: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        CheckConstraint("online_service IN ('full', 'partial', 'none')", name="online_service"),
+    )
+
+
+class Collector(Base):
+    """A configured source: kind, endpoint, auth, schedule and options; its cursor lives here too."""
+
+    __tablename__ = "collector"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    auth: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    secret_envs: Mapped[list[str]] = mapped_column(default=list)
+    interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    cron: Mapped[str | None] = mapped_column(String(100))
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    cursor: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("auth IN ('none', 'apikey', 'basic', 'oauth2')", name="auth"),
+        CheckConstraint("interval_seconds IS NULL OR cron IS NULL", name="one_schedule"),
+    )
+
+
+class CollectorRun(Base):
+    """One run of a collector: when, how it ended, and what it loaded."""
+
+    __tablename__ = "collector_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    collector_id: Mapped[int] = mapped_column(ForeignKey("collector.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    since: Mapped[datetime | None] = mapped_column(DateTime)
+    until: Mapped[datetime | None] = mapped_column(DateTime)
+    cursor_before: Mapped[str | None] = mapped_column(String(200))
+    cursor_after: Mapped[str | None] = mapped_column(String(200))
+    pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("mode IN ('incremental', 'backfill')", name="mode"),
+        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+        Index("ix_collector_run_collector_started", "collector_id", "started_at"),
+        Index("ix_collector_run_status", "status"),
+    )
+
+
+class Dossier(Base):
+    """One administrative dossier (hồ sơ), its latest state as the source reports it."""
+
+    __tablename__ = "dossier"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    collector_id: Mapped[int] = mapped_column(ForeignKey("collector.id"))
+    source_key: Mapped[str] = mapped_column(String(100))
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    procedure_name: Mapped[str | None] = mapped_column(Text)
+    field_code: Mapped[str | None] = mapped_column(String(64))
+    field_name: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[int | None] = mapped_column(SmallInteger)
+    applicant_name: Mapped[str | None] = mapped_column(String(300))
+    applicant_type: Mapped[int | None] = mapped_column(SmallInteger)
+    agency_code: Mapped[str | None] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paid_online: Mapped[bool | None] = mapped_column(Boolean)
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    source_updated_at: Mapped[datetime] = mapped_column(DateTime)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("collector_id", "source_key"),
+        CheckConstraint("channel IN (1, 2, 3)", name="channel"),
+        CheckConstraint("status BETWEEN 1 AND 10", name="status"),
+        CheckConstraint("applicant_type IN (1, 2, 3, 4)", name="applicant_type"),
+        Index("ix_dossier_received_at", "received_at"),
+        Index("ix_dossier_finished_at", "finished_at"),
+        Index("ix_dossier_open", "status", "received_at", "finished_at", "due_at"),
+        Index("ix_dossier_unit_received", "unit_code", "received_at"),
+        Index("ix_dossier_agency_received", "agency_code", "received_at"),
+    )
+
+
+class DossierDaily(Base):
+    """Additive counts by day × unit × agency × procedure × channel × applicant type.
+
+    Each count is dated by the day its event happened (reception, finish, due), so any period's
+    figure is a sum over days. Pending counts at a day boundary ``d`` are differences of running sums:
+    pending = Σ pending_in − Σ pending_out over days before ``d`` (and likewise for overdue).
+    """
+
+    __tablename__ = "dossier_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    applicant_type: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    field_code: Mapped[str] = mapped_column(String(64))
+    received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    online_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_early: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_late: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fee_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paid_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pending_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pending_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    overdue_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    overdue_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (
+        Index("ix_dossier_daily_unit_day", "unit_code", "day"),
+        Index("ix_dossier_daily_agency_day", "agency_code", "day"),
+        Index("ix_dossier_daily_field_day", "field_code", "day"),
+    )
+
+
+class KpiTarget(Base):
+    """A KPI's target and traffic-light bands, for the province or one unit or agency."""
+
+    __tablename__ = "kpi_target"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16), default="province", server_default="province")
+    scope_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    target: Mapped[float] = mapped_column(Float)
+    green_from: Mapped[float] = mapped_column(Float)
+    amber_from: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("kpi", "scope", "scope_code"),
+        CheckConstraint("scope IN ('province', 'unit', 'agency')", name="scope"),
+    )
+
+
+class Quarantine(Base):
+    """A rejected source record, kept raw with the reason a person can act on."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    collector_id: Mapped[int] = mapped_column(ForeignKey("collector.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("collector_run.id", ondelete="SET NULL"))
+    source_key: Mapped[str | None] = mapped_column(String(100))
+    raw_hash: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[datetime] = mapped_column(DateTime)
+    reprocessed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("collector_id", "raw_hash"),
+        Index("ix_quarantine_collector_at", "collector_id", "quarantined_at"),
+    )
+
+
+class Boundary(Base):
+    """A unit's simplified outline as GeoJSON geometry (WGS84)."""
+
+    __tablename__ = "boundary"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    geometry: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(300))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class User(Base):
+    """A person who signs in. Named ``app_user``: ``user`` is a reserved word in PostgreSQL."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("role IN ('leader', 'analyst', 'admin')", name="role"),)
+
+
+class AuditLog(Base):
+    """Who did what, when: admin actions and sign-ins."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source_ip: Mapped[str | None] = mapped_column(String(64))
