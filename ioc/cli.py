@@ -60,8 +60,7 @@ def _print_init(report: InitReport) -> None:
         + ("" if report.changed else " (nothing to change)")
     )
     console.print(
-        f"[bold]Holds[/] {summary.procedures} procedures, {summary.dossiers} dossiers, "
-        f"{summary.collectors} collectors"
+        f"[bold]Holds[/] {summary.procedures} procedures, {summary.dossiers} dossiers, {summary.collectors} collectors"
     )
 
 

@@ -91,4 +91,6 @@ def initialise(settings: Settings) -> InitReport:
 def _remove_sqlite_file(path: Path) -> None:
     """Remove an SQLite file this run created (with its WAL files), so a failed first init leaves nothing."""
     for suffix in ("", "-wal", "-shm", "-journal"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+        leftover = path.with_name(path.name + suffix)
+        if leftover.exists():
+            leftover.unlink()

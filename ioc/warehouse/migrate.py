@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 from ioc.errors import IOCError
+from ioc.warehouse.engine import display_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -66,8 +67,9 @@ def upgrade_to_head(connection: Connection) -> tuple[str | None, str]:
 def require_current(connection: Connection) -> None:
     """Fail clearly unless the warehouse is initialised and at this IOC's head revision."""
     revision = current_revision(connection)
+    where = display_url(connection.engine.url)
     if revision is None:
-        raise IOCError("the warehouse is not initialised: run `ioc init`")
+        raise IOCError(f"the warehouse {where} is not initialised: run `ioc init`")
     check_known_revision(revision)
     if revision != head_revision():
-        raise IOCError(f"the warehouse is at schema revision {revision!r}, older than this IOC: run `ioc init`")
+        raise IOCError(f"the warehouse {where} is at schema revision {revision!r}, older than this IOC: run `ioc init`")

@@ -25,9 +25,7 @@ def sync_rows(connection: Connection, table: Table, rows: Iterable[Mapping[str, 
     """Insert missing rows and update changed ones (by ``key``); rows not given are left alone."""
     wanted = {row[key]: dict(row) for row in rows}
     columns = sorted({column for row in wanted.values() for column in row})
-    existing = {
-        row[key]: dict(row) for row in connection.execute(select(*[table.c[c] for c in columns])).mappings()
-    }
+    existing = {row[key]: dict(row) for row in connection.execute(select(*[table.c[c] for c in columns])).mappings()}
     missing = [row for code, row in wanted.items() if code not in existing]
     changed = [row for code, row in wanted.items() if code in existing and existing[code] != row]
     if missing:

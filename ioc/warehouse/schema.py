@@ -6,7 +6,7 @@ Times are naive Vietnam local datetimes (see ``ioc.config.TIMEZONE``). Codes are
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -42,7 +42,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
 
 
 class Unit(Base):
@@ -87,9 +87,7 @@ class Procedure(Base):
     has_fee: Mapped[bool | None] = mapped_column(Boolean)
     online_payment: Mapped[bool | None] = mapped_column(Boolean)
 
-    __table_args__ = (
-        CheckConstraint("online_service IN ('full', 'partial', 'none')", name="online_service"),
-    )
+    __table_args__ = (CheckConstraint("online_service IN ('full', 'partial', 'none')", name="online_service"),)
 
 
 class Collector(Base):

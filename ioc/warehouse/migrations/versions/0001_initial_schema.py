@@ -34,9 +34,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_log",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=100), nullable=False),
@@ -63,9 +61,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("auth IN ('none', 'apikey', 'basic', 'oauth2')", name=op.f("ck_collector_auth")),
-        sa.CheckConstraint(
-            "interval_seconds IS NULL OR cron IS NULL", name=op.f("ck_collector_one_schedule")
-        ),
+        sa.CheckConstraint("interval_seconds IS NULL OR cron IS NULL", name=op.f("ck_collector_one_schedule")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_collector")),
         sa.UniqueConstraint("name", name=op.f("uq_collector_name")),
     )
@@ -94,9 +90,7 @@ def upgrade() -> None:
         sa.Column("online_service", sa.String(length=16), nullable=True),
         sa.Column("has_fee", sa.Boolean(), nullable=True),
         sa.Column("online_payment", sa.Boolean(), nullable=True),
-        sa.CheckConstraint(
-            "online_service IN ('full', 'partial', 'none')", name=op.f("ck_procedure_online_service")
-        ),
+        sa.CheckConstraint("online_service IN ('full', 'partial', 'none')", name=op.f("ck_procedure_online_service")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_procedure")),
     )
     op.create_index(op.f("ix_procedure_field_code"), "procedure", ["field_code"])
@@ -142,9 +136,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "collector_run",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("collector_id", sa.Integer(), nullable=False),
         sa.Column("mode", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -160,9 +152,7 @@ def upgrade() -> None:
         sa.Column("rejected", sa.Integer(), server_default="0", nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.CheckConstraint("mode IN ('incremental', 'backfill')", name=op.f("ck_collector_run_mode")),
-        sa.CheckConstraint(
-            "status IN ('running', 'succeeded', 'failed')", name=op.f("ck_collector_run_status")
-        ),
+        sa.CheckConstraint("status IN ('running', 'succeeded', 'failed')", name=op.f("ck_collector_run_status")),
         sa.ForeignKeyConstraint(
             ["collector_id"],
             ["collector.id"],
@@ -176,9 +166,7 @@ def upgrade() -> None:
 
     op.create_table(
         "dossier",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("collector_id", sa.Integer(), nullable=False),
         sa.Column("source_key", sa.String(length=100), nullable=False),
         sa.Column("procedure_code", sa.String(length=64), nullable=True),
@@ -202,9 +190,7 @@ def upgrade() -> None:
         sa.CheckConstraint("applicant_type IN (1, 2, 3, 4)", name=op.f("ck_dossier_applicant_type")),
         sa.CheckConstraint("channel IN (1, 2, 3)", name=op.f("ck_dossier_channel")),
         sa.CheckConstraint("status BETWEEN 1 AND 10", name=op.f("ck_dossier_status")),
-        sa.ForeignKeyConstraint(
-            ["collector_id"], ["collector.id"], name=op.f("fk_dossier_collector_id_collector")
-        ),
+        sa.ForeignKeyConstraint(["collector_id"], ["collector.id"], name=op.f("fk_dossier_collector_id_collector")),
         sa.ForeignKeyConstraint(["unit_code"], ["unit.code"], name=op.f("fk_dossier_unit_code_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier")),
         sa.UniqueConstraint("collector_id", "source_key", name=op.f("uq_dossier_collector_id_source_key")),
@@ -254,9 +240,7 @@ def upgrade() -> None:
 
     op.create_table(
         "quarantine",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("collector_id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("source_key", sa.String(length=100), nullable=True),

@@ -1,0 +1,80 @@
+"""Shared fixtures: warehouses on SQLite and on a real PostgreSQL server, and a clean IOC environment."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL_VARIABLE = "IOC_TEST_POSTGRES_URL"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """A PostgreSQL URL with the right to create databases; CI must provide one."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        message = f"{POSTGRES_URL_VARIABLE} is not set: no PostgreSQL server to test against"
+        if _in_ci():
+            pytest.fail(message + " (CI must run the PostgreSQL variants)")
+        pytest.skip(message + ' (start one with: eval "$(bash .ci/postgres.sh start)")')
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        pytest.fail(f"{POSTGRES_URL_VARIABLE} is set but the server does not answer: {error}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin_url = make_url(postgres_admin_url).set(drivername="postgresql+psycopg")
+    name = f"ioc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on an SQLite file and on a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse' / 'ioc.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def ioc_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """An environment with no IOC_* settings but a data folder of the test's own."""
+    for name in list(os.environ):
+        if name.startswith("IOC_") and name != POSTGRES_URL_VARIABLE:
+            monkeypatch.delenv(name)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("IOC_DATA_DIR", str(data_dir))
+    return {"IOC_DATA_DIR": str(data_dir)}
+
+
+@pytest.fixture
+def warehouse_env(ioc_env: dict[str, str], database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """``ioc_env`` pointing at the parametrised warehouse."""
+    monkeypatch.setenv("IOC_DATABASE_URL", database_url)
+    return {**ioc_env, "IOC_DATABASE_URL": database_url}
