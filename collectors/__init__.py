@@ -1,0 +1,1 @@
+"""Collector kinds: one module per kind of source, each registered in the ``ioc.collectors`` entry-point group."""

@@ -1,0 +1,1 @@
+"""The dashboard's pages and shared components. Reads ``ioc`` only, never ``collectors``."""
