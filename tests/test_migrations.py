@@ -32,6 +32,7 @@ DESIGN_TABLES = {
     "boundary",
     "app_user",
     "audit_log",
+    "apscheduler_jobs",
 }
 
 

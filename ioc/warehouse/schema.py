@@ -13,16 +13,20 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
     text,
 )
@@ -100,7 +104,7 @@ class Collector(Base):
     kind: Mapped[str] = mapped_column(String(64))
     url: Mapped[str | None] = mapped_column(Text)
     auth: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
-    secret_envs: Mapped[list[str]] = mapped_column(default=list)
+    secret_envs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     interval_seconds: Mapped[int | None] = mapped_column(Integer)
     cron: Mapped[str | None] = mapped_column(String(100))
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -134,11 +138,15 @@ class CollectorRun(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         CheckConstraint("mode IN ('incremental', 'backfill')", name="mode"),
-        CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="status"),
+        CheckConstraint("status IN ('running', 'succeeded', 'failed', 'stopped')", name="status"),
         Index("ix_collector_run_collector_started", "collector_id", "started_at"),
         Index("ix_collector_run_status", "status"),
     )
@@ -155,9 +163,9 @@ class Dossier(Base):
     procedure_code: Mapped[str | None] = mapped_column(String(64))
     procedure_name: Mapped[str | None] = mapped_column(Text)
     field_code: Mapped[str | None] = mapped_column(String(64))
-    field_name: Mapped[str | None] = mapped_column(String(300))
+    field_name: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[int | None] = mapped_column(SmallInteger)
-    applicant_name: Mapped[str | None] = mapped_column(String(300))
+    applicant_name: Mapped[str | None] = mapped_column(Text)
     applicant_type: Mapped[int | None] = mapped_column(SmallInteger)
     agency_code: Mapped[str | None] = mapped_column(String(64))
     unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"))
@@ -291,6 +299,16 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (CheckConstraint("role IN ('leader', 'analyst', 'admin')", name="role"),)
+
+
+#: APScheduler's job store, created by Alembic (not by APScheduler) so that Alembic owns every table.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
 
 
 class AuditLog(Base):

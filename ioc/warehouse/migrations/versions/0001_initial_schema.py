@@ -150,9 +150,15 @@ def upgrade() -> None:
         sa.Column("inserted", sa.Integer(), server_default="0", nullable=False),
         sa.Column("updated", sa.Integer(), server_default="0", nullable=False),
         sa.Column("rejected", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("total", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("host", sa.String(length=200), nullable=True),
+        sa.Column("pid", sa.Integer(), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
         sa.CheckConstraint("mode IN ('incremental', 'backfill')", name=op.f("ck_collector_run_mode")),
-        sa.CheckConstraint("status IN ('running', 'succeeded', 'failed')", name=op.f("ck_collector_run_status")),
+        sa.CheckConstraint(
+            "status IN ('running', 'succeeded', 'failed', 'stopped')", name=op.f("ck_collector_run_status")
+        ),
         sa.ForeignKeyConstraint(
             ["collector_id"],
             ["collector.id"],
@@ -172,9 +178,9 @@ def upgrade() -> None:
         sa.Column("procedure_code", sa.String(length=64), nullable=True),
         sa.Column("procedure_name", sa.Text(), nullable=True),
         sa.Column("field_code", sa.String(length=64), nullable=True),
-        sa.Column("field_name", sa.String(length=300), nullable=True),
+        sa.Column("field_name", sa.Text(), nullable=True),
         sa.Column("channel", sa.SmallInteger(), nullable=True),
-        sa.Column("applicant_name", sa.String(length=300), nullable=True),
+        sa.Column("applicant_name", sa.Text(), nullable=True),
         sa.Column("applicant_type", sa.SmallInteger(), nullable=True),
         sa.Column("agency_code", sa.String(length=64), nullable=True),
         sa.Column("unit_code", sa.String(length=8), nullable=False),
@@ -266,8 +272,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_quarantine_collector_at", "quarantine", ["collector_id", "quarantined_at"])
 
+    op.create_table(
+        "apscheduler_jobs",
+        sa.Column("id", sa.Unicode(length=191), nullable=False),
+        sa.Column("next_run_time", sa.Float(precision=25), nullable=True),
+        sa.Column("job_state", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_apscheduler_jobs")),
+    )
+    op.create_index(op.f("ix_apscheduler_jobs_next_run_time"), "apscheduler_jobs", ["next_run_time"])
+
 
 def downgrade() -> None:
+    op.drop_table("apscheduler_jobs")
     op.drop_table("quarantine")
     op.drop_table("dossier_daily")
     op.drop_table("dossier")

@@ -1,45 +1,24 @@
-"""The ``ioc`` command. Errors are one line on stderr and a non-zero exit."""
+"""``ioc init``, ``ioc units``, ``ioc agencies``: the warehouse and its official units."""
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import asdict
 from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import select
 
+from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.config import Settings, load_settings
-from ioc.errors import IOCError
 from ioc.initialise import InitReport, initialise
 from ioc.warehouse import schema
 from ioc.warehouse.access import open_warehouse, transaction
-
-app = typer.Typer(
-    name="ioc",
-    help="IOC — Trung tâm giám sát, điều hành thông minh (Intelligent Operations Center).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class Level(StrEnum):
     province = "province"
     commune = "commune"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
 
 
 def _print_init(report: InitReport) -> None:
@@ -64,12 +43,11 @@ def _print_init(report: InitReport) -> None:
     )
 
 
-@app.command()
 def init(output: FormatOption = OutputFormat.table) -> None:
     """Create or migrate the warehouse and load the province's official units and agencies."""
     report = initialise(load_settings())
     if output is OutputFormat.json:
-        print(json.dumps(asdict(report) | {"changed": report.changed}, ensure_ascii=False, indent=2))
+        print_json(asdict(report) | {"changed": report.changed})
     else:
         _print_init(report)
 
@@ -92,42 +70,22 @@ def _agency_rows(settings: Settings) -> list[dict[str, object]]:
         return [dict(row) for row in connection.execute(query).mappings()]
 
 
-def _print_rows(rows: list[dict[str, object]], output: OutputFormat, title: str) -> None:
-    if output is OutputFormat.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    table = Table(title=title)
-    for column in rows[0] if rows else ["code"]:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if value is None else str(value) for value in row.values()])
-    console.print(table)
-
-
-@app.command()
 def units(
     output: FormatOption = OutputFormat.table,
     level: Annotated[Level | None, typer.Option(help="Only the province, or only communes.")] = None,
 ) -> None:
     """List the province and its communes (official codes)."""
     settings = load_settings()
-    _print_rows(_unit_rows(settings, level), output, f"Đơn vị hành chính — province {settings.province}")
+    print_rows(_unit_rows(settings, level), output, f"Đơn vị hành chính — province {settings.province}")
 
 
-@app.command()
 def agencies(output: FormatOption = OutputFormat.table) -> None:
     """List the agencies that handle dossiers: provincial departments and commune People's Committees."""
     settings = load_settings()
-    _print_rows(_agency_rows(settings), output, f"Cơ quan giải quyết — province {settings.province}")
+    print_rows(_agency_rows(settings), output, f"Cơ quan giải quyết — province {settings.province}")
 
 
-def main() -> None:
-    """Entry point: run the command, printing an IOCError as one line on stderr."""
-    try:
-        app()
-    except IOCError as error:
-        print(f"ioc: error: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("ioc: interrupted", file=sys.stderr)
-        sys.exit(130)
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(units)
+    app.command()(agencies)

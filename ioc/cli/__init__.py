@@ -1,0 +1,34 @@
+"""The ``ioc`` command. Errors are one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ioc.cli import collector, services, warehouse
+from ioc.errors import IOCError
+
+app = typer.Typer(
+    name="ioc",
+    help="IOC — Trung tâm giám sát, điều hành thông minh (Intelligent Operations Center).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+warehouse.register(app)
+app.add_typer(collector.app, name="collector")
+collector.register(app)
+services.register(app)
+
+
+def main() -> None:
+    """Entry point: run the command, printing an IOCError as one line on stderr."""
+    try:
+        app()
+    except IOCError as error:
+        print(f"ioc: error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("ioc: interrupted", file=sys.stderr)
+        sys.exit(130)

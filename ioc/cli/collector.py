@@ -1,0 +1,252 @@
+"""``ioc collector …`` and ``ioc quarantine list``: configure collectors, run them, read what they rejected."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from sqlalchemy import select
+
+from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.collecting.runner import RunProgress, RunResult, run_collector
+from ioc.collecting.store import (
+    CollectorConfig,
+    add_collector,
+    get_collector,
+    list_collectors,
+    parse_option_pairs,
+    remove_collector,
+    set_enabled,
+)
+from ioc.config import load_settings
+from ioc.errors import IOCError
+from ioc.warehouse import schema
+from ioc.warehouse.access import open_warehouse, transaction
+
+app = typer.Typer(help="Configure and run collectors.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Records the collectors rejected, with the reasons.", no_args_is_help=True)
+
+
+def _describe(config: CollectorConfig) -> dict[str, Any]:
+    return {
+        "name": config.name,
+        "kind": config.kind,
+        "url": config.url,
+        "auth": config.auth,
+        "secret_envs": config.secret_envs,
+        "schedule": config.schedule,
+        "enabled": config.enabled,
+        "cursor": config.cursor,
+        "options": config.options,
+    }
+
+
+@app.command("add")
+def add(
+    name: str,
+    kind: Annotated[str, typer.Option(help="Kind of source, e.g. dossier-sync.")],
+    url: Annotated[str | None, typer.Option(help="The source's address.")] = None,
+    auth: Annotated[str, typer.Option(help="none, apikey, basic or oauth2.")] = "none",
+    secret_env: Annotated[
+        list[str] | None, typer.Option(help="ROLE=VARIABLE or VARIABLE: the environment variable holding a secret.")
+    ] = None,
+    every: Annotated[str | None, typer.Option(help="Run every 30s, 15m, 1h, 1d.")] = None,
+    cron: Annotated[str | None, typer.Option(help='Run on a crontab schedule, e.g. "*/15 * * * *".')] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE option of the kind (JSON values allowed).")
+    ] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Add it switched off.")] = False,
+) -> None:
+    """Add a collector. Secrets are given as environment variable names, never as values."""
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        config = add_collector(
+            connection,
+            name,
+            kind,
+            url,
+            auth,
+            secret_env or [],
+            every,
+            cron,
+            parse_option_pairs(option or []),
+            enabled=not disabled,
+        )
+    console.print(f"Added collector [bold]{config.name}[/] ({config.kind}, {config.schedule})")
+
+
+def _last_runs(connection, ids: list[int]) -> dict[int, Any]:  # type: ignore[no-untyped-def]
+    run = schema.CollectorRun.__table__
+    latest = select(run.c.collector_id, run.c.status, run.c.started_at, run.c.error).order_by(run.c.id.desc())
+    found: dict[int, Any] = {}
+    for row in connection.execute(latest.where(run.c.collector_id.in_(ids))):
+        found.setdefault(row.collector_id, row)
+    return found
+
+
+@app.command("list")
+def list_(output: FormatOption = OutputFormat.table) -> None:
+    """List the collectors with their schedules and last runs."""
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        configs = list_collectors(connection)
+        runs = _last_runs(connection, [config.id for config in configs])
+    rows = []
+    for config in configs:
+        last = runs.get(config.id)
+        rows.append(
+            {
+                "name": config.name,
+                "kind": config.kind,
+                "schedule": config.schedule,
+                "enabled": config.enabled,
+                "last_run": f"{last.status} {last.started_at:%d/%m/%Y %H:%M}" if last else "never",
+                "url": config.url,
+            }
+        )
+    print_rows(rows, output, "Collectors")
+
+
+@app.command()
+def show(name: str) -> None:
+    """Show a collector's configuration (secret variable names only) and its recent runs."""
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        config = get_collector(connection, name)
+        run = schema.CollectorRun.__table__
+        columns = (run.c.id, run.c.mode, run.c.status, run.c.started_at, run.c.finished_at, run.c.pages)
+        columns += (run.c.inserted, run.c.updated, run.c.rejected, run.c.error)
+        recent = connection.execute(
+            select(*columns).where(run.c.collector_id == config.id).order_by(run.c.id.desc()).limit(10)
+        ).mappings()
+        print_json({**_describe(config), "recent_runs": [dict(row) for row in recent]})
+
+
+@app.command()
+def enable(name: str) -> None:
+    """Switch a collector on: the scheduler runs it."""
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        set_enabled(connection, name, True)
+    console.print(f"Enabled {name}")
+
+
+@app.command()
+def disable(name: str) -> None:
+    """Switch a collector off: the scheduler leaves it alone."""
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        set_enabled(connection, name, False)
+    console.print(f"Disabled {name}")
+
+
+@app.command()
+def remove(
+    name: str, purge: Annotated[bool, typer.Option("--purge", help="Also delete the dossiers it loaded.")] = False
+) -> None:
+    """Remove a collector with its runs and quarantine."""
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        removed = remove_collector(connection, name, purge)
+    console.print(f"Removed {name}" + (f" and its {removed} dossiers" if removed else ""))
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM and a first Ctrl-C ask the run to stop after the page in flight; a second Ctrl-C aborts."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        console.print("[yellow]Stopping after the page in flight…[/]")
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[pages]} pages · {task.completed:,.0f} records · {task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command()
+def run(
+    name: str,
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Backfill from this day.")] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Backfill up to this day, included.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Run a collector now: incrementally from its cursor, or a backfill when --since and --until are given."""
+    settings = load_settings()
+    with open_warehouse(settings) as engine, _stop_on_signals() as stop, _progress_bar() as bar:
+        task = bar.add_task(name, total=None, pages=0, rate=0.0, visible=not quiet)
+
+        def on_page(progress: RunProgress) -> None:
+            rate = progress.records / progress.elapsed if progress.elapsed else 0.0
+            bar.update(task, completed=progress.records, total=progress.expected, pages=progress.pages, rate=rate)
+
+        result = run_collector(
+            engine,
+            name,
+            settings.province,
+            since.date() if since else None,
+            until.date() if until else None,
+            on_page=on_page,
+            stop=stop,
+        )
+    _report(name, result)
+
+
+def _report(name: str, result: RunResult) -> None:
+    progress = result.progress
+    console.print(
+        f"Run {result.run_id} of {name}: [bold]{result.status}[/] in {progress.elapsed:,.1f} s — "
+        f"{progress.pages} pages, {progress.inserted} inserted, {progress.updated} updated, "
+        f"{progress.unchanged} unchanged, {progress.rejected} rejected"
+    )
+    if result.status == "failed":
+        raise IOCError(f"run {result.run_id} of {name} failed: {result.error}")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    collector: Annotated[str | None, typer.Option(help="Only this collector's rejections.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """List rejected records with their reasons."""
+    table = schema.Quarantine.__table__
+    collectors = schema.Collector.__table__
+    query = (
+        select(collectors.c.name.label("collector"), table.c.source_key, table.c.reason, table.c.quarantined_at)
+        .join(collectors, collectors.c.id == table.c.collector_id)
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+    if output is OutputFormat.json:
+        query = query.add_columns(table.c.raw)
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        if collector is not None:
+            query = query.where(collectors.c.id == get_collector(connection, collector).id)
+        rows = [dict(row) for row in connection.execute(query).mappings()]
+    print_rows(rows, output, "Quarantine")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(quarantine_app, name="quarantine")

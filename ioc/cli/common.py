@@ -1,0 +1,39 @@
+"""What the command groups share: the console, output formats and table printing."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def print_rows(rows: list[dict[str, Any]], output: OutputFormat, title: str) -> None:
+    """Rows as a rich table or a JSON list."""
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    table = Table(title=title)
+    for column in rows[0] if rows else ["(none)"]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*["" if value is None else str(value) for value in row.values()])
+    console.print(table)

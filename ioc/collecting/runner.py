@@ -1,0 +1,162 @@
+"""Running a collector: pages from its kind, each loaded with its cursor in one transaction, and a run row.
+
+A crash loses at most the page in flight: the next incremental run starts from the collector's cursor, and a
+backfill of the same range resumes where the unfinished one stopped. Loads are upserts, so overlaps are harmless.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+
+from sqlalchemy import Engine, select, update
+
+from ioc.collecting.kind import CollectorKind, Page, Source, SourceError
+from ioc.collecting.registry import get_kind
+from ioc.collecting.runs import claim_run, finish_run, record_page, resumable_backfill_cursor
+from ioc.collecting.secrets import resolve_secrets
+from ioc.collecting.store import CollectorConfig, get_collector
+from ioc.config import now_local
+from ioc.errors import IOCError
+from ioc.records import DossierRecord, Rejection
+from ioc.warehouse import schema
+from ioc.warehouse.access import transaction
+from ioc.warehouse.load import PageCounts, load_page
+
+
+@dataclass
+class RunProgress:
+    """Running totals of a run, handed to a progress callback after every committed page."""
+
+    run_id: int
+    mode: str
+    pages: int = 0
+    records: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    expected: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def add(self, counts: PageCounts, page: Page) -> None:
+        self.pages += 1
+        self.records += len(page.raw)
+        self.inserted += counts.inserted
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+        self.rejected += counts.rejected
+        if self.expected is None and page.remaining is not None:
+            self.expected = page.remaining
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended."""
+
+    run_id: int
+    status: str
+    progress: RunProgress
+    error: str | None = None
+
+
+def backfill_window(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """Whole days, both included: ``[since 00:00, until + 1 day 00:00)``."""
+    if since is None and until is None:
+        return None, None
+    if since is None or until is None:
+        raise IOCError("a backfill needs both --since and --until")
+    if until < since:
+        raise IOCError(f"--until {until:%d/%m/%Y} is before --since {since:%d/%m/%Y}")
+    return datetime.combine(since, clock()), datetime.combine(until + timedelta(days=1), clock())
+
+
+def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[DossierRecord], list[Rejection]]:
+    """Parse every raw record; a record the kind cannot even read is rejected, never fatal."""
+    records: list[DossierRecord] = []
+    rejections: list[Rejection] = []
+    for raw in raw_records:
+        try:
+            parsed = kind.parse(raw)
+        except Exception as error:  # a bug or an unforeseen shape must not stop the run
+            parsed = Rejection(
+                raw=raw if isinstance(raw, dict) else {"value": raw}, reason=f"unreadable record: {error}"
+            )
+        (records if isinstance(parsed, DossierRecord) else rejections).append(parsed)
+    return records, rejections
+
+
+def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
+    kind = get_kind(config.kind)
+    with transaction(engine) as connection:
+        unit_codes = frozenset(connection.execute(select(schema.Unit.code)).scalars())
+    return Source(
+        name=config.name,
+        url=config.url,
+        auth=config.auth,
+        secrets=resolve_secrets(config.name, config.secret_envs),
+        options=kind.Options.model_validate(config.options),
+        province=province,
+        unit_codes=unit_codes,
+        now=now_local(),
+    )
+
+
+def run_collector(
+    engine: Engine,
+    name: str,
+    province: str,
+    since: date | None = None,
+    until: date | None = None,
+    on_page: Callable[[RunProgress], None] | None = None,
+    stop: threading.Event | None = None,
+) -> RunResult:
+    """Run collector ``name`` once: incremental, or a backfill of ``[since, until]`` (whole days)."""
+    window_start, window_end = backfill_window(since, until)
+    mode = "incremental" if window_start is None else "backfill"
+    with transaction(engine) as connection:
+        config = get_collector(connection, name)
+    source = _source(engine, config, province)
+    with transaction(engine) as connection:
+        cursor = config.cursor
+        if window_start is not None and window_end is not None:
+            cursor = resumable_backfill_cursor(connection, config.id, window_start, window_end)
+        run_id = claim_run(connection, config.id, mode, window_start, window_end, cursor)
+    progress = RunProgress(run_id=run_id, mode=mode)
+    kind = get_kind(config.kind)(source)
+    try:
+        for page in kind.fetch(cursor, window_start, window_end):
+            records, rejections = parse_page(kind, page.raw)
+            with transaction(engine) as connection:
+                counts = load_page(connection, config.id, run_id, records, rejections, now_local())
+                record_page(connection, run_id, counts, page.cursor, page.remaining)
+                if mode == "incremental":
+                    collector = schema.Collector.__table__
+                    connection.execute(update(collector).where(collector.c.id == config.id).values(cursor=page.cursor))
+            progress.add(counts, page)
+            if on_page is not None:
+                on_page(progress)
+            if stop is not None and stop.is_set():
+                return _finish(engine, run_id, progress, "stopped", "stopped on request after a committed page")
+    except SourceError as error:
+        return _finish(engine, run_id, progress, "failed", str(error))
+    except BaseException as error:
+        _finish(engine, run_id, progress, "failed", f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        kind.close()
+    return _finish(engine, run_id, progress, "succeeded")
+
+
+def _finish(engine: Engine, run_id: int, progress: RunProgress, status: str, error: str | None = None) -> RunResult:
+    with transaction(engine) as connection:
+        finish_run(connection, run_id, status, error)
+    return RunResult(run_id=run_id, status=status, progress=replace(progress), error=error)

@@ -1,0 +1,222 @@
+"""Collector configurations in the warehouse: validated the same way from the command line and the admin UI.
+
+Secrets are stored as the *names* of environment variables, by role (``{"api_key": "HUE_DVC_KEY"}``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from ioc.collecting.kind import AUTH_SECRETS
+from ioc.collecting.registry import get_kind
+from ioc.config import TIMEZONE, now_local
+from ioc.errors import IOCError
+from ioc.warehouse import schema
+
+COLLECTOR = schema.Collector.__table__
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+INTERVAL_PATTERN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_INTERVAL_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    """A collector as stored."""
+
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    auth: str
+    secret_envs: dict[str, str]
+    interval_seconds: int | None
+    cron: str | None
+    options: dict[str, Any]
+    enabled: bool
+    cursor: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def schedule(self) -> str:
+        if self.cron:
+            return f"cron {self.cron}"
+        if self.interval_seconds:
+            return f"every {format_interval(self.interval_seconds)}"
+        return "manual"
+
+
+def parse_interval(text: str) -> int:
+    """``"15m"`` → 900 seconds; units s, m, h, d."""
+    match = INTERVAL_PATTERN.match(text)
+    if not match:
+        raise IOCError(f"--every {text!r}: write a number and a unit, e.g. 30s, 15m, 1h, 1d")
+    seconds = int(match.group(1)) * INTERVAL_UNITS[match.group(2)]
+    if seconds < MIN_INTERVAL_SECONDS:
+        raise IOCError(f"--every {text!r}: the shortest interval is {MIN_INTERVAL_SECONDS}s")
+    return seconds
+
+
+def format_interval(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def check_cron(expression: str) -> str:
+    """A five-field crontab expression, checked by APScheduler."""
+    try:
+        CronTrigger.from_crontab(expression, timezone=TIMEZONE)
+    except ValueError as error:
+        raise IOCError(f"--cron {expression!r}: {error}") from None
+    return expression.strip()
+
+
+def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
+    """``["page_size=500", 'field_map={"MaHoSo": "code"}']`` → a dict; values are JSON where they parse."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise IOCError(f"--option {pair!r}: write KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def validate_options(kind: str, options: dict[str, Any]) -> BaseModel:
+    """The kind's options model, or one clear error naming the bad option."""
+    try:
+        return get_kind(kind).Options.model_validate(options)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "options"
+        raise IOCError(f"option {where}: {first['msg']}") from None
+
+
+def parse_secret_envs(auth: str, given: list[str]) -> dict[str, str]:
+    """Map each secret role of ``auth`` to an environment variable name.
+
+    ``given`` holds ``ROLE=VARIABLE`` pairs or bare names taken in the roles' order.
+    """
+    if auth not in AUTH_SECRETS:
+        raise IOCError(f"--auth {auth!r}: use one of {', '.join(AUTH_SECRETS)}")
+    roles = AUTH_SECRETS[auth]
+    mapping: dict[str, str] = {}
+    bare = [item for item in given if "=" not in item]
+    for item in given:
+        if "=" in item:
+            role, _, variable = item.partition("=")
+            mapping[role.strip()] = variable.strip()
+    for role, variable in zip([r for r in roles if r not in mapping], bare, strict=False):
+        mapping[role] = variable
+    unknown = sorted(set(mapping) - set(roles))
+    if unknown or len(bare) > len(roles):
+        raise IOCError(f"--secret-env: auth {auth} takes {', '.join(roles) or 'no secrets'}, not {unknown or bare}")
+    missing = [role for role in roles if role not in mapping]
+    if missing:
+        raise IOCError(f"--secret-env: auth {auth} needs environment variables for {', '.join(missing)}")
+    for variable in mapping.values():
+        if not ENV_NAME_PATTERN.match(variable):
+            raise IOCError(
+                f"--secret-env {variable!r} is not an environment variable name (the value itself is never stored)"
+            )
+    return mapping
+
+
+def _config(row: Any) -> CollectorConfig:
+    return CollectorConfig(**{column: row[column] for column in CollectorConfig.__dataclass_fields__})
+
+
+def add_collector(
+    connection: Connection,
+    name: str,
+    kind: str,
+    url: str | None,
+    auth: str = "none",
+    secret_envs: list[str] | None = None,
+    every: str | None = None,
+    cron: str | None = None,
+    options: dict[str, Any] | None = None,
+    enabled: bool = True,
+) -> CollectorConfig:
+    """Validate and store a new collector."""
+    if not NAME_PATTERN.match(name):
+        raise IOCError(f"collector name {name!r}: use lower-case letters, digits, - and _ (at most 100)")
+    if every and cron:
+        raise IOCError("give --every or --cron, not both")
+    validated = validate_options(kind, options or {})
+    if url is not None and not re.match(r"^https?://", url):
+        raise IOCError(f"--url {url!r}: use an http:// or https:// address")
+    if connection.execute(select(COLLECTOR.c.id).where(COLLECTOR.c.name == name)).first():
+        raise IOCError(f"a collector named {name!r} exists already")
+    now = now_local()
+    connection.execute(
+        insert(COLLECTOR).values(
+            name=name,
+            kind=kind,
+            url=url,
+            auth=auth,
+            secret_envs=parse_secret_envs(auth, secret_envs or []),
+            interval_seconds=parse_interval(every) if every else None,
+            cron=check_cron(cron) if cron else None,
+            options=validated.model_dump(mode="json", exclude_unset=True),
+            enabled=enabled,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return get_collector(connection, name)
+
+
+def get_collector(connection: Connection, name: str) -> CollectorConfig:
+    row = connection.execute(select(COLLECTOR).where(COLLECTOR.c.name == name)).mappings().first()
+    if row is None:
+        raise IOCError(f"no collector named {name!r} (ioc collector list shows them)")
+    return _config(row)
+
+
+def list_collectors(connection: Connection) -> list[CollectorConfig]:
+    return [_config(row) for row in connection.execute(select(COLLECTOR).order_by(COLLECTOR.c.name)).mappings()]
+
+
+def update_collector(connection: Connection, name: str, **changes: Any) -> CollectorConfig:
+    """Change stored fields (already validated by the caller's form) and stamp ``updated_at``."""
+    config = get_collector(connection, name)
+    if "options" in changes:
+        changes["options"] = validate_options(config.kind, changes["options"]).model_dump(
+            mode="json", exclude_unset=True
+        )
+    connection.execute(update(COLLECTOR).where(COLLECTOR.c.id == config.id).values(**changes, updated_at=now_local()))
+    return get_collector(connection, name)
+
+
+def set_enabled(connection: Connection, name: str, enabled: bool) -> CollectorConfig:
+    return update_collector(connection, name, enabled=enabled)
+
+
+def remove_collector(connection: Connection, name: str, purge: bool = False) -> int:
+    """Remove a collector with its runs and quarantine; its dossiers too with ``purge``. Returns dossiers removed."""
+    config = get_collector(connection, name)
+    dossier = schema.Dossier.__table__
+    held = connection.execute(select(func.count()).where(dossier.c.collector_id == config.id)).scalar_one()
+    if held and not purge:
+        raise IOCError(f"collector {name!r} loaded {held} dossiers; remove with --purge to delete them too")
+    connection.execute(delete(dossier).where(dossier.c.collector_id == config.id))
+    connection.execute(delete(schema.Quarantine.__table__).where(schema.Quarantine.collector_id == config.id))
+    connection.execute(delete(schema.CollectorRun.__table__).where(schema.CollectorRun.collector_id == config.id))
+    connection.execute(delete(COLLECTOR).where(COLLECTOR.c.id == config.id))
+    return held

@@ -1,0 +1,163 @@
+"""Loading a page of records: idempotent upserts by (collector, source key), quarantine, reference rows.
+
+The caller runs :func:`load_page` in the transaction that also saves the page's cursor, so a crash
+loses at most the page in flight and re-running a page never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from ioc.records import RECORD_FIELDS, DossierRecord, Rejection
+from ioc.warehouse import schema
+from ioc.warehouse.dialect import insert_ignoring_conflicts
+
+DOSSIER = schema.Dossier.__table__
+QUARANTINE = schema.Quarantine.__table__
+PROCEDURE = schema.Procedure.__table__
+AGENCY = schema.Agency.__table__
+#: Keys per ``IN (…)`` lookup: well under every engine's limit on bound parameters.
+LOOKUP_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class PageCounts:
+    """What loading one page did."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+def raw_fingerprint(raw: dict) -> str:
+    """A stable hash of a raw record, so a re-pulled bad record is quarantined once."""
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _latest_by_key(records: Iterable[DossierRecord]) -> dict[str, DossierRecord]:
+    latest: dict[str, DossierRecord] = {}
+    for record in records:
+        seen = latest.get(record.source_key)
+        if seen is None or record.source_updated_at >= seen.source_updated_at:
+            latest[record.source_key] = record
+    return latest
+
+
+def _existing_versions(
+    connection: Connection, collector_id: int, keys: Sequence[str]
+) -> dict[str, tuple[int, datetime]]:
+    found: dict[str, tuple[int, datetime]] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        query = select(DOSSIER.c.source_key, DOSSIER.c.id, DOSSIER.c.source_updated_at).where(
+            DOSSIER.c.collector_id == collector_id, DOSSIER.c.source_key.in_(chunk)
+        )
+        found.update((key, (row_id, updated)) for key, row_id, updated in connection.execute(query))
+    return found
+
+
+def upsert_dossiers(
+    connection: Connection, collector_id: int, records: Iterable[DossierRecord], now: datetime
+) -> PageCounts:
+    """Insert new dossiers and update those the source reports in a newer state; older states are ignored."""
+    latest = _latest_by_key(records)
+    existing = _existing_versions(connection, collector_id, list(latest))
+    new_rows, changed_rows, unchanged = [], [], 0
+    for key, record in latest.items():
+        row = dict(zip(RECORD_FIELDS, record.values(), strict=True))
+        row["loaded_at"] = now
+        known = existing.get(key)
+        if known is None:
+            row["collector_id"] = collector_id
+            new_rows.append(row)
+        elif record.source_updated_at > known[1]:
+            row["row_id"] = known[0]
+            changed_rows.append(row)
+        else:
+            unchanged += 1
+    if new_rows:
+        connection.execute(insert(DOSSIER), new_rows)
+    if changed_rows:
+        statement = update(DOSSIER).where(DOSSIER.c.id == bindparam("row_id"))
+        statement = statement.values({name: bindparam(name) for name in (*RECORD_FIELDS, "loaded_at")})
+        connection.execute(statement, changed_rows)
+    return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)
+
+
+def quarantine(
+    connection: Connection, collector_id: int, run_id: int | None, rejections: Sequence[Rejection], now: datetime
+) -> None:
+    """Keep each rejected record raw with its reason; the same raw record is kept once per collector."""
+    if not rejections:
+        return
+    rows = {}
+    for rejection in rejections:
+        fingerprint = raw_fingerprint(rejection.raw)
+        rows[fingerprint] = {
+            "collector_id": collector_id,
+            "run_id": run_id,
+            "source_key": (rejection.source_key or None) and rejection.source_key[:100],
+            "raw_hash": fingerprint,
+            "raw": json.dumps(rejection.raw, ensure_ascii=False, default=str),
+            "reason": rejection.reason,
+            "quarantined_at": now,
+        }
+    statement = insert_ignoring_conflicts(connection, QUARANTINE, ["collector_id", "raw_hash"])
+    connection.execute(statement, list(rows.values()))
+
+
+def register_reference(connection: Connection, records: Iterable[DossierRecord]) -> None:
+    """Add procedures and agencies that records name but the warehouse does not know yet."""
+    procedures: dict[str, dict] = {}
+    agencies: dict[str, dict] = {}
+    for record in records:
+        if record.procedure_code and record.procedure_code not in procedures:
+            procedures[record.procedure_code] = {
+                "code": record.procedure_code,
+                "name": record.procedure_name or record.procedure_code,
+                "field_code": record.field_code,
+                "field_name": record.field_name,
+            }
+        if record.agency_code and record.agency_code not in agencies:
+            agencies[record.agency_code] = {
+                "code": record.agency_code,
+                "name": record.agency_code,
+                "kind": "unregistered",
+                "level": "province" if len(record.unit_code) == 2 else "commune",
+                "unit_code": record.unit_code,
+            }
+    if procedures:
+        known = set(
+            connection.execute(select(PROCEDURE.c.code).where(PROCEDURE.c.code.in_(list(procedures)))).scalars()
+        )
+        missing = [row for code, row in procedures.items() if code not in known]
+        if missing:
+            connection.execute(insert_ignoring_conflicts(connection, PROCEDURE, ["code"]), missing)
+    if agencies:
+        known = set(connection.execute(select(AGENCY.c.code).where(AGENCY.c.code.in_(list(agencies)))).scalars())
+        missing = [row for code, row in agencies.items() if code not in known]
+        if missing:
+            connection.execute(insert_ignoring_conflicts(connection, AGENCY, ["code"]), missing)
+
+
+def load_page(
+    connection: Connection,
+    collector_id: int,
+    run_id: int | None,
+    records: Sequence[DossierRecord],
+    rejections: Sequence[Rejection],
+    now: datetime,
+) -> PageCounts:
+    """Load one page's records and rejections in the caller's transaction."""
+    register_reference(connection, records)
+    counts = upsert_dossiers(connection, collector_id, records, now)
+    quarantine(connection, collector_id, run_id, rejections, now)
+    return PageCounts(counts.inserted, counts.updated, counts.unchanged, rejected=len(rejections))
