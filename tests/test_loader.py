@@ -1,0 +1,131 @@
+"""The loader: upserts by (collector, MaHoSo), never goes back to an older state, quarantines once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from ioc.collecting.store import add_collector
+from ioc.config import load_settings
+from ioc.initialise import initialise
+from ioc.records import DossierRecord, Rejection
+from ioc.warehouse import schema
+from ioc.warehouse.engine import make_engine
+from ioc.warehouse.load import load_page
+
+NOW = datetime(2025, 3, 10, 12, 0, 0)
+
+
+def dossier(key: str, status: int = 4, updated: datetime = datetime(2025, 3, 2, 9, 0), **changes) -> DossierRecord:
+    record = DossierRecord(
+        source_key=key,
+        procedure_code="1.001234",
+        procedure_name="Đăng ký khai sinh",
+        field_code="HT",
+        field_name="Hộ tịch",
+        channel=2,
+        applicant_name="Nguyễn Văn An",
+        applicant_type=1,
+        agency_code="UBND-19768",
+        unit_code="19768",
+        received_at=datetime(2025, 3, 1, 8, 0),
+        due_at=datetime(2025, 3, 5, 17, 0),
+        status=status,
+        finished_at=None,
+        returned_at=None,
+        paid_online=None,
+        digitised=True,
+        source_updated_at=updated,
+    )
+    return replace(record, **changes)
+
+
+@pytest.fixture
+def warehouse(warehouse_env):
+    initialise(load_settings())
+    engine = make_engine(warehouse_env["IOC_DATABASE_URL"])
+    with engine.begin() as connection:
+        collector_id = add_collector(connection, "test", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+    yield engine, collector_id
+    engine.dispose()
+
+
+def rows(engine) -> dict[str, tuple]:
+    table = schema.Dossier.__table__
+    with engine.connect() as connection:
+        result = connection.execute(select(table.c.source_key, table.c.status, table.c.finished_at)).all()
+    return {key: (status, finished) for key, status, finished in result}
+
+
+def test_a_page_inserts_new_dossiers_and_a_rerun_changes_nothing(warehouse):
+    engine, collector_id = warehouse
+    page = [dossier("A"), dossier("B"), dossier("C")]
+    with engine.begin() as connection:
+        first = load_page(connection, collector_id, None, page, [], NOW)
+    with engine.begin() as connection:
+        second = load_page(connection, collector_id, None, page, [], NOW)
+    assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 3)
+    assert set(rows(engine)) == {"A", "B", "C"}
+
+
+def test_a_newer_state_updates_and_an_older_one_is_ignored(warehouse):
+    engine, collector_id = warehouse
+    finished = datetime(2025, 3, 4, 10, 0)
+    with engine.begin() as connection:
+        load_page(connection, collector_id, None, [dossier("A")], [], NOW)
+    newer = dossier("A", status=9, finished_at=finished, updated=datetime(2025, 3, 4, 10, 0))
+    with engine.begin() as connection:
+        counts = load_page(connection, collector_id, None, [newer], [], NOW)
+    assert counts.updated == 1
+    with engine.begin() as connection:
+        stale = load_page(connection, collector_id, None, [dossier("A")], [], NOW)
+    assert (stale.updated, stale.unchanged) == (0, 1)
+    assert rows(engine)["A"] == (9, finished)
+
+
+def test_the_latest_state_wins_within_one_page(warehouse):
+    engine, collector_id = warehouse
+    older = dossier("A", status=4, updated=datetime(2025, 3, 2, 9, 0))
+    newer = dossier("A", status=5, updated=datetime(2025, 3, 3, 9, 0))
+    with engine.begin() as connection:
+        counts = load_page(connection, collector_id, None, [newer, older], [], NOW)
+    assert counts.inserted == 1
+    assert rows(engine)["A"][0] == 5
+
+
+def test_rejections_are_quarantined_once_with_their_reason(warehouse):
+    engine, collector_id = warehouse
+    rejection = Rejection(
+        raw={"MaHoSo": "X", "KenhThucHien": 7}, reason="KenhThucHien 7 is not one of 1, 2, 3", source_key="X"
+    )
+    for _ in range(2):
+        with engine.begin() as connection:
+            counts = load_page(connection, collector_id, None, [], [rejection], NOW)
+        assert counts.rejected == 1
+    table = schema.Quarantine.__table__
+    with engine.connect() as connection:
+        stored = connection.execute(select(table.c.source_key, table.c.reason, table.c.raw)).all()
+    assert len(stored) == 1
+    assert stored[0].reason == "KenhThucHien 7 is not one of 1, 2, 3"
+    assert '"KenhThucHien": 7' in stored[0].raw
+    assert rows(engine) == {}
+
+
+def test_unknown_procedures_and_agencies_are_registered(warehouse):
+    engine, collector_id = warehouse
+    record = dossier("A", procedure_code="2.009999", procedure_name="Thủ tục mới", agency_code="SMOI", unit_code="46")
+    with engine.begin() as connection:
+        load_page(connection, collector_id, None, [record], [], NOW)
+        load_page(connection, collector_id, None, [replace(record, source_key="B")], [], NOW)
+        procedure = connection.execute(
+            select(schema.Procedure.__table__).where(schema.Procedure.code == "2.009999")
+        ).one()
+        agency = connection.execute(select(schema.Agency.__table__).where(schema.Agency.code == "SMOI")).one()
+        known = connection.execute(select(func.count()).select_from(schema.Agency.__table__)).scalar_one()
+    assert (procedure.name, procedure.field_code) == ("Thủ tục mới", "HT")
+    assert (agency.level, agency.unit_code, agency.kind) == ("province", "46", "unregistered")
+    assert known == 27 + 40 + 1
