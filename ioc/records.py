@@ -76,7 +76,26 @@ class DossierRecord:
 
     def values(self) -> tuple[Any, ...]:
         """The record's values in ``RECORD_FIELDS`` order."""
-        return tuple(getattr(self, name) for name in RECORD_FIELDS)
+        return (
+            self.source_key,
+            self.procedure_code,
+            self.procedure_name,
+            self.field_code,
+            self.field_name,
+            self.channel,
+            self.applicant_name,
+            self.applicant_type,
+            self.agency_code,
+            self.unit_code,
+            self.received_at,
+            self.due_at,
+            self.status,
+            self.finished_at,
+            self.returned_at,
+            self.paid_online,
+            self.digitised,
+            self.source_updated_at,
+        )
 
 
 @dataclass(slots=True, frozen=True)

@@ -64,7 +64,7 @@ def test_dashboard_indexes_exist(engine):
         upgrade_to_head(connection)
     inspector = inspect(engine)
     dossier_indexes = {index["name"] for index in inspector.get_indexes("dossier")}
-    assert {"ix_dossier_received_at", "ix_dossier_finished_at", "ix_dossier_open"} <= dossier_indexes
+    assert {"ix_dossier_received_at", "ix_dossier_finished_at"} <= dossier_indexes
     unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("dossier")}
     assert ("collector_id", "source_key") in unique
 

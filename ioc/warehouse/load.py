@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, select
 
 from ioc.records import RECORD_FIELDS, DossierRecord, Rejection
 from ioc.warehouse import schema
-from ioc.warehouse.dialect import insert_ignoring_conflicts
+from ioc.warehouse.dialect import bulk_insert, bulk_update, insert_ignoring_conflicts
 
 DOSSIER = schema.Dossier.__table__
 QUARANTINE = schema.Quarantine.__table__
@@ -72,23 +72,17 @@ def upsert_dossiers(
     existing = _existing_versions(connection, collector_id, list(latest))
     new_rows, changed_rows, unchanged = [], [], 0
     for key, record in latest.items():
-        row = dict(zip(RECORD_FIELDS, record.values(), strict=True))
-        row["loaded_at"] = now
         known = existing.get(key)
         if known is None:
-            row["collector_id"] = collector_id
-            new_rows.append(row)
+            new_rows.append((*record.values(), now, collector_id))
         elif record.source_updated_at > known[1]:
-            row["row_id"] = known[0]
-            changed_rows.append(row)
+            changed_rows.append((*record.values(), now, known[0]))
         else:
             unchanged += 1
     if new_rows:
-        connection.execute(insert(DOSSIER), new_rows)
+        bulk_insert(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
     if changed_rows:
-        statement = update(DOSSIER).where(DOSSIER.c.id == bindparam("row_id"))
-        statement = statement.values({name: bindparam(name) for name in (*RECORD_FIELDS, "loaded_at")})
-        connection.execute(statement, changed_rows)
+        bulk_update(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
     return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)
 
 

@@ -184,11 +184,10 @@ class Dossier(Base):
         CheckConstraint("channel IN (1, 2, 3)", name="channel"),
         CheckConstraint("status BETWEEN 1 AND 10", name="status"),
         CheckConstraint("applicant_type IN (1, 2, 3, 4)", name="applicant_type"),
+        # Few indexes on purpose: each costs ingest speed (tests/benchmarks/bench_ingest.py), and dashboards
+        # read dossier_daily. These serve drill-down by period; both are near-append in time order.
         Index("ix_dossier_received_at", "received_at"),
         Index("ix_dossier_finished_at", "finished_at"),
-        Index("ix_dossier_open", "status", "received_at", "finished_at", "due_at"),
-        Index("ix_dossier_unit_received", "unit_code", "received_at"),
-        Index("ix_dossier_agency_received", "agency_code", "received_at"),
     )
 
 

@@ -201,11 +201,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier")),
         sa.UniqueConstraint("collector_id", "source_key", name=op.f("uq_dossier_collector_id_source_key")),
     )
-    op.create_index("ix_dossier_agency_received", "dossier", ["agency_code", "received_at"])
     op.create_index("ix_dossier_finished_at", "dossier", ["finished_at"])
-    op.create_index("ix_dossier_open", "dossier", ["status", "received_at", "finished_at", "due_at"])
     op.create_index("ix_dossier_received_at", "dossier", ["received_at"])
-    op.create_index("ix_dossier_unit_received", "dossier", ["unit_code", "received_at"])
 
     op.create_table(
         "dossier_daily",
