@@ -25,6 +25,7 @@ from ioc.records import (
     InvalidRecordError,
     Rejection,
     check_dossier,
+    is_source_time,
     parse_code,
     parse_flag,
     parse_source_time,
@@ -116,11 +117,11 @@ class DossierSync:
         if not isinstance(records, list):
             raise RetryableError(f"the page has no list {self.options.records_key!r}")
 
-    def _request(self, start: datetime, end: datetime, page: int) -> dict[str, Any]:
+    def _request(self, start: str, end: str, page: int) -> dict[str, Any]:
         options = self.options
         params = {
-            options.from_param: start.strftime(TIME_FORMAT),
-            options.to_param: end.strftime(TIME_FORMAT),
+            options.from_param: start,
+            options.to_param: end,
             options.page_param: page,
             options.size_param: options.page_size,
         }
@@ -135,37 +136,34 @@ class DossierSync:
             self._check_body,
         )
 
-    def _updated_at(self, raw: Any) -> datetime | None:
-        try:
-            return parse_source_time(raw.get(self.names["NgayCapNhat"]), "NgayCapNhat")
-        except (InvalidRecordError, AttributeError):
-            return None
-
     def fetch(self, cursor: str | None, since: datetime | None, until: datetime | None) -> Iterator[Page]:
-        """Pages from the cursor (or ``since``) up to ``until`` (or now + lookahead), by keyset on NgayCapNhat."""
-        start = datetime.strptime(cursor, TIME_FORMAT) if cursor else since or datetime(2000, 1, 1)
-        end = until or self.source.now + timedelta(hours=self.options.lookahead_hours)
-        key_name = self.names["MaHoSo"]
+        """Pages from the cursor (or ``since``) up to ``until`` (or now + lookahead), by keyset on NgayCapNhat.
+
+        Update times are compared as the source's ``yyyyMMddHHmmss`` strings, which sort in time order.
+        """
+        start = cursor or (since or datetime(2000, 1, 1)).strftime(TIME_FORMAT)
+        end = (until or self.source.now + timedelta(hours=self.options.lookahead_hours)).strftime(TIME_FORMAT)
+        key_name, time_name = self.names["MaHoSo"], self.names["NgayCapNhat"]
         at_boundary: set[Any] = set()
         page_number = 1
         while start < end:
             body = self._request(start, end, page_number)
             raw_records = body[self.options.records_key]
-            remaining = body.get(self.options.total_key)
-            fresh = [r for r in raw_records if not (self._updated_at(r) == start and _key(r, key_name) in at_boundary)]
-            times = [t for t in map(self._updated_at, raw_records) if t is not None]
-            last = max(times, default=start)
+            stamps = [_stamp(raw, time_name) for raw in raw_records]
+            fresh = [
+                raw
+                for raw, stamp in zip(raw_records, stamps, strict=True)
+                if stamp != start or _key(raw, key_name) not in at_boundary
+            ]
+            last = max(filter(None, stamps), default=start)
             if last > start:
-                at_boundary = {_key(r, key_name) for r in raw_records if self._updated_at(r) == last}
+                at_boundary = {_key(r, key_name) for r, t in zip(raw_records, stamps, strict=True) if t == last}
                 start, page_number = last, 1
             else:
-                at_boundary |= {_key(r, key_name) for r in raw_records}
+                at_boundary |= {_key(raw, key_name) for raw in raw_records}
                 page_number += 1
-            yield Page(
-                raw=fresh,
-                cursor=start.strftime(TIME_FORMAT),
-                remaining=int(remaining) if isinstance(remaining, int | str) and str(remaining).isdigit() else None,
-            )
+            remaining = body.get(self.options.total_key)
+            yield Page(raw=fresh, cursor=start, remaining=remaining if isinstance(remaining, int) else None)
             if len(raw_records) < self.options.page_size:
                 return
 
@@ -173,42 +171,42 @@ class DossierSync:
 
     def parse(self, raw: dict[str, Any]) -> DossierRecord | Rejection:
         """One record of the sync format, checked against the domain's rules."""
-        names = self.names
-        key = raw.get(names["MaHoSo"])
-        key_text = str(key).strip() if key is not None else ""
+        get, names = raw.get, self.names
+        key = get(names["MaHoSo"])
+        key_text = (key if isinstance(key, str) else str(key)).strip() if key is not None else ""
         updated = None
         try:
             if not key_text:
                 raise InvalidRecordError("MaHoSo is missing or empty")
             for field, limit in CODE_LIMITS.items():
-                value = raw.get(names[field])
+                value = get(names[field])
                 if value is not None and len(str(value)) > limit:
                     raise InvalidRecordError(f"{field} is longer than {limit} characters")
-            updated = parse_source_time(raw.get(names["NgayCapNhat"]), "NgayCapNhat")
+            updated = parse_source_time(get(names["NgayCapNhat"]), "NgayCapNhat")
             if updated is None:
                 raise InvalidRecordError("NgayCapNhat is missing")
-            status = parse_code(raw.get(names["TrangThaiHoSo"]), "TrangThaiHoSo", STATUSES)
+            status = parse_code(get(names["TrangThaiHoSo"]), "TrangThaiHoSo", STATUSES)
             if status is None:
                 raise InvalidRecordError("TrangThaiHoSo is missing")
             record = DossierRecord(
-                source_key=key_text,
-                procedure_code=_text(raw.get(names["MaTTHC"])),
-                procedure_name=_text(raw.get(names["TenTTHC"])),
-                field_code=_text(raw.get(names["MaLinhVuc"])),
-                field_name=_text(raw.get(names["TenLinhVuc"])),
-                channel=parse_code(raw.get(names["KenhThucHien"]), "KenhThucHien", CHANNELS),
-                applicant_name=_text(raw.get(names["ChuHoSo"])),
-                applicant_type=parse_code(raw.get(names["LoaiDoiTuong"]), "LoaiDoiTuong", APPLICANT_TYPES),
-                agency_code=_text(raw.get(names["MaCoQuan"])),
-                unit_code=self._unit_code(raw.get(names["MaDVHC"])),
-                received_at=parse_source_time(raw.get(names["NgayTiepNhan"]), "NgayTiepNhan"),
-                due_at=parse_source_time(raw.get(names["NgayHenTra"]), "NgayHenTra"),
-                status=status,
-                finished_at=parse_source_time(raw.get(names["NgayKetThucXuLy"]), "NgayKetThucXuLy"),
-                returned_at=parse_source_time(raw.get(names["NgayTra"]), "NgayTra"),
-                paid_online=parse_flag(raw.get(names["ThanhToanTrucTuyen"]), "ThanhToanTrucTuyen", nullable=True),
-                digitised=bool(parse_flag(raw.get(names["SoHoa"]), "SoHoa", nullable=False)),
-                source_updated_at=updated,
+                key_text,
+                _text(get(names["MaTTHC"])),
+                _text(get(names["TenTTHC"])),
+                _text(get(names["MaLinhVuc"])),
+                _text(get(names["TenLinhVuc"])),
+                parse_code(get(names["KenhThucHien"]), "KenhThucHien", CHANNELS),
+                _text(get(names["ChuHoSo"])),
+                parse_code(get(names["LoaiDoiTuong"]), "LoaiDoiTuong", APPLICANT_TYPES),
+                _text(get(names["MaCoQuan"])),
+                self._unit_code(get(names["MaDVHC"])),
+                parse_source_time(get(names["NgayTiepNhan"]), "NgayTiepNhan"),
+                parse_source_time(get(names["NgayHenTra"]), "NgayHenTra"),
+                status,
+                parse_source_time(get(names["NgayKetThucXuLy"]), "NgayKetThucXuLy"),
+                parse_source_time(get(names["NgayTra"]), "NgayTra"),
+                parse_flag(get(names["ThanhToanTrucTuyen"]), "ThanhToanTrucTuyen", nullable=True),
+                bool(parse_flag(get(names["SoHoa"]), "SoHoa", nullable=False)),
+                updated,
             )
             check_dossier(record, self.source.unit_codes, self.source.province)
         except InvalidRecordError as error:
@@ -228,8 +226,14 @@ class DossierSync:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = (value if isinstance(value, str) else str(value)).strip()
     return text or None
+
+
+def _stamp(raw: Any, name: str) -> str | None:
+    """A record's update time as the source's string, or None when it has not the right shape."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if is_source_time(value) else None
 
 
 def _key(raw: Any, name: str) -> Any:

@@ -116,15 +116,18 @@ def parse_source_time(value: Any, field: str) -> datetime | None:
     """Parse ``yyyyMMddHHmmss`` (local time); None for null or empty."""
     if value is None or value == "":
         return None
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
     if len(text) == 14 and text.isdigit():
         try:
-            return datetime(
-                int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14])
-            )
+            return datetime.fromisoformat(f"{text[:8]}T{text[8:]}")
         except ValueError:
             pass
     raise InvalidRecordError(f"{field} {text[:40]!r} is not a date-time {SOURCE_TIME_FORMAT}")
+
+
+def is_source_time(value: Any) -> bool:
+    """Whether ``value`` has the source's time shape; such strings sort in time order."""
+    return isinstance(value, str) and len(value) == 14 and value.isdigit()
 
 
 def parse_code(value: Any, field: str, table: dict[int, str]) -> int | None:

@@ -6,13 +6,15 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select
+from sqlalchemy.dialects import sqlite
 
 from ioc.collecting.store import add_collector
 from ioc.config import load_settings
 from ioc.initialise import initialise
 from ioc.records import DossierRecord, Rejection
 from ioc.warehouse import schema
+from ioc.warehouse.dialect import sqlite_datetime
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.load import load_page
 
@@ -129,3 +131,10 @@ def test_unknown_procedures_and_agencies_are_registered(warehouse):
     assert (procedure.name, procedure.field_code) == ("Thủ tục mới", "HT")
     assert (agency.level, agency.unit_code, agency.kind) == ("province", "46", "unregistered")
     assert known == 27 + 40 + 1
+
+
+def test_the_fast_sqlite_datetime_text_is_sqlalchemys_own():
+    processor = DateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    moments = [datetime(2025, 3, 1, 8, 0), datetime(1999, 12, 31, 23, 59, 59, 123456), datetime(2026, 1, 1, 0, 0, 0, 1)]
+    assert [sqlite_datetime(m) for m in moments] == [processor(m) for m in moments]
+    assert sqlite_datetime(None) is None

@@ -37,5 +37,16 @@ def scheduler(
     run_scheduler(sync_seconds=sync_every, workers=workers)
 
 
+def simulate(context: typer.Context) -> None:
+    """Serve the source-system simulator (the dossier pull API) on loopback. Options: ioc simulate --help."""
+    from ioc.simulator import serve
+    from ioc.simulator.arguments import parse_arguments
+
+    config, host, port = parse_arguments(["--province", load_settings().province, *context.args])
+    serve(config, host, port)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(scheduler)
+    passthrough = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+    app.command(context_settings=passthrough, add_help_option=False)(simulate)

@@ -16,6 +16,7 @@ from datetime import time as clock
 from sqlalchemy import Engine, select, update
 
 from ioc.collecting.kind import CollectorKind, Page, Source, SourceError
+from ioc.collecting.prefetch import prefetched
 from ioc.collecting.registry import get_kind
 from ioc.collecting.runs import claim_run, finish_run, record_page, resumable_backfill_cursor
 from ioc.collecting.secrets import resolve_secrets
@@ -133,7 +134,7 @@ def run_collector(
     progress = RunProgress(run_id=run_id, mode=mode)
     kind = get_kind(config.kind)(source)
     try:
-        for page in kind.fetch(cursor, window_start, window_end):
+        for page in prefetched(kind.fetch(cursor, window_start, window_end)):
             records, rejections = parse_page(kind, page.raw)
             with transaction(engine) as connection:
                 counts = load_page(connection, config.id, run_id, records, rejections, now_local())
