@@ -95,6 +95,7 @@ class DossierSync:
         if unknown:
             raise SourceError(f"option field_map names unknown fields {unknown}; known: {', '.join(FIELDS)}")
         self.names = {name: self.options.field_map.get(name, name) for name in FIELDS}
+        self.ordered_names = [self.names[name] for name in FIELDS]
         auth = make_auth(
             source.auth,
             source.secrets,
@@ -170,42 +171,52 @@ class DossierSync:
     # parsing -------------------------------------------------------------------------------------------
 
     def parse(self, raw: dict[str, Any]) -> DossierRecord | Rejection:
-        """One record of the sync format, checked against the domain's rules."""
-        get, names = raw.get, self.names
-        key = get(names["MaHoSo"])
-        key_text = (key if isinstance(key, str) else str(key)).strip() if key is not None else ""
+        """One record of the sync format, checked against the domain's rules.
+
+        Well-formed values (strings, integers) take fast paths; anything else goes through the full parsers.
+        """
+        values = map(raw.get, self.ordered_names)
+        (key, code, name, field_code, field_name, channel, applicant, applicant_type, agency, unit,
+         received, due, status, finished, returned, paid, digitised, updated_text) = values  # fmt: skip
+        key_text = _text(key) or ""
         updated = None
         try:
             if not key_text:
                 raise InvalidRecordError("MaHoSo is missing or empty")
-            for field, limit in CODE_LIMITS.items():
-                value = get(names[field])
-                if value is not None and len(str(value)) > limit:
-                    raise InvalidRecordError(f"{field} is longer than {limit} characters")
-            updated = parse_source_time(get(names["NgayCapNhat"]), "NgayCapNhat")
+            for field, value in (
+                ("MaHoSo", key_text),
+                ("MaTTHC", code),
+                ("MaLinhVuc", field_code),
+                ("MaCoQuan", agency),
+            ):
+                if value is not None and len(str(value)) > CODE_LIMITS[field]:
+                    raise InvalidRecordError(f"{field} is longer than {CODE_LIMITS[field]} characters")
+            updated = parse_source_time(updated_text, "NgayCapNhat")
             if updated is None:
                 raise InvalidRecordError("NgayCapNhat is missing")
-            status = parse_code(get(names["TrangThaiHoSo"]), "TrangThaiHoSo", STATUSES)
-            if status is None:
-                raise InvalidRecordError("TrangThaiHoSo is missing")
+            status = status if status.__class__ is int and status in STATUSES else _required_status(status)
             record = DossierRecord(
                 key_text,
-                _text(get(names["MaTTHC"])),
-                _text(get(names["TenTTHC"])),
-                _text(get(names["MaLinhVuc"])),
-                _text(get(names["TenLinhVuc"])),
-                parse_code(get(names["KenhThucHien"]), "KenhThucHien", CHANNELS),
-                _text(get(names["ChuHoSo"])),
-                parse_code(get(names["LoaiDoiTuong"]), "LoaiDoiTuong", APPLICANT_TYPES),
-                _text(get(names["MaCoQuan"])),
-                self._unit_code(get(names["MaDVHC"])),
-                parse_source_time(get(names["NgayTiepNhan"]), "NgayTiepNhan"),
-                parse_source_time(get(names["NgayHenTra"]), "NgayHenTra"),
+                _text(code),
+                _text(name),
+                _text(field_code),
+                _text(field_name),
+                channel
+                if channel.__class__ is int and channel in CHANNELS
+                else parse_code(channel, "KenhThucHien", CHANNELS),
+                _text(applicant),
+                applicant_type
+                if applicant_type.__class__ is int and applicant_type in APPLICANT_TYPES
+                else parse_code(applicant_type, "LoaiDoiTuong", APPLICANT_TYPES),
+                _text(agency),
+                self._unit_code(unit),
+                parse_source_time(received, "NgayTiepNhan"),
+                parse_source_time(due, "NgayHenTra"),
                 status,
-                parse_source_time(get(names["NgayKetThucXuLy"]), "NgayKetThucXuLy"),
-                parse_source_time(get(names["NgayTra"]), "NgayTra"),
-                parse_flag(get(names["ThanhToanTrucTuyen"]), "ThanhToanTrucTuyen", nullable=True),
-                bool(parse_flag(get(names["SoHoa"]), "SoHoa", nullable=False)),
+                parse_source_time(finished, "NgayKetThucXuLy"),
+                parse_source_time(returned, "NgayTra"),
+                parse_flag(paid, "ThanhToanTrucTuyen", nullable=True),
+                bool(parse_flag(digitised, "SoHoa", nullable=False)),
                 updated,
             )
             check_dossier(record, self.source.unit_codes, self.source.province)
@@ -226,8 +237,15 @@ class DossierSync:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = (value if isinstance(value, str) else str(value)).strip()
+    text = (value if value.__class__ is str else str(value)).strip()
     return text or None
+
+
+def _required_status(value: Any) -> int:
+    status = parse_code(value, "TrangThaiHoSo", STATUSES)
+    if status is None:
+        raise InvalidRecordError("TrangThaiHoSo is missing")
+    return status
 
 
 def _stamp(raw: Any, name: str) -> str | None:

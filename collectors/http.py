@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from ioc.collecting.kind import SourceError
@@ -105,8 +106,8 @@ def _checked_json(response: httpx.Response) -> Any:
     if status >= 400:
         raise SourceError(f"the source refused the request: {status} {response.reason_phrase} {response.text[:200]!r}")
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         raise RetryableError(f"unreadable JSON ({len(response.content)} bytes)") from None
 
 

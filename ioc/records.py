@@ -28,13 +28,11 @@ APPLICANT_TYPES = {1: "công dân", 2: "doanh nghiệp", 3: "cơ quan nhà nư�
 FINISHED_STATUSES = frozenset({9, 10})
 SOURCE_TIME_FORMAT = "yyyyMMddHHmmss"
 
-#: The warehouse columns a record fills, in ``dossier`` column names.
+#: The ``dossier`` columns a record fills. Procedure and field names go to the ``procedure`` table instead.
 RECORD_FIELDS = (
     "source_key",
     "procedure_code",
-    "procedure_name",
     "field_code",
-    "field_name",
     "channel",
     "applicant_name",
     "applicant_type",
@@ -79,9 +77,7 @@ class DossierRecord:
         return (
             self.source_key,
             self.procedure_code,
-            self.procedure_name,
             self.field_code,
-            self.field_name,
             self.channel,
             self.applicant_name,
             self.applicant_type,

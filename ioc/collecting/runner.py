@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -95,6 +95,12 @@ def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[Dossi
     return records, rejections
 
 
+def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[tuple[Page, list[DossierRecord], list[Rejection]]]:
+    """Pages with their records parsed; run in the prefetch thread, parsing overlaps the warehouse's writes."""
+    for page in pages:
+        yield (page, *parse_page(kind, page.raw))
+
+
 def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
     kind = get_kind(config.kind)
     with transaction(engine) as connection:
@@ -134,8 +140,7 @@ def run_collector(
     progress = RunProgress(run_id=run_id, mode=mode)
     kind = get_kind(config.kind)(source)
     try:
-        for page in prefetched(kind.fetch(cursor, window_start, window_end)):
-            records, rejections = parse_page(kind, page.raw)
+        for page, records, rejections in prefetched(_parsed(kind, kind.fetch(cursor, window_start, window_end))):
             with transaction(engine) as connection:
                 counts = load_page(connection, config.id, run_id, records, rejections, now_local())
                 record_page(connection, run_id, counts, page.cursor, page.remaining)

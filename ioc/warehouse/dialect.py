@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Table
+from sqlalchemy import Boolean, Connection, DateTime, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeEngine
@@ -29,8 +29,11 @@ def sqlite_datetime(value: datetime | None) -> str | None:
 
 def _processor(connection: Connection, column_type: TypeEngine) -> Callable[[Any], Any] | None:
     dialect = connection.dialect
-    if dialect.name == "sqlite" and isinstance(column_type, DateTime) and not column_type.timezone:
-        return sqlite_datetime  # same text as SQLAlchemy's own processor (tests/test_loader.py checks it)
+    if dialect.name == "sqlite":
+        if isinstance(column_type, DateTime) and not column_type.timezone:
+            return sqlite_datetime  # the same text as SQLAlchemy's own processor (tests/test_loader.py checks it)
+        if isinstance(column_type, Boolean):
+            return None  # sqlite3 stores True/False as 1/0, as SQLAlchemy's int() processor would
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
@@ -48,12 +51,25 @@ def _processed(connection: Connection, table: Table, columns: Sequence[str], row
     return processed
 
 
-def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
-    """``executemany`` of plain tuples: the fast path for large pages, on either engine."""
+def bulk_insert(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[tuple],
+    constants: dict[str, Any] | None = None,
+) -> None:
+    """``executemany`` of plain tuples: the fast path for large pages, on either engine.
+
+    ``constants`` are columns with one value for every row (processed once, appended to each row).
+    """
+    constants = constants or {}
+    extra = _processed(connection, table, list(constants), [tuple(constants.values())])[0] if constants else ()
+    names = [*columns, *constants]
     quote = connection.dialect.identifier_preparer.quote
-    marks = ", ".join([_placeholder(connection)] * len(columns))
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) VALUES ({marks})"
-    connection.exec_driver_sql(sql, _processed(connection, table, columns, rows))
+    marks = ", ".join([_placeholder(connection)] * len(names))
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) VALUES ({marks})"
+    values = _processed(connection, table, columns, rows)
+    connection.exec_driver_sql(sql, [(*row, *extra) for row in values] if extra else values)
 
 
 def bulk_update(connection: Connection, table: Table, columns: Sequence[str], key: str, rows: list[tuple]) -> None:

@@ -74,13 +74,13 @@ def upsert_dossiers(
     for key, record in latest.items():
         known = existing.get(key)
         if known is None:
-            new_rows.append((*record.values(), now, collector_id))
+            new_rows.append(record.values())
         elif record.source_updated_at > known[1]:
             changed_rows.append((*record.values(), now, known[0]))
         else:
             unchanged += 1
     if new_rows:
-        bulk_insert(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
+        bulk_insert(connection, DOSSIER, RECORD_FIELDS, new_rows, {"loaded_at": now, "collector_id": collector_id})
     if changed_rows:
         bulk_update(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
     return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)

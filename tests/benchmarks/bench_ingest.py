@@ -39,8 +39,8 @@ def ioc(env: dict[str, str], *args: str) -> None:
         raise SystemExit(f"ioc {' '.join(args)} failed: {result.stderr.strip()}")
 
 
-def collector_run(env: dict[str, str], since: date, until: date) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of ``ioc collector run`` as a child process."""
+def collector_run(env: dict[str, str], since: date, until: date) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak RSS (KiB) of ``ioc collector run`` as a child process."""
     command = [sys.executable, "-m", "ioc", "collector", "run", "bench", "--quiet"]
     command += ["--since", since.isoformat(), "--until", until.isoformat()]
     with tempfile.TemporaryFile("w+") as errors:
@@ -52,7 +52,7 @@ def collector_run(env: dict[str, str], since: date, until: date) -> tuple[float,
         if process.returncode != 0:
             errors.seek(0)
             raise SystemExit(f"collector run failed: {errors.read().strip()}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def last_run(url: str) -> CollectorRun:
@@ -112,7 +112,7 @@ def main() -> None:
         with simulator_process(config) as url:
             ioc(env, "collector", "add", "bench", "--kind", "dossier-sync", "--url", f"{url}/api/hoso",
                 "--option", f"page_size={args.page_size}")  # fmt: skip
-            elapsed, peak_kib = collector_run(env, start, end)
+            elapsed, cpu, peak_kib = collector_run(env, start, end)
         run = last_run(env["IOC_DATABASE_URL"])
         raw_rows, raw_seconds = raw_insert(env["IOC_DATABASE_URL"], raw_env["IOC_DATABASE_URL"], args.page_size)
 
@@ -126,6 +126,7 @@ def main() -> None:
     print(f"ingest rate            {rate:>10,.0f} dossiers/s   target ≥ 30,000")
     print(f"raw bulk insert rate   {raw_rate:>10,.0f} rows/s")
     print(f"ingest / raw insert    {rate / raw_rate:>10.0%}   target ≥ 50 %")
+    print(f"collector CPU          {cpu:>10,.1f} s   ({cpu / elapsed:.0%} of its wall time)")
     print(f"collector peak RSS     {peak_kib / 1024:>10,.0f} MB   target ≤ 300 MB")
 
 
