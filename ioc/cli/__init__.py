@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import typer
 
 from ioc.cli import collector, services, warehouse
+from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
 app = typer.Typer(
@@ -23,7 +26,12 @@ services.register(app)
 
 
 def main() -> None:
-    """Entry point: run the command, printing an IOCError as one line on stderr."""
+    """Entry point: run the command, printing an IOCError as one line on stderr.
+
+    The process runs in Vietnam time, so that logs and anything else showing local time agree with the warehouse.
+    """
+    os.environ["TZ"] = TIMEZONE.key
+    time.tzset()
     try:
         app()
     except IOCError as error:

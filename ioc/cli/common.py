@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -35,5 +36,16 @@ def print_rows(rows: list[dict[str, Any]], output: OutputFormat, title: str) -> 
     for column in rows[0] if rows else ["(none)"]:
         table.add_column(column)
     for row in rows:
-        table.add_row(*["" if value is None else str(value) for value in row.values()])
+        table.add_row(*[display(value) for value in row.values()])
     console.print(table)
+
+
+def display(value: Any) -> str:
+    """A value as people in Vietnam read it: dates dd/mm/yyyy, nothing for null."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y %H:%M:%S}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
