@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, DateTime, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeEngine
 
@@ -16,6 +18,10 @@ def insert_ignoring_conflicts(connection: Connection, table: Table, keys: list[s
     """``INSERT … ON CONFLICT (keys) DO NOTHING`` in the connection's dialect."""
     module = postgresql if connection.dialect.name == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+#: The dialects IOC runs on, by name, for encoding values without a connection (e.g. in a worker process).
+DIALECTS = {"sqlite": sqlite.dialect, "postgresql": postgresql.psycopg.dialect}
 
 
 def _placeholder(connection: Connection) -> str:
@@ -27,55 +33,50 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(" ", "microseconds")
 
 
-def _processor(connection: Connection, column_type: TypeEngine) -> Callable[[Any], Any] | None:
-    dialect = connection.dialect
-    if dialect.name == "sqlite":
+@cache
+def _dialect(name: str) -> Dialect:
+    return DIALECTS[name]()
+
+
+def _processor(dialect_name: str, column_type: TypeEngine) -> Callable[[Any], Any] | None:
+    if dialect_name == "sqlite":
         if isinstance(column_type, DateTime) and not column_type.timezone:
             return sqlite_datetime  # the same text as SQLAlchemy's own processor (tests/test_loader.py checks it)
         if isinstance(column_type, Boolean):
             return None  # sqlite3 stores True/False as 1/0, as SQLAlchemy's int() processor would
+    dialect = _dialect(dialect_name)
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _processed(connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> list[tuple]:
-    """Apply each column type's bind processor (e.g. SQLite's datetime → text), as SQLAlchemy itself would."""
-    processors = [(i, p) for i, name in enumerate(columns) if (p := _processor(connection, table.c[name].type))]
+def encode_rows(dialect_name: str, table: Table, columns: Sequence[str], rows: list[tuple]) -> list[tuple]:
+    """Values as the driver takes them: each column type's bind processor applied, as SQLAlchemy itself would.
+
+    Pure (no connection), so a worker process can do it while the warehouse's process writes.
+    """
+    processors = [(i, p) for i, name in enumerate(columns) if (p := _processor(dialect_name, table.c[name].type))]
     if not processors:
         return rows
-    processed = []
+    encoded = []
     for row in rows:
         values = list(row)
         for i, processor in processors:
             values[i] = processor(values[i])
-        processed.append(tuple(values))
-    return processed
+        encoded.append(tuple(values))
+    return encoded
 
 
-def bulk_insert(
-    connection: Connection,
-    table: Table,
-    columns: Sequence[str],
-    rows: list[tuple],
-    constants: dict[str, Any] | None = None,
-) -> None:
-    """``executemany`` of plain tuples: the fast path for large pages, on either engine.
-
-    ``constants`` are columns with one value for every row (processed once, appended to each row).
-    """
-    constants = constants or {}
-    extra = _processed(connection, table, list(constants), [tuple(constants.values())])[0] if constants else ()
-    names = [*columns, *constants]
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """``executemany`` of encoded tuples (see :func:`encode_rows`): the fast path for large pages."""
     quote = connection.dialect.identifier_preparer.quote
-    marks = ", ".join([_placeholder(connection)] * len(names))
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) VALUES ({marks})"
-    values = _processed(connection, table, columns, rows)
-    connection.exec_driver_sql(sql, [(*row, *extra) for row in values] if extra else values)
+    marks = ", ".join([_placeholder(connection)] * len(columns))
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) VALUES ({marks})"
+    connection.exec_driver_sql(sql, rows)
 
 
-def bulk_update(connection: Connection, table: Table, columns: Sequence[str], key: str, rows: list[tuple]) -> None:
-    """``UPDATE … SET columns WHERE key = ?`` for tuples of (*values, key value)."""
+def update_rows(connection: Connection, table: Table, columns: Sequence[str], key: str, rows: list[tuple]) -> None:
+    """``UPDATE … SET columns WHERE key = ?`` for encoded tuples of (*values, key value)."""
     quote = connection.dialect.identifier_preparer.quote
     mark = _placeholder(connection)
     assignments = ", ".join(f"{quote(name)} = {mark}" for name in columns)
     sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = {mark}"
-    connection.exec_driver_sql(sql, _processed(connection, table, [*columns, key], rows))
+    connection.exec_driver_sql(sql, rows)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 
 from ioc.records import RECORD_FIELDS, DossierRecord, Rejection
 from ioc.warehouse import schema
-from ioc.warehouse.dialect import bulk_insert, bulk_update, insert_ignoring_conflicts
+from ioc.warehouse.dialect import encode_rows, insert_ignoring_conflicts, insert_rows, update_rows
 
 DOSSIER = schema.Dossier.__table__
 QUARANTINE = schema.Quarantine.__table__
@@ -64,25 +64,51 @@ def _existing_versions(
     return found
 
 
-def upsert_dossiers(
-    connection: Connection, collector_id: int, records: Iterable[DossierRecord], now: datetime
-) -> PageCounts:
+@dataclass(frozen=True)
+class EncodedPage:
+    """A page ready for the warehouse: the latest state of each dossier encoded for the dialect, the procedures and
+    agencies it names, and its rejections. Made by :func:`encode_page`, which needs no connection."""
+
+    keys: list[str]
+    versions: list[datetime]
+    rows: list[tuple]
+    procedures: list[dict]
+    agencies: list[dict]
+    rejections: list[Rejection]
+
+
+def encode_page(dialect_name: str, records: Iterable[DossierRecord], rejections: Sequence[Rejection]) -> EncodedPage:
+    """Keep each dossier's latest state in the page and encode it for ``dialect_name`` (``sqlite``, ``postgresql``)."""
+    latest = list(_latest_by_key(records).values())
+    procedures, agencies = _references(latest)
+    return EncodedPage(
+        keys=[record.source_key for record in latest],
+        versions=[record.source_updated_at for record in latest],
+        rows=encode_rows(dialect_name, DOSSIER, RECORD_FIELDS, [record.values() for record in latest]),
+        procedures=procedures,
+        agencies=agencies,
+        rejections=list(rejections),
+    )
+
+
+def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage, now: datetime) -> PageCounts:
     """Insert new dossiers and update those the source reports in a newer state; older states are ignored."""
-    latest = _latest_by_key(records)
-    existing = _existing_versions(connection, collector_id, list(latest))
+    existing = _existing_versions(connection, collector_id, page.keys)
+    dialect = connection.dialect.name
+    loaded_at, collector = encode_rows(dialect, DOSSIER, ["loaded_at", "collector_id"], [(now, collector_id)])[0]
     new_rows, changed_rows, unchanged = [], [], 0
-    for key, record in latest.items():
+    for key, version, row in zip(page.keys, page.versions, page.rows, strict=True):
         known = existing.get(key)
         if known is None:
-            new_rows.append(record.values())
-        elif record.source_updated_at > known[1]:
-            changed_rows.append((*record.values(), now, known[0]))
+            new_rows.append((*row, loaded_at, collector))
+        elif version > known[1]:
+            changed_rows.append((*row, loaded_at, known[0]))
         else:
             unchanged += 1
     if new_rows:
-        bulk_insert(connection, DOSSIER, RECORD_FIELDS, new_rows, {"loaded_at": now, "collector_id": collector_id})
+        insert_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
     if changed_rows:
-        bulk_update(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
+        update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
     return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)
 
 
@@ -108,8 +134,8 @@ def quarantine(
     connection.execute(statement, list(rows.values()))
 
 
-def register_reference(connection: Connection, records: Iterable[DossierRecord]) -> None:
-    """Add procedures and agencies that records name but the warehouse does not know yet."""
+def _references(records: Iterable[DossierRecord]) -> tuple[list[dict], list[dict]]:
+    """The procedures and agencies that records name, once each."""
     procedures: dict[str, dict] = {}
     agencies: dict[str, dict] = {}
     for record in records:
@@ -128,18 +154,29 @@ def register_reference(connection: Connection, records: Iterable[DossierRecord])
                 "level": "province" if len(record.unit_code) == 2 else "commune",
                 "unit_code": record.unit_code,
             }
-    if procedures:
-        known = set(
-            connection.execute(select(PROCEDURE.c.code).where(PROCEDURE.c.code.in_(list(procedures)))).scalars()
-        )
-        missing = [row for code, row in procedures.items() if code not in known]
+    return list(procedures.values()), list(agencies.values())
+
+
+def register_reference(connection: Connection, procedures: list[dict], agencies: list[dict]) -> None:
+    """Add procedures and agencies the warehouse does not know yet (known ones are left as they are)."""
+    for table, rows in ((PROCEDURE, procedures), (AGENCY, agencies)):
+        if not rows:
+            continue
+        codes = [row["code"] for row in rows]
+        known = set(connection.execute(select(table.c.code).where(table.c.code.in_(codes))).scalars())
+        missing = [row for row in rows if row["code"] not in known]
         if missing:
-            connection.execute(insert_ignoring_conflicts(connection, PROCEDURE, ["code"]), missing)
-    if agencies:
-        known = set(connection.execute(select(AGENCY.c.code).where(AGENCY.c.code.in_(list(agencies)))).scalars())
-        missing = [row for code, row in agencies.items() if code not in known]
-        if missing:
-            connection.execute(insert_ignoring_conflicts(connection, AGENCY, ["code"]), missing)
+            connection.execute(insert_ignoring_conflicts(connection, table, ["code"]), missing)
+
+
+def load_encoded(
+    connection: Connection, collector_id: int, run_id: int | None, page: EncodedPage, now: datetime
+) -> PageCounts:
+    """Load an encoded page's dossiers, reference rows and rejections in the caller's transaction."""
+    register_reference(connection, page.procedures, page.agencies)
+    counts = upsert_dossiers(connection, collector_id, page, now)
+    quarantine(connection, collector_id, run_id, page.rejections, now)
+    return PageCounts(counts.inserted, counts.updated, counts.unchanged, rejected=len(page.rejections))
 
 
 def load_page(
@@ -151,7 +188,5 @@ def load_page(
     now: datetime,
 ) -> PageCounts:
     """Load one page's records and rejections in the caller's transaction."""
-    register_reference(connection, records)
-    counts = upsert_dossiers(connection, collector_id, records, now)
-    quarantine(connection, collector_id, run_id, rejections, now)
-    return PageCounts(counts.inserted, counts.updated, counts.unchanged, rejected=len(rejections))
+    page = encode_page(connection.dialect.name, records, rejections)
+    return load_encoded(connection, collector_id, run_id, page, now)
