@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+from ioc.config import load_settings
+from ioc.initialise import initialise
+from ioc.warehouse.engine import make_engine
 
 POSTGRES_URL_VARIABLE = "IOC_TEST_POSTGRES_URL"
 
@@ -78,3 +82,12 @@ def warehouse_env(ioc_env: dict[str, str], database_url: str, monkeypatch: pytes
     """``ioc_env`` pointing at the parametrised warehouse."""
     monkeypatch.setenv("IOC_DATABASE_URL", database_url)
     return {**ioc_env, "IOC_DATABASE_URL": database_url}
+
+
+@pytest.fixture
+def warehouse(warehouse_env: dict[str, str]) -> Iterator[Engine]:
+    """An initialised warehouse (province 46) on the parametrised engine."""
+    initialise(load_settings())
+    engine = make_engine(warehouse_env["IOC_DATABASE_URL"])
+    yield engine
+    engine.dispose()

@@ -49,14 +49,6 @@ def sim_config(**changes) -> SimulatorConfig:
     return SimulatorConfig(**values)
 
 
-@pytest.fixture
-def warehouse(warehouse_env):
-    initialise(load_settings())
-    engine = make_engine(warehouse_env["IOC_DATABASE_URL"])
-    yield engine
-    engine.dispose()
-
-
 def add(engine, url: str, name: str = "sim", auth: str = "none", secrets: list[str] | None = None, **options):
     with engine.begin() as connection:
         return add_collector(connection, name, "dossier-sync", f"{url}/api/hoso", auth, secrets, options=options)

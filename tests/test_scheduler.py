@@ -17,22 +17,11 @@ from sqlalchemy import select
 from helpers import REPO
 from ioc.collecting.runs import AlreadyRunningError, RunOwner, claim_run
 from ioc.collecting.store import add_collector, remove_collector, set_enabled, update_collector
-from ioc.config import load_settings
-from ioc.initialise import initialise
 from ioc.scheduler import build_scheduler, sync_jobs
 from ioc.simulator import SimulatorConfig, running_simulator
 from ioc.warehouse import schema
-from ioc.warehouse.engine import make_engine
 
 RUN = schema.CollectorRun.__table__
-
-
-@pytest.fixture
-def warehouse(warehouse_env):
-    initialise(load_settings())
-    engine = make_engine(warehouse_env["IOC_DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
