@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from helpers import REPO
+from helpers import REPO, run_ioc
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector, update_collector
 from ioc.config import load_settings
@@ -293,3 +294,24 @@ def test_changed_options_apply_to_the_next_run(warehouse):
         result = backfill(warehouse)
     assert result.status == "succeeded"
     assert result.progress.pages <= 4
+
+
+def test_a_source_slower_than_the_timeout_is_retried_then_fails_with_a_clear_error(warehouse):
+    with running_simulator(sim_config(latency_ms=400)) as url:
+        add(warehouse, url, timeout_seconds=0.1, max_attempts=2, backoff_initial_seconds=0.01, backoff_max_seconds=0.02)
+        result = backfill(warehouse)
+    assert result.status == "failed"
+    assert "failed after 2 attempts: ReadTimeout" in (result.error or "")
+
+
+def test_quarantine_is_listed_with_reasons_from_the_command_line(warehouse, warehouse_env):
+    with running_simulator(sim_config(malformed_rate=0.05)) as url:
+        add(warehouse, url, page_size=500)
+        backfill(warehouse)
+    listed = run_ioc("quarantine", "list", "--collector", "sim", "--limit", "5", "--format", "json", env=warehouse_env)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 5
+    assert all(row["collector"] == "sim" and row["reason"] and json.loads(row["raw"]) for row in rows)
+    kinds = {kind_of(row["reason"]) for row in rows}
+    assert kinds <= {kind for kind, _ in KIND_BY_REASON}

@@ -42,7 +42,7 @@ def simulate(context: typer.Context) -> None:
     from ioc.simulator import serve
     from ioc.simulator.arguments import parse_arguments
 
-    config, host, port = parse_arguments(["--province", load_settings().province, *context.args])
+    config, host, port = parse_arguments(["--province", load_settings().province, *context.args], "ioc simulate")
     serve(config, host, port)
 
 

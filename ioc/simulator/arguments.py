@@ -34,9 +34,9 @@ def _parse_start(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m ioc.simulator") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ioc.simulator",
+        prog=prog,
         description="Serve the provincial dossier system simulator (the dossier-source pull API) over HTTP.",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
@@ -58,9 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_arguments(argv: list[str] | None = None) -> tuple[SimulatorConfig, str, int]:
+def parse_arguments(
+    argv: list[str] | None = None, prog: str = "python -m ioc.simulator"
+) -> tuple[SimulatorConfig, str, int]:
     """(configuration, host, port) from the command line; errors exit with argparse's usage message."""
-    parser = build_parser()
+    parser = build_parser(prog)
     namespace = vars(parser.parse_args(argv))
     host, port = namespace.pop("host"), namespace.pop("port")
     try:
