@@ -1,0 +1,70 @@
+"""Periods: whole days, the start included and the end excluded, in Vietnam local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ioc.errors import IOCError
+
+UNITS = ("day", "week", "month", "quarter", "year", "custom")
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """``[start, end)`` in whole days; ``unit`` says how it was chosen, which decides its previous period."""
+
+    start: date
+    end: date
+    unit: str = "custom"
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise IOCError(f"a period must end after it starts ({self.start:%d/%m/%Y} – {self.end:%d/%m/%Y})")
+        if self.unit not in UNITS:
+            raise IOCError(f"unknown period unit {self.unit!r}; use one of {', '.join(UNITS)}")
+
+    @classmethod
+    def inclusive(cls, first: date, last: date) -> Period:
+        """The days ``first`` to ``last``, both included (``ioc kpi --from --to``)."""
+        if last < first:
+            raise IOCError(f"--to {last:%d/%m/%Y} is before --from {first:%d/%m/%Y}")
+        return cls(first, last + timedelta(days=1))
+
+    @classmethod
+    def containing(cls, day: date, unit: str) -> Period:
+        """The day, ISO week (Monday first), month, quarter or year that contains ``day``."""
+        if unit == "day":
+            return cls(day, day + timedelta(days=1), unit)
+        if unit == "week":
+            monday = day - timedelta(days=day.weekday())
+            return cls(monday, monday + timedelta(days=7), unit)
+        if unit == "month":
+            first = day.replace(day=1)
+            return cls(first, _add_months(first, 1), unit)
+        if unit == "quarter":
+            first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+            return cls(first, _add_months(first, 3), unit)
+        if unit == "year":
+            return cls(date(day.year, 1, 1), date(day.year + 1, 1, 1), unit)
+        raise IOCError(f"unknown period unit {unit!r}; use day, week, month, quarter or year")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def previous(self) -> Period:
+        """The period to compare with: the previous calendar unit, or for a custom range the same number of days
+        just before it."""
+        if self.unit == "custom":
+            return Period(self.start - timedelta(days=self.days), self.start, "custom")
+        return Period.containing(self.start - timedelta(days=1), self.unit)
