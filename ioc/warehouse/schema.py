@@ -190,11 +190,12 @@ class Dossier(Base):
 
 
 class DossierDaily(Base):
-    """Additive counts by day × unit × agency × procedure × channel × applicant type.
+    """Additive counts by day × unit × agency × procedure × field × channel × applicant type (``ioc.kpi.events``).
 
     Each count is dated by the day its event happened (reception, finish, due), so any period's
     figure is a sum over days. Pending counts at a day boundary ``d`` are differences of running sums:
     pending = Σ pending_in − Σ pending_out over days before ``d`` (and likewise for overdue).
+    A missing code is stored as ``""`` and a missing channel or applicant type as 0.
     """
 
     __tablename__ = "dossier_daily"
@@ -205,7 +206,7 @@ class DossierDaily(Base):
     procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     applicant_type: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    field_code: Mapped[str] = mapped_column(String(64))
+    field_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     online_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
