@@ -315,3 +315,13 @@ def test_quarantine_is_listed_with_reasons_from_the_command_line(warehouse, ware
     assert all(row["collector"] == "sim" and row["reason"] and json.loads(row["raw"]) for row in rows)
     kinds = {kind_of(row["reason"]) for row in rows}
     assert kinds <= {kind for kind, _ in KIND_BY_REASON}
+
+
+def test_a_collector_that_cannot_start_is_recorded_as_failed_not_left_running(warehouse):
+    add(warehouse, "http://127.0.0.1:9", field_map={"Nonsense": "x"})
+    result = backfill(warehouse)
+    assert result.status == "failed"
+    assert "unknown fields" in (result.error or "")
+    run = schema.CollectorRun.__table__
+    with warehouse.connect() as connection:
+        assert connection.execute(select(run.c.status)).scalars().all() == ["failed"]

@@ -138,8 +138,9 @@ def run_collector(
             cursor = resumable_backfill_cursor(connection, config.id, window_start, window_end)
         run_id = claim_run(connection, config.id, mode, window_start, window_end, cursor)
     progress = RunProgress(run_id=run_id, mode=mode)
-    kind = get_kind(config.kind)(source)
+    kind: CollectorKind | None = None
     try:
+        kind = get_kind(config.kind)(source)
         for page, records, rejections in prefetched(_parsed(kind, kind.fetch(cursor, window_start, window_end))):
             with transaction(engine) as connection:
                 counts = load_page(connection, config.id, run_id, records, rejections, now_local())
@@ -158,7 +159,8 @@ def run_collector(
         _finish(engine, run_id, progress, "failed", f"{type(error).__name__}: {error}")
         raise
     finally:
-        kind.close()
+        if kind is not None:
+            kind.close()
     return _finish(engine, run_id, progress, "succeeded")
 
 
