@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from helpers import run_ioc
+from helpers import clean_environment, run_ioc
 from ioc.warehouse.engine import make_engine
 
 
@@ -122,10 +122,9 @@ def _run_init_with_read_only_folder(data_dir: Path) -> subprocess.CompletedProce
         return run_ioc("init", env={"IOC_DATA_DIR": str(data_dir)}, cwd=data_dir.parent)
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"'
     command = ["unshare", "--mount", "sh", "-c", script, "sh", str(data_dir), sys.executable, "-m", "ioc", "init"]
-    base = {name: value for name, value in os.environ.items() if not name.startswith("IOC_")}
     return subprocess.run(
         command,
-        env={**base, "IOC_DATA_DIR": str(data_dir)},
+        env=clean_environment({"IOC_DATA_DIR": str(data_dir)}),
         capture_output=True,
         text=True,
         timeout=120,

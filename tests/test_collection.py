@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import date, datetime
@@ -15,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from helpers import REPO, run_ioc
+from helpers import run_ioc, start_ioc
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector, update_collector
 from ioc.config import load_settings
@@ -209,18 +208,6 @@ def test_a_missing_secret_variable_is_named_and_nothing_runs(warehouse, monkeypa
             run_collector(warehouse, "sim", "46")
 
 
-def _run_command(env: dict[str, str], *args: str) -> subprocess.Popen:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "ioc", *args],
-        env={**base, **env},
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _wait_for_dossiers(engine, at_least: int, process: subprocess.Popen, timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -237,12 +224,12 @@ def test_a_backfill_killed_mid_run_and_started_again_equals_one_clean_run(wareho
     arguments = ("collector", "run", "sim", "--since", "2025-01-01", "--until", "2025-03-01", "--quiet")
     with running_simulator(config) as url:
         add(warehouse, url, page_size=100)
-        process = _run_command(warehouse_env, *arguments)
+        process = start_ioc(*arguments, env=warehouse_env)
         loaded = _wait_for_dossiers(warehouse, 600, process)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         assert 0 < loaded < Simulator(config).truth(*WINDOW).valid
-        again = _run_command(warehouse_env, *arguments)
+        again = start_ioc(*arguments, env=warehouse_env)
         _, err = again.communicate(timeout=120)
         assert again.returncode == 0, err
     truth = Simulator(config).truth(*WINDOW)
@@ -270,9 +257,8 @@ def test_sigterm_finishes_the_page_in_flight_and_stops_cleanly(warehouse, wareho
     config = sim_config(latency_ms=40)
     with running_simulator(config) as url:
         add(warehouse, url, page_size=100)
-        process = _run_command(
-            warehouse_env, "collector", "run", "sim", "--since", "2025-01-01", "--until", "2025-03-01"
-        )
+        arguments = ("collector", "run", "sim", "--since", "2025-01-01", "--until", "2025-03-01")
+        process = start_ioc(*arguments, env=warehouse_env)
         _wait_for_dossiers(warehouse, 300, process)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
@@ -317,11 +303,17 @@ def test_quarantine_is_listed_with_reasons_from_the_command_line(warehouse, ware
     assert kinds <= {kind for kind, _ in KIND_BY_REASON}
 
 
-def test_a_collector_that_cannot_start_is_recorded_as_failed_not_left_running(warehouse):
-    add(warehouse, "http://127.0.0.1:9", field_map={"Nonsense": "x"})
+def test_a_collector_that_cannot_start_is_recorded_as_failed_not_left_running(warehouse, warehouse_env):
+    with running_simulator(sim_config()) as url:
+        add(warehouse, url, page_size=1000)
+        assert backfill(warehouse).status == "succeeded"
+    with warehouse.begin() as connection:
+        update_collector(connection, "sim", options={"field_map": {"Nonsense": "x"}})
     result = backfill(warehouse)
     assert result.status == "failed"
     assert "unknown fields" in (result.error or "")
     run = schema.CollectorRun.__table__
     with warehouse.connect() as connection:
-        assert connection.execute(select(run.c.status)).scalars().all() == ["failed"]
+        assert connection.execute(select(run.c.status).order_by(run.c.id)).scalars().all() == ["succeeded", "failed"]
+    listed = json.loads(run_ioc("collector", "list", "--format", "json", env=warehouse_env).stdout)
+    assert listed[0]["last_run"].startswith("failed"), "the list shows each collector's latest run"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from helpers import REPO
+from helpers import start_ioc
 from ioc.collecting.runs import AlreadyRunningError, RunOwner, claim_run
 from ioc.collecting.store import add_collector, remove_collector, set_enabled, update_collector
 from ioc.scheduler import build_scheduler, sync_jobs
@@ -119,15 +118,7 @@ def test_the_scheduler_process_runs_new_collectors_and_stops_cleanly_on_sigterm(
     with running_simulator(config) as url:
         with warehouse.begin() as connection:
             add_collector(connection, "first", "dossier-sync", f"{url}/api/hoso", every="1h")
-        base = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ioc", "scheduler", "--sync-every", "0.5"],
-            env={**base, **warehouse_env},
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_ioc("scheduler", "--sync-every", "0.5", env=warehouse_env, merge_output=True)
         try:
 
             def succeeded(name: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.collecting.runner import RunProgress, RunResult, run_collector
@@ -80,13 +80,12 @@ def add(
     console.print(f"Added collector [bold]{config.name}[/] ({config.kind}, {config.schedule})")
 
 
-def _last_runs(connection, ids: list[int]) -> dict[int, Any]:  # type: ignore[no-untyped-def]
+def _last_runs(connection: Connection) -> dict[int, Any]:
+    """The latest run of each collector, one row each (the run history itself is never read whole)."""
     run = schema.CollectorRun.__table__
-    latest = select(run.c.collector_id, run.c.status, run.c.started_at, run.c.error).order_by(run.c.id.desc())
-    found: dict[int, Any] = {}
-    for row in connection.execute(latest.where(run.c.collector_id.in_(ids))):
-        found.setdefault(row.collector_id, row)
-    return found
+    latest_ids = select(func.max(run.c.id)).group_by(run.c.collector_id).scalar_subquery()
+    query = select(run.c.collector_id, run.c.status, run.c.started_at).where(run.c.id.in_(latest_ids))
+    return {row.collector_id: row for row in connection.execute(query)}
 
 
 @app.command("list")
@@ -94,7 +93,7 @@ def list_(output: FormatOption = OutputFormat.table) -> None:
     """List the collectors with their schedules and last runs."""
     with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
         configs = list_collectors(connection)
-        runs = _last_runs(connection, [config.id for config in configs])
+        runs = _last_runs(connection)
     rows = []
     for config in configs:
         last = runs.get(config.id)
