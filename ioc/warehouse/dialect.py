@@ -80,3 +80,22 @@ def update_rows(connection: Connection, table: Table, columns: Sequence[str], ke
     assignments = ", ".join(f"{quote(name)} = {mark}" for name in columns)
     sql = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote(key)} = {mark}"
     connection.exec_driver_sql(sql, rows)
+
+
+def add_to_rows(
+    connection: Connection, table: Table, keys: Sequence[str], measures: Sequence[str], rows: list[tuple]
+) -> None:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET m = m + excluded.m`` for tuples of (*keys, *measures): additive
+    upserts, in the syntax SQLite and PostgreSQL share."""
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    columns = [*keys, *measures]
+    encoded = encode_rows(connection.dialect.name, table, columns, rows)
+    marks = ", ".join([_placeholder(connection)] * len(columns))
+    additions = ", ".join(f"{quote(m)} = {quote(table.name)}.{quote(m)} + excluded.{quote(m)}" for m in measures)
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET {additions}"
+    )
+    connection.exec_driver_sql(sql, encoded)

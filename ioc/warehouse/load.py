@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from ioc.records import RECORD_FIELDS, DossierRecord, Rejection
-from ioc.warehouse import schema
+from ioc.warehouse import aggregates, schema
 from ioc.warehouse.dialect import encode_rows, insert_ignoring_conflicts, insert_rows, update_rows
 
 DOSSIER = schema.Dossier.__table__
@@ -72,6 +72,7 @@ class EncodedPage:
     keys: list[str]
     versions: list[datetime]
     rows: list[tuple]
+    states: list[tuple]
     procedures: list[dict]
     agencies: list[dict]
     rejections: list[Rejection]
@@ -85,6 +86,7 @@ def encode_page(dialect_name: str, records: Iterable[DossierRecord], rejections:
         keys=[record.source_key for record in latest],
         versions=[record.source_updated_at for record in latest],
         rows=encode_rows(dialect_name, DOSSIER, RECORD_FIELDS, [record.values() for record in latest]),
+        states=[aggregates.state_of(record) for record in latest],
         procedures=procedures,
         agencies=agencies,
         rejections=list(rejections),
@@ -92,23 +94,37 @@ def encode_page(dialect_name: str, records: Iterable[DossierRecord], rejections:
 
 
 def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage, now: datetime) -> PageCounts:
-    """Insert new dossiers and update those the source reports in a newer state; older states are ignored."""
+    """Insert new dossiers and update those the source reports in a newer state; older states are ignored.
+
+    The aggregates follow in the same transaction: changed dossiers' old contributions out, written ones' in.
+    """
     existing = _existing_versions(connection, collector_id, page.keys)
     dialect = connection.dialect.name
     loaded_at, collector = encode_rows(dialect, DOSSIER, ["loaded_at", "collector_id"], [(now, collector_id)])[0]
-    new_rows, changed_rows, unchanged = [], [], 0
-    for key, version, row in zip(page.keys, page.versions, page.rows, strict=True):
+    new_rows, changed_rows, changed_keys, written_states = [], [], [], []
+    for key, version, row, state in zip(page.keys, page.versions, page.rows, page.states, strict=True):
         known = existing.get(key)
         if known is None:
             new_rows.append((*row, loaded_at, collector))
         elif version > known[1]:
             changed_rows.append((*row, loaded_at, known[0]))
+            changed_keys.append(key)
         else:
-            unchanged += 1
+            continue
+        written_states.append(state)
+    if not written_states:
+        return PageCounts(unchanged=len(page.keys))
+    daily: aggregates.Counts = {}
+    monthly: aggregates.Counts = {}
+    if changed_rows:
+        aggregates.tally(aggregates.stored_states(connection, collector_id, changed_keys), -1, daily, monthly)
+        update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
     if new_rows:
         insert_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
-    if changed_rows:
-        update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
+    aggregates.tally(written_states, 1, daily, monthly)
+    aggregates.apply(connection, daily, monthly)
+    aggregates.bump_version(connection, now)
+    unchanged = len(page.keys) - len(new_rows) - len(changed_rows)
     return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -189,24 +190,20 @@ class Dossier(Base):
     )
 
 
-class DossierDaily(Base):
-    """Additive counts by day × unit × agency × procedure × field × channel × applicant type (``ioc.kpi.events``).
+class AggregateCounts:
+    """The dimensions and additive measures shared by ``dossier_daily`` and ``dossier_monthly`` (``ioc.kpi.events``).
 
-    Each count is dated by the day its event happened (reception, finish, due), so any period's
-    figure is a sum over days. Pending counts at a day boundary ``d`` are differences of running sums:
-    pending = Σ pending_in − Σ pending_out over days before ``d`` (and likewise for overdue).
-    A missing code is stored as ``""`` and a missing channel or applicant type as 0.
+    Each count is dated by the day its event happened (reception, finish, due), so any period's figure is a sum over
+    its days. Pending counts at a day boundary ``d`` are differences of running sums: pending = Σ pending_in −
+    Σ pending_out over the days before ``d`` (and likewise for overdue). A missing code is stored as ``""`` and a
+    missing channel or applicant type as 0, so every key column is part of the primary key.
     """
 
-    __tablename__ = "dossier_daily"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     agency_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     applicant_type: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    field_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     online_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -221,11 +218,61 @@ class DossierDaily(Base):
     overdue_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     overdue_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+
+class DossierDaily(AggregateCounts, Base):
+    """Counts by day × unit × agency × field × channel × applicant type: the partial months at a period's edges.
+
+    No procedure here: by procedure a day holds about one row per three dossiers, which is no aggregate at all
+    (measured on a simulated province); procedures are kept by month.
+    """
+
+    __tablename__ = "dossier_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
     __table_args__ = (
-        Index("ix_dossier_daily_unit_day", "unit_code", "day"),
-        Index("ix_dossier_daily_agency_day", "agency_code", "day"),
-        Index("ix_dossier_daily_field_day", "field_code", "day"),
+        PrimaryKeyConstraint("day", "unit_code", "agency_code", "field_code", "channel", "applicant_type"),
     )
+
+
+class DossierMonthly(AggregateCounts, Base):
+    """The same counts by calendar month (``month`` is its first day) and also by procedure: whole months and
+    running sums."""
+
+    __tablename__ = "dossier_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "month", "unit_code", "agency_code", "field_code", "procedure_code", "channel", "applicant_type"
+        ),
+    )
+
+
+class DataVersion(Base):
+    """One row whose ``version`` every load bumps: the key that invalidates cached KPI answers."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for the read-only API: only its SHA-256 is kept; revoked tokens stay for the record."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class KpiTarget(Base):

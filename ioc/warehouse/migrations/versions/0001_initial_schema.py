@@ -232,7 +232,6 @@ def upgrade() -> None:
             "procedure_code",
             "channel",
             "applicant_type",
-            "field_code",
             name=op.f("pk_dossier_daily"),
         ),
     )
