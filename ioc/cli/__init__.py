@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import collector, services, warehouse
+from ioc.cli import collector, kpi, services, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -23,6 +23,7 @@ warehouse.register(app)
 app.add_typer(collector.app, name="collector")
 collector.register(app)
 services.register(app)
+kpi.register(app)
 
 
 def main() -> None:

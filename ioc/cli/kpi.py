@@ -1,0 +1,91 @@
+"""``ioc kpi``: every KPI for a period, a filter and an optional breakdown, as DESIGN.md specifies."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from babel.numbers import format_decimal
+from rich.table import Table
+
+from ioc.cli.common import console, print_json
+from ioc.config import load_settings
+from ioc.kpi.periods import Period
+from ioc.kpi.query import BREAKDOWNS, Filters, kpi_rows
+from ioc.kpi.registry import KPI_BY_KEY
+from ioc.warehouse.access import open_warehouse, transaction
+
+Breakdown = StrEnum("Breakdown", {name: name for name in BREAKDOWNS})
+
+
+class KpiFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def kpi(
+    first: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")],
+    last: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")],
+    by: Annotated[Breakdown | None, typer.Option("--by", help="One row per unit, agency, … or month.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only this unit (MaDVHC code).")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only this agency.")] = None,
+    field: Annotated[str | None, typer.Option(help="Only this field (lĩnh vực).")] = None,
+    procedure: Annotated[str | None, typer.Option(help="Only this procedure (whole months only).")] = None,
+    channel: Annotated[int | None, typer.Option(help="Only this channel: 1 desk, 2 online, 3 post.")] = None,
+    applicant_type: Annotated[int | None, typer.Option(help="Only this applicant type (LoaiDoiTuong).")] = None,
+    output: Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
+        KpiFormat.table
+    ),
+) -> None:
+    """Every KPI of the domain's definitions for the days --from to --to, both included."""
+    period = Period.inclusive(first.date(), last.date())
+    filters = Filters(unit, agency, field, procedure, channel, applicant_type)
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        rows = kpi_rows(connection, period, by.value if by else None, filters)
+    if output is KpiFormat.json:
+        print_json(rows)
+    elif output is KpiFormat.csv:
+        write_csv(rows)
+    else:
+        _print_table(rows, f"Chỉ số {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}")
+
+
+def write_csv(rows: list[dict[str, Any]]) -> None:
+    """Rows as CSV on stdout: plain numbers (a dot for decimals), empty for null."""
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def vietnamese_number(value: int | float | None, decimals: int = 0) -> str:
+    """``1.234,5`` as people in Vietnam read numbers; nothing for no data."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale="vi")
+
+
+def _print_table(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table(title=title)
+    columns = list(rows[0]) if rows else []
+    for column in columns:
+        kpi = KPI_BY_KEY.get(column)
+        table.add_column(kpi.name_vi + (" (%)" if kpi.is_rate else "") if kpi else column, justify="right")
+    for row in rows:
+        cells = []
+        for column, value in row.items():
+            kpi = KPI_BY_KEY.get(column)
+            cells.append(vietnamese_number(value, 2 if kpi.is_rate else 0) if kpi else str(value or ""))
+        table.add_row(*cells)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(kpi)
