@@ -18,7 +18,7 @@ from ioc.errors import IOCError
 from ioc.kpi.aggregate import daily_counts, period_counts
 from ioc.kpi.events import DossierState
 from ioc.kpi.periods import Period
-from ioc.kpi.query import Filters, kpi_rows
+from ioc.kpi.query import Filters, cached_kpi_rows, kpi_rows
 from ioc.kpi.registry import compute
 from ioc.records import DossierRecord
 from ioc.warehouse.load import load_page
@@ -224,3 +224,19 @@ def test_ioc_kpi_reports_bad_parameters_clearly(edge_warehouse) -> None:
     assert result.returncode != 0 and "before --from" in result.stderr
     result = run_ioc("kpi", "--from", "2025-03-02", "--to", "2025-03-31", "--procedure", "1.001234", env=edge_warehouse)
     assert result.returncode != 0 and "whole months" in result.stderr
+
+
+def test_cached_rows_follow_the_data_version(warehouse) -> None:
+    period = Period(date(2025, 3, 1), date(2025, 4, 1))
+    with warehouse.begin() as connection:
+        collector_id = add_collector(connection, "edge", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+        load_page(connection, collector_id, None, EDGE_CASES[:3], [], NOW)
+    with warehouse.connect() as connection:
+        first = cached_kpi_rows(connection, period)
+        first[0]["received"] = -1  # callers get copies
+        assert cached_kpi_rows(connection, period) == kpi_rows(connection, period)
+    with warehouse.begin() as connection:
+        load_page(connection, collector_id, None, EDGE_CASES[3:], [], NOW)
+    with warehouse.connect() as connection:
+        assert cached_kpi_rows(connection, period) == kpi_rows(connection, period)
+        assert cached_kpi_rows(connection, period)[0]["received"] == 8

@@ -12,12 +12,14 @@ import typer
 from babel.numbers import format_decimal
 from rich.table import Table
 
-from ioc.cli.common import console, print_json
-from ioc.config import load_settings
+from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.config import load_settings, now_local
 from ioc.kpi.periods import Period
 from ioc.kpi.query import BREAKDOWNS, Filters, kpi_rows
-from ioc.kpi.registry import KPI_BY_KEY
+from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
+from ioc.kpi.targets import effective_targets, set_target
 from ioc.warehouse.access import open_warehouse, transaction
+from ioc.warehouse.audit import command_line_actor
 
 Breakdown = StrEnum("Breakdown", {name: name for name in BREAKDOWNS})
 
@@ -87,5 +89,62 @@ def _print_table(rows: list[dict[str, Any]], title: str) -> None:
     console.print(table)
 
 
+targets_app = typer.Typer(help="KPI targets and traffic-light bands (chỉ tiêu).", no_args_is_help=True)
+
+
+def _scope(unit: str | None, agency: str | None) -> tuple[str, str]:
+    if unit and agency:
+        raise typer.BadParameter("give --unit or --agency, not both")
+    return ("unit", unit) if unit else ("agency", agency) if agency else ("province", "")
+
+
+@targets_app.command("list")
+def list_targets(
+    unit: Annotated[str | None, typer.Option(help="The targets that apply to this unit.")] = None,
+    agency: Annotated[str | None, typer.Option(help="The targets that apply to this agency.")] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Every KPI with its target and bands: set in the warehouse, or IOC's default."""
+    scope, code = _scope(unit, agency)
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        targets = effective_targets(connection, scope, code)
+    rows = []
+    for item in KPIS:
+        target = targets.get(item.key)
+        rows.append(
+            {
+                "kpi": item.key,
+                "name": item.name_vi,
+                "unit": item.unit,
+                "higher_is_better": item.higher_is_better,
+                "target": target.target if target else None,
+                "green_from": target.green_from if target else None,
+                "amber_from": target.amber_from if target else None,
+            }
+        )
+    print_rows(rows, output, f"Chỉ tiêu — {scope} {code}".strip())
+
+
+@targets_app.command("set")
+def set_(
+    kpi_key: Annotated[str, typer.Argument(metavar="KPI", help="The KPI's key, e.g. on_time_rate.")],
+    target: Annotated[float, typer.Option(help="The target value.")],
+    green_from: Annotated[float, typer.Option(help="Green from this value (up, or down when lower is better).")],
+    amber_from: Annotated[float, typer.Option(help="Amber from this value; red beyond it.")],
+    unit: Annotated[str | None, typer.Option(help="Only for this unit.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Only for this agency.")] = None,
+) -> None:
+    """Set a KPI's target and bands for the province, a unit or an agency (recorded in the audit log)."""
+    scope, code = _scope(unit, agency)
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        set_target(
+            connection, kpi_key, Target(target, green_from, amber_from), scope, code, command_line_actor(), now_local()
+        )
+    console.print(
+        f"{kpi_key}: target {target:g}, green from {green_from:g}, amber from {amber_from:g} ({scope} {code})"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(kpi)
+    app.add_typer(targets_app, name="kpi-target")

@@ -8,7 +8,8 @@ period of whole months.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
@@ -20,6 +21,7 @@ from ioc.kpi.aggregate import FLOWS
 from ioc.kpi.periods import Period
 from ioc.kpi.registry import compute
 from ioc.warehouse import schema
+from ioc.warehouse.aggregates import data_version
 
 DAILY: Table = schema.DossierDaily.__table__
 MONTHLY: Table = schema.DossierMonthly.__table__
@@ -33,6 +35,10 @@ BREAKDOWNS = {
     "month": None,
 }
 RUNNING = ("pending_in", "pending_out", "overdue_in", "overdue_out")
+#: Answers kept per (database, data version, query); a load bumps the version, so nothing stale is served.
+CACHE_SIZE = 2048
+_cache: OrderedDict[tuple, list[dict]] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -158,3 +164,22 @@ def _month_rows(period: Period, flows: dict[object, Counter], month_ends: dict[d
         rows.append({"month": label} | compute(counts))
         month = _next_month(month)
     return rows
+
+
+def cached_kpi_rows(
+    connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()
+) -> list[dict]:
+    """:func:`kpi_rows`, answered from memory while the warehouse's data version is unchanged."""
+    version, _ = data_version(connection)
+    key = (connection.engine.url.render_as_string(hide_password=True), version, period, by, filters)
+    with _cache_lock:
+        rows = _cache.get(key)
+        if rows is not None:
+            _cache.move_to_end(key)
+    if rows is None:
+        rows = kpi_rows(connection, period, by, filters)
+        with _cache_lock:
+            _cache[key] = rows
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return [dict(row) for row in rows]

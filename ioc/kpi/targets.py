@@ -1,0 +1,67 @@
+"""KPI targets: the shipped defaults, overridden per province, unit or agency in the warehouse (``kpi_target``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ioc.errors import IOCError
+from ioc.kpi.registry import KPI_BY_KEY, Target, default_targets
+from ioc.warehouse import audit, schema
+
+KPI_TARGET = schema.KpiTarget.__table__
+SCOPES = ("province", "unit", "agency")
+
+
+def effective_targets(connection: Connection, scope: str = "province", scope_code: str = "") -> dict[str, Target]:
+    """Each KPI's target for a scope: its own row, else the province's row, else the shipped default."""
+    targets = dict(default_targets())
+    t = KPI_TARGET.c
+    rows = connection.execute(
+        select(t.kpi, t.target, t.green_from, t.amber_from)
+        .where(
+            (KPI_TARGET.c.scope == "province")
+            | ((KPI_TARGET.c.scope == scope) & (KPI_TARGET.c.scope_code == scope_code))
+        )
+        .order_by(KPI_TARGET.c.scope != "province")  # the scope's own rows last, so they win
+    )
+    for kpi, target, green_from, amber_from in rows:
+        targets[kpi] = Target(target, green_from, amber_from)
+    return targets
+
+
+def check_target(kpi_key: str, target: Target) -> None:
+    """Refuse an unknown KPI, a rate outside 0–100 or bands in the wrong order for the KPI's direction."""
+    kpi = KPI_BY_KEY.get(kpi_key)
+    if kpi is None:
+        raise IOCError(f"unknown KPI {kpi_key!r}; use one of {', '.join(KPI_BY_KEY)}")
+    values = (target.target, target.green_from, target.amber_from)
+    if kpi.is_rate and not all(0 <= v <= 100 for v in values):
+        raise IOCError(f"{kpi_key} is a percentage: target and bands must be between 0 and 100")
+    if min(values) < 0:
+        raise IOCError(f"{kpi_key}: target and bands cannot be negative")
+    if kpi.higher_is_better and target.green_from < target.amber_from:
+        raise IOCError(f"{kpi_key}: higher is better, so --green-from must be at least --amber-from")
+    if not kpi.higher_is_better and target.green_from > target.amber_from:
+        raise IOCError(f"{kpi_key}: lower is better, so --green-from must be at most --amber-from")
+
+
+def set_target(
+    connection: Connection, kpi_key: str, target: Target, scope: str, scope_code: str, actor: str, now: datetime
+) -> None:
+    """Save a target for a scope and record it in the audit log."""
+    check_target(kpi_key, target)
+    if scope not in SCOPES:
+        raise IOCError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+    values = {"target": target.target, "green_from": target.green_from, "amber_from": target.amber_from}
+    key = {"kpi": kpi_key, "scope": scope, "scope_code": scope_code}
+    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = module.insert(KPI_TARGET).values(**key, **values, updated_at=now, updated_by=actor)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={**values, "updated_at": now, "updated_by": actor}
+        )
+    )
+    audit.record(connection, actor, "kpi_target.set", f"{kpi_key}/{scope}/{scope_code}", now, values)
