@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
+from ioc.collecting.store import add_collector
 from ioc.errors import IOCError
+from ioc.warehouse import aggregates
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.migrate import (
     alembic_config,
@@ -113,3 +117,42 @@ def test_a_failed_migration_leaves_no_table_behind(engine):
         upgrade_to_head(connection)
         raise RuntimeError("crash after the migration, before commit")
     assert set(inspect(engine).get_table_names()) == set()
+
+
+def test_upgrading_a_warehouse_with_dossiers_counts_its_aggregates(engine):
+    """0002 creates the aggregates and fills them from the dossiers loaded before it."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(
+            Base.metadata.tables["unit"].insert(),
+            {"code": "46", "name": "Thành phố Huế", "level": "province", "division_type": "Thành phố"},
+        )
+        collector_id = add_collector(connection, "old", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+        load = datetime(2025, 4, 1)
+        dossiers = [
+            {
+                "source_key": "A",
+                "status": 10,
+                "received_at": datetime(2025, 3, 3, 8),
+                "finished_at": datetime(2025, 3, 5, 9),
+            },
+            {"source_key": "B", "status": 4, "received_at": datetime(2025, 3, 31, 16), "finished_at": None},
+            {"source_key": "C", "status": 1, "received_at": None, "finished_at": None},
+        ]
+        connection.execute(
+            Base.metadata.tables["dossier"].insert(),
+            [
+                d
+                | {"collector_id": collector_id, "unit_code": "46", "channel": 2, "digitised": False}
+                | {"source_updated_at": load, "loaded_at": load}
+                for d in dossiers
+            ],
+        )
+    with engine.begin() as connection:
+        upgrade_to_head(connection)
+        monthly = Base.metadata.tables["dossier_monthly"]
+        totals = connection.execute(
+            select(func.sum(monthly.c.received), func.sum(monthly.c.resolved), func.sum(monthly.c.pending_in))
+        ).one()
+        assert tuple(totals) == (2, 1, 2)
+        assert aggregates.data_version(connection)[0] == 1
