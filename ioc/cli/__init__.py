@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import collector, kpi, services, warehouse
+from ioc.cli import api_token, collector, kpi, services, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -24,6 +24,7 @@ app.add_typer(collector.app, name="collector")
 collector.register(app)
 services.register(app)
 kpi.register(app)
+app.add_typer(api_token.app, name="api-token")
 
 
 def main() -> None:

@@ -1,0 +1,209 @@
+"""``GET /api/v1/kpi``: the rows of ``ioc kpi`` over HTTP, for bearer tokens; ``/api/v1/openapi.json`` describes it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import Engine
+
+from ioc.api.tokens import authenticate
+from ioc.config import now_local
+from ioc.errors import IOCError
+from ioc.kpi.periods import Period
+from ioc.kpi.query import BREAKDOWNS, Filters, cached_kpi_rows
+from ioc.kpi.registry import KPIS
+from ioc.warehouse.aggregates import data_version
+
+PARAMETERS = ("from", "to", "by", "unit", "agency", "field", "procedure", "channel", "applicant_type", "format")
+CODE = re.compile(r"^[\w.\-/]{1,64}$")
+#: The longest period one request may ask for, in days (ten years).
+MAX_DAYS = 3660
+
+
+class BadParameterError(Exception):
+    """A parameter the API cannot use; its message goes back as a 400."""
+
+
+def _day(name: str) -> date:
+    text = request.args.get(name)
+    if text is None:
+        raise BadParameterError(f"'{name}' is required, as YYYY-MM-DD")
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD") from None
+
+
+def _code(name: str) -> str | None:
+    text = request.args.get(name)
+    if text is not None and not CODE.match(text):
+        raise BadParameterError(f"'{name}' must be a code of 1 to 64 letters, digits, '.', '-', '_' or '/'")
+    return text
+
+
+def _number(name: str, allowed: range) -> int | None:
+    text = request.args.get(name)
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) not in allowed:
+        raise BadParameterError(f"'{name}' must be one of {', '.join(map(str, allowed))}")
+    return int(text)
+
+
+def parse_query() -> tuple[Period, str | None, Filters, str]:
+    """The period, breakdown, filters and format a request asks for; BadParameterError for anything else."""
+    unknown = sorted(set(request.args) - set(PARAMETERS))
+    if unknown:
+        raise BadParameterError(f"unknown parameter {unknown[0]!r}; use {', '.join(PARAMETERS)}")
+    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
+    if repeated:
+        raise BadParameterError(f"'{repeated[0]}' is given more than once")
+    first, last = _day("from"), _day("to")
+    if last < first:
+        raise BadParameterError("'to' is before 'from'")
+    if (last - first).days >= MAX_DAYS:
+        raise BadParameterError(f"a period may span at most {MAX_DAYS} days")
+    by = request.args.get("by")
+    if by is not None and by not in BREAKDOWNS:
+        raise BadParameterError(f"'by' must be one of {', '.join(BREAKDOWNS)}")
+    output = request.args.get("format", "json")
+    if output not in ("json", "csv"):
+        raise BadParameterError("'format' must be json or csv")
+    filters = Filters(
+        unit=_code("unit"),
+        agency=_code("agency"),
+        field=_code("field"),
+        procedure=_code("procedure"),
+        channel=_number("channel", range(1, 4)),
+        applicant_type=_number("applicant_type", range(1, 10)),
+    )
+    return Period.inclusive(first, last), by, filters, output
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ioc"'
+    return response
+
+
+def _csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def api_blueprint(engine: Engine) -> Blueprint:
+    """The ``/api/v1`` endpoints, reading the warehouse behind ``engine``."""
+    api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+    @api.get("/kpi")
+    def kpi() -> Response:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(401, "a bearer token is required: Authorization: Bearer <token> (ioc api-token create)")
+        with engine.begin() as connection:
+            if authenticate(connection, token.strip(), now_local()) is None:
+                return _error(401, "the token is not valid or has been revoked")
+        try:
+            period, by, filters, output = parse_query()
+            with engine.connect() as connection:
+                rows = cached_kpi_rows(connection, period, by, filters)
+                version, _ = data_version(connection)
+        except (BadParameterError, IOCError) as error:
+            return _error(400, str(error))
+        if output == "csv":
+            name = f"ioc-kpi-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
+            response = Response(_csv(rows), mimetype="text/csv")
+            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        else:
+            response = jsonify(rows)
+        response.headers["X-IOC-Data-Version"] = str(version)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @api.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document())
+
+    return api
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 description of ``/api/v1``."""
+    code = {"type": "string", "pattern": CODE.pattern}
+    parameters = [
+        ("from", True, {"type": "string", "format": "date"}, "First day, included (YYYY-MM-DD)."),
+        ("to", True, {"type": "string", "format": "date"}, "Last day, included (YYYY-MM-DD)."),
+        ("by", False, {"type": "string", "enum": list(BREAKDOWNS)}, "One row per key; month keys are YYYY-MM."),
+        ("unit", False, code, "Only this unit (official MaDVHC code)."),
+        ("agency", False, code, "Only this agency."),
+        ("field", False, code, "Only this field (lĩnh vực)."),
+        ("procedure", False, code, "Only this procedure; needs whole months."),
+        ("channel", False, {"type": "integer", "enum": [1, 2, 3]}, "1 desk, 2 online, 3 public postal service."),
+        ("applicant_type", False, {"type": "integer", "minimum": 1, "maximum": 9}, "LoaiDoiTuong."),
+        ("format", False, {"type": "string", "enum": ["json", "csv"], "default": "json"}, "Response format."),
+    ]
+    row = {
+        "type": "object",
+        "properties": {
+            **{key: {"type": ["string", "integer", "null"]} for key in BREAKDOWNS},
+            **{
+                k.key: {"type": ["number", "null"], "description": f"{k.name_en} (%), 2 decimals; null: no data"}
+                if k.is_rate
+                else {"type": "integer", "description": k.name_en}
+                for k in KPIS
+            },
+        },
+    }
+    error = {"type": "object", "properties": {"error": {"type": "string"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "IOC — chỉ số giải quyết thủ tục hành chính",
+            "version": "1",
+            "description": "Read-only KPIs of administrative dossiers, as `ioc kpi` computes them.",
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"KpiRow": row, "Error": error},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/kpi": {
+                "get": {
+                    "summary": "Every KPI for a period, a filter and an optional breakdown",
+                    "parameters": [
+                        {"name": n, "in": "query", "required": r, "schema": s, "description": d}
+                        for n, r, s, d in parameters
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "One row per breakdown key (one row without `by`).",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/KpiRow"}}
+                                },
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "400": {"description": "A bad parameter", "content": _json_error()},
+                        "401": {"description": "No valid bearer token", "content": _json_error()},
+                    },
+                }
+            }
+        },
+    }
+
+
+def _json_error() -> dict:
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
