@@ -240,3 +240,21 @@ def test_cached_rows_follow_the_data_version(warehouse) -> None:
     with warehouse.connect() as connection:
         assert cached_kpi_rows(connection, period) == kpi_rows(connection, period)
         assert cached_kpi_rows(connection, period)[0]["received"] == 8
+
+
+def test_ioc_index766_scores_the_computable_components_and_leaves_the_rest_unavailable(edge_warehouse) -> None:
+    result = run_ioc("index766", "--from", "2025-03-01", "--to", "2025-03-31", "--format", "json", env=edge_warehouse)
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    # Handled in March: 3 resolved + 1 stopped + 3 open at its end = 7; in time: early, on time, the stopped one
+    # (ended before its due time) and the one open but not yet due = 4. 20 × 4/7 = 11.43.
+    assert row["handled_on_time"] == 11.43
+    assert row["online_dossiers"] == 1.5  # 1 of 8 online: min(6, 6 × 0.125 ÷ 0.5)
+    assert row["paid_online"] == 3.0  # 1 of 2 fee dossiers paid online: 6 × 0.5
+    assert row["dossiers_digitised"] == 0.5  # 1 of 8: 4 × 0.125
+    assert (row["points"], row["computable_points"], row["rating"]) == (16.43, 36, None)
+    assert row["announced_on_time"] is None and row["group_transparency"] is None
+    by_unit = run_ioc(
+        "index766", "--from", "2025-03-01", "--to", "2025-03-31", "--by", "unit", "--format", "json", env=edge_warehouse
+    )
+    assert [(r["unit"], r["points"]) for r in json.loads(by_unit.stdout)] == [("19768", 16.43)]

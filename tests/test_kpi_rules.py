@@ -242,3 +242,10 @@ def test_pending_from_daily_counts_equals_the_definition(dossiers, start_offset,
     counts = period_counts(daily_counts(dossiers), period)
     end = datetime.combine(period.end, datetime.min.time())
     assert (counts["pending"], counts["pending_overdue"]) == literal_pending(dossiers, end)
+
+
+def test_stopped_dossiers_count_as_handled_for_the_service_index_on_time_until_due():
+    in_time = dossier(status=8, finished="2026-10-09 17:00")  # stopped exactly at the due time
+    late = dossier(status=8, finished="2026-10-09 17:01")
+    counts = period_counts(daily_counts([in_time, late, dossier(status=7)]), OCTOBER)
+    assert (counts["stopped"], counts["stopped_in_time"], counts["resolved"]) == (2, 1, 0)

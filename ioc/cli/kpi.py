@@ -14,9 +14,11 @@ from rich.table import Table
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.config import load_settings, now_local
+from ioc.kpi.index766 import GROUPS
 from ioc.kpi.periods import Period
 from ioc.kpi.query import BREAKDOWNS, Filters, kpi_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
+from ioc.kpi.service_index import index_rows
 from ioc.kpi.targets import effective_targets, set_target
 from ioc.warehouse.access import open_warehouse, transaction
 from ioc.warehouse.audit import command_line_actor
@@ -89,6 +91,45 @@ def _print_table(rows: list[dict[str, Any]], title: str) -> None:
     console.print(table)
 
 
+class IndexBreakdown(StrEnum):
+    agency = "agency"
+    unit = "unit"
+
+
+def index766(
+    first: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")],
+    last: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")],
+    by: Annotated[IndexBreakdown | None, typer.Option("--by", help="One row per agency or per unit.")] = None,
+    output: Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
+        KpiFormat.table
+    ),
+) -> None:
+    """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
+    period = Period.inclusive(first.date(), last.date())
+    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+        rows = index_rows(connection, period, by.value if by else None)
+    if output is KpiFormat.json:
+        print_json(rows)
+    elif output is KpiFormat.csv:
+        write_csv(rows)
+    else:
+        table = Table(title=f"Bộ chỉ số 766 {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}")
+        shown = [*([by.value] if by else []), "points", "computable_points", *(f"group_{g}" for g in GROUPS)]
+        for column in shown:
+            label = GROUPS[column.removeprefix("group_")][0] if column.startswith("group_") else column
+            table.add_column(label, justify="right")
+        for row in rows:
+            table.add_row(*(_index_cell(row[column]) for column in shown))
+        console.print(table)
+        console.print("Nhóm trống: chưa có dữ liệu (IOC chưa thu thập dữ liệu cho nhóm này).")
+
+
+def _index_cell(value: object) -> str:
+    if value is None:
+        return "–"
+    return vietnamese_number(value, 2) if isinstance(value, float) else str(value)
+
+
 targets_app = typer.Typer(help="KPI targets and traffic-light bands (chỉ tiêu).", no_args_is_help=True)
 
 
@@ -147,4 +188,5 @@ def set_(
 
 def register(app: typer.Typer) -> None:
     app.command()(kpi)
+    app.command()(index766)
     app.add_typer(targets_app, name="kpi-target")

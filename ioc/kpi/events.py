@@ -18,6 +18,7 @@ from datetime import date, datetime
 NOT_RECEIVED = frozenset({1, 3})  # newly registered, refused at reception
 NOT_PENDING = frozenset({1, 3, 7, 8})  # … and withdrawn, stopped
 RESOLVED = frozenset({9, 10})
+STOPPED = 8
 ONLINE = 2
 
 #: The additive measures, in ``dossier_daily`` column order.
@@ -35,6 +36,8 @@ MEASURES = (
     "pending_out",
     "overdue_in",
     "overdue_out",
+    "stopped",
+    "stopped_in_time",
 )
 
 
@@ -84,6 +87,10 @@ def events(dossier: DossierState) -> Iterator[tuple[date, str]]:
     if status in RESOLVED and finished is not None:
         yield finished.date(), "resolved"
         yield finished.date(), f"resolved_{timeliness(finished, due)}"
+    if status == STOPPED and finished is not None:
+        yield finished.date(), "stopped"  # handled, for Decision 766's progress component
+        if due is None or finished <= due:
+            yield finished.date(), "stopped_in_time"
     if received is not None and status not in NOT_PENDING:
         yield received.date(), "pending_in"
         if finished is not None:

@@ -144,3 +144,21 @@ def rating(total: float) -> tuple[str, str]:
         if total >= minimum:
             return label_vi, label_en
     return bands()[-1][1], bands()[-1][2]
+
+
+def components_from_counts(counts: Mapping[str, int]) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of the components IOC's dossier counts give, from a period's counts (with pending
+    and pending_overdue at its end).
+
+    Progress: the dossiers handled in the period are those resolved or stopped in it and those still open at its end;
+    a finished one is on time when it ended by its due time, an open one while the period's end has not passed it.
+    """
+    open_in_time = counts["pending"] - counts["pending_overdue"]
+    in_time = counts["resolved_early"] + counts["resolved_on_time"] + counts["stopped_in_time"] + open_in_time
+    handled = counts["resolved"] + counts["stopped"] + counts["pending"]
+    return {
+        "handled_on_time": (in_time, handled),
+        "online_dossiers": (counts["online_received"], counts["received"]),
+        "paid_online": (counts["paid_online"], counts["fee_known"]),
+        "dossiers_digitised": (counts["digitised"], counts["received"]),
+    }

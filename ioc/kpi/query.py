@@ -97,6 +97,14 @@ def _sums(
 
 def kpi_rows(connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()) -> list[dict]:
     """One row per breakdown key (one row without ``by``) with every KPI, as ``ioc kpi --format json`` prints them."""
+    return [({by: key} if by else {}) | compute(counts) for key, counts in counts_by(connection, period, by, filters)]
+
+
+def counts_by(
+    connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()
+) -> list[tuple[object, Counter]]:
+    """(breakdown key, the period's counts) per key, sorted by key, keys without any count left out; pending and
+    pending_overdue are taken at the period's end (by month: at each month's end)."""
     _check(period, by, filters)
     first_whole = period.start if period.start.day == 1 else _next_month(period.start)
     end_month = _month(period.end)
@@ -135,8 +143,7 @@ def kpi_rows(connection: Connection, period: Period, by: str | None = None, filt
         counts.update(_pending(running.get(key, Counter())))
         if by and not any(counts.values()):
             continue
-        row = {by: key} if by else {}
-        rows.append(row | compute(counts))
+        rows.append((key, counts))
     return rows
 
 
@@ -147,7 +154,9 @@ def _pending(running: Counter) -> Counter:
     )
 
 
-def _month_rows(period: Period, flows: dict[object, Counter], month_ends: dict[date, Counter]) -> list[dict]:
+def _month_rows(
+    period: Period, flows: dict[object, Counter], month_ends: dict[date, Counter]
+) -> list[tuple[object, Counter]]:
     """Rows by month of the period, each with pending at the month's end (or the period's, for its last month)."""
     rows = []
     total = Counter()
@@ -161,7 +170,7 @@ def _month_rows(period: Period, flows: dict[object, Counter], month_ends: dict[d
         label = month.strftime("%Y-%m")
         counts = Counter(flows.get(label, Counter()))
         counts.update(_pending(total))
-        rows.append({"month": label} | compute(counts))
+        rows.append((label, counts))
         month = _next_month(month)
     return rows
 

@@ -217,6 +217,8 @@ class AggregateCounts:
     pending_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     overdue_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     overdue_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stopped_in_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DossierDaily(AggregateCounts, Base):

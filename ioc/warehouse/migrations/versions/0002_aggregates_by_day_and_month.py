@@ -32,7 +32,11 @@ MEASURES = (
     "pending_out",
     "overdue_in",
     "overdue_out",
+    "stopped",
+    "stopped_in_time",
 )
+#: The measures 0001's ``dossier_daily`` had (the downgrade recreates it).
+MEASURES_0001 = MEASURES[:-2]
 KEYS = ("unit_code", "agency_code", "field_code", "channel", "applicant_type")
 
 
@@ -100,7 +104,7 @@ def downgrade() -> None:
         sa.Column("channel", sa.SmallInteger(), nullable=False),
         sa.Column("applicant_type", sa.SmallInteger(), nullable=False),
         sa.Column("field_code", sa.String(length=64), nullable=False),
-        *(sa.Column(measure, sa.Integer(), server_default="0", nullable=False) for measure in MEASURES),
+        *(sa.Column(measure, sa.Integer(), server_default="0", nullable=False) for measure in MEASURES_0001),
         sa.ForeignKeyConstraint(["unit_code"], ["unit.code"], name=op.f("fk_dossier_daily_unit_code_unit")),
         sa.PrimaryKeyConstraint(
             "day",

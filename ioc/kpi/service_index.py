@@ -1,0 +1,32 @@
+"""The national service index (Decision 766) per province, agency or commune, from the aggregates."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from ioc.errors import IOCError
+from ioc.kpi.index766 import COMPONENTS, GROUPS, components_from_counts, rating, score
+from ioc.kpi.periods import Period
+from ioc.kpi.query import counts_by
+
+#: The breakdowns the index is published for: the province (None), its agencies and its communes.
+INDEX_BREAKDOWNS = (None, "agency", "unit")
+
+
+def index_rows(connection: Connection, period: Period, by: str | None = None) -> list[dict]:
+    """One row per province, agency or unit: points earned, points IOC could compute, each group's and each
+    component's points (None where IOC lacks the data). A rating is given only when all 100 points are computable."""
+    if by not in INDEX_BREAKDOWNS:
+        raise IOCError("the service index is kept for the province, by agency or by unit")
+    rows = []
+    for key, counts in counts_by(connection, period, by):
+        result = score(components_from_counts(counts))
+        row: dict[str, object] = {by: key} if by else {}
+        row["points"] = result.total
+        row["computable_points"] = result.computable
+        row["rating"] = rating(result.total)[0] if result.computable == 100 else None
+        row |= {f"group_{group}": result.group_points(group) for group in GROUPS}
+        points = {c.key: c.points for c in result.components}
+        row |= {c.key: None if points[c.key] is None else round(points[c.key], 2) for c in COMPONENTS}
+        rows.append(row)
+    return rows
