@@ -51,19 +51,18 @@ def random_dossier(rng: random.Random, key: str, updated: datetime) -> DossierRe
 
 
 def snapshot(connection) -> dict[str, dict[tuple, tuple]]:
+    """Every aggregate's non-zero rows, by table name."""
     tables = {}
-    for table, bucket, keys in (
-        (aggregates.DAILY, "day", aggregates.DAILY_KEYS),
-        (aggregates.MONTHLY, "month", aggregates.MONTHLY_KEYS),
-    ):
-        key_columns = [table.c[bucket], *(table.c[k] for k in keys)]
+    for grain in aggregates.GRAINS:
+        table = grain.table
+        key_columns = [table.c[name] for name in grain.columns]
         rows = connection.execute(select(*key_columns, *(table.c[m] for m in MEASURES))).all()
         width = len(key_columns)
         tables[table.name] = {tuple(r[:width]): tuple(r[width:]) for r in rows if any(r[width:])}
     return tables
 
 
-def nonzero(counts: dict[date, Counter]) -> dict[date, dict[str, int]]:
+def nonzero(counts: dict) -> dict:
     return {day: {m: n for m, n in c.items() if n} for day, c in counts.items() if any(c.values())}
 
 
@@ -96,14 +95,16 @@ def test_incremental_aggregates_equal_a_recount(warehouse, seed: int) -> None:
 
     assert incremental == rebuilt
     assert len(incremental["dossier_daily"]) > 100
-    for table, bucket_of in (("dossier_daily", lambda d: d), ("dossier_monthly", lambda d: d.replace(day=1))):
-        expected: dict[date, Counter] = {}
+    bucket_of = {"day": lambda d: d, "month": lambda d: d.replace(day=1), None: lambda d: None}
+    for grain in aggregates.GRAINS:
+        expected: dict[date | None, Counter] = {}
         for day, counts in by_day.items():
-            expected.setdefault(bucket_of(day), Counter()).update(counts)
-        summed: dict[date, Counter] = {}
-        for key, values in incremental[table].items():
-            summed.setdefault(key[0], Counter()).update(dict(zip(MEASURES, values, strict=True)))
-        assert nonzero(summed) == nonzero(expected)
+            expected.setdefault(bucket_of[grain.bucket](day), Counter()).update(counts)
+        summed: dict[date | None, Counter] = {}
+        for key, values in incremental[grain.table.name].items():
+            bucket = key[0] if grain.bucket else None
+            summed.setdefault(bucket, Counter()).update(dict(zip(MEASURES, values, strict=True)))
+        assert nonzero(summed) == nonzero(expected), grain.table.name
 
 
 def test_every_load_bumps_the_data_version(warehouse) -> None:

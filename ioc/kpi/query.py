@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -20,11 +19,8 @@ from ioc.errors import IOCError
 from ioc.kpi.aggregate import FLOWS
 from ioc.kpi.periods import Period
 from ioc.kpi.registry import compute
-from ioc.warehouse import schema
-from ioc.warehouse.aggregates import data_version
+from ioc.warehouse.aggregates import GRAINS, Grain, data_version
 
-DAILY: Table = schema.DossierDaily.__table__
-MONTHLY: Table = schema.DossierMonthly.__table__
 #: Breakdowns and the aggregate column each reads (``month`` is the period's own months).
 BREAKDOWNS = {
     "unit": "unit_code",
@@ -35,6 +31,14 @@ BREAKDOWNS = {
     "month": None,
 }
 RUNNING = ("pending_in", "pending_out", "overdue_in", "overdue_out")
+FILTER_COLUMNS = {
+    "unit": "unit_code",
+    "agency": "agency_code",
+    "field": "field_code",
+    "procedure": "procedure_code",
+    "channel": "channel",
+    "applicant_type": "applicant_type",
+}
 #: Answers kept per (database, data version, query); a load bumps the version, so nothing stale is served.
 CACHE_SIZE = 2048
 _cache: OrderedDict[tuple, list[dict]] = OrderedDict()
@@ -52,11 +56,17 @@ class Filters:
     channel: int | None = None
     applicant_type: int | None = None
 
+    def chosen(self) -> list[tuple[str, object]]:
+        """(aggregate column, value) of each filter given."""
+        return [
+            (FILTER_COLUMNS[f.name], getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None
+        ]
+
+    def columns(self) -> list[str]:
+        return [column for column, _ in self.chosen()]
+
     def conditions(self, table: Table) -> list:
-        columns = {"unit": "unit_code", "agency": "agency_code", "field": "field_code", "procedure": "procedure_code"}
-        columns |= {"channel": "channel", "applicant_type": "applicant_type"}
-        chosen = [(columns[f.name], getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]
-        return [table.c[column] == value for column, value in chosen]
+        return [table.c[column] == value for column, value in self.chosen()]
 
 
 def _month(day: date) -> date:
@@ -78,21 +88,69 @@ def _check(period: Period, by: str | None, filters: Filters) -> None:
         )
 
 
-def _sums(
-    connection: Connection, table: Table, bucket: str, start: date | None, end: date, by: str | None, filters: Filters
-) -> Iterable[tuple[object, date, Counter]]:
-    """(group key, bucket day, summed measures) over ``table`` rows with ``start <= bucket < end``."""
-    group = [table.c[BREAKDOWNS[by]]] if by and BREAKDOWNS[by] else []
-    measures = [func.sum(table.c[m]).label(m) for m in (*FLOWS, *RUNNING)]
-    where = [table.c[bucket] < end, *filters.conditions(table)]
-    if start is not None:
-        where.append(table.c[bucket] >= start)
-    query = select(*group, table.c[bucket], *measures).where(*where).group_by(*group, table.c[bucket])
-    names = (*FLOWS, *RUNNING)
-    for row in connection.execute(query):
-        key = (row[0] or None) if group else None  # "" and 0 stand for a missing code or channel
-        values = row[len(group) + 1 :]
-        yield key, row[len(group)], Counter({n: int(v or 0) for n, v in zip(names, values, strict=True)})
+@dataclass(frozen=True)
+class _Reader:
+    """Sums over the smallest aggregates that hold a query's filter and breakdown."""
+
+    connection: Connection
+    key: str | None  # the breakdown's column (None: no breakdown, or by month)
+    filters: Filters
+    daily: Grain
+    monthly: Grain
+    total: Grain
+
+    @classmethod
+    def choose(cls, connection: Connection, by: str | None, filters: Filters) -> _Reader:
+        key = BREAKDOWNS.get(by) if by else None
+        needed = {column for column in [key, *filters.columns()] if column}
+
+        def smallest(bucket: str | None) -> Grain:
+            # Only procedures lack a daily grain, and they are asked for whole months, which read no days.
+            candidates = [grain for grain in GRAINS if grain.bucket == bucket]
+            return next((grain for grain in candidates if grain.covers(needed)), candidates[-1])
+
+        return cls(connection, key, filters, smallest("day"), smallest("month"), smallest(None))
+
+    def sums(
+        self, grain: Grain, start: date | None, end: date | None, measures: tuple[str, ...], per_bucket: bool
+    ) -> list[tuple[object, date | None, Counter]]:
+        """(breakdown key, bucket or None, summed measures) over ``grain``'s rows with ``start <= bucket < end``."""
+        table = grain.table
+        group = [table.c[self.key]] if self.key else []
+        if per_bucket:
+            group.append(table.c[grain.bucket])
+        where = self.filters.conditions(table)
+        if start is not None:
+            where.append(table.c[grain.bucket] >= start)
+        if end is not None:
+            where.append(table.c[grain.bucket] < end)
+        query = select(*group, *(func.sum(table.c[m]) for m in measures)).where(*where).group_by(*group)
+        rows = []
+        for row in self.connection.execute(query):
+            key = (row[0] or None) if self.key else None  # "" and 0 stand for a missing code or channel
+            bucket = row[len(group) - 1] if per_bucket else None
+            counts = Counter({m: int(v or 0) for m, v in zip(measures, row[len(group) :], strict=True)})
+            rows.append((key, bucket, counts))
+        return rows
+
+    def running_before(self, boundary: date) -> dict[object, Counter]:
+        """Running sums per key over every day before ``boundary`` (a month's first day): summed forward from the
+        first month, or as the all-time total less the months from ``boundary`` on, whichever reads fewer months."""
+        table = self.monthly.table
+        first, last = self.connection.execute(select(func.min(table.c.month), func.max(table.c.month))).one()
+        running: dict[object, Counter] = {}
+        if first is None or boundary <= first:
+            return running
+        forward = boundary > last or (boundary - first) <= (last - boundary)
+        if forward:
+            for key, _, counts in self.sums(self.monthly, None, boundary, RUNNING, False):
+                running.setdefault(key, Counter()).update(counts)
+            return running
+        for key, _, counts in self.sums(self.total, None, None, RUNNING, False):
+            running.setdefault(key, Counter()).update(counts)
+        for key, _, counts in self.sums(self.monthly, boundary, None, RUNNING, False):
+            running.setdefault(key, Counter()).subtract(counts)
+        return running
 
 
 def kpi_rows(connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()) -> list[dict]:
@@ -104,41 +162,54 @@ def counts_by(
     connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()
 ) -> list[tuple[object, Counter]]:
     """(breakdown key, the period's counts) per key, sorted by key, keys without any count left out; pending and
-    pending_overdue are taken at the period's end (by month: at each month's end)."""
+    pending_overdue are taken at the period's end (by month: at each month's end).
+
+    Flows: the period's whole months from a monthly aggregate, its partial months' days from a daily one. Running
+    sums at the end: those before the end's month (:meth:`_Reader.running_before`) plus the end month's days.
+    """
     _check(period, by, filters)
-    first_whole = period.start if period.start.day == 1 else _next_month(period.start)
-    end_month = _month(period.end)
+    reader = _Reader.choose(connection, by, filters)
+    start, end = period.start, period.end
+    first_whole = start if start.day == 1 else _next_month(start)
+    end_month = _month(end)
+    by_month = by == "month"
     flows: dict[object, Counter] = {}
-    running: dict[object, Counter] = {}
-    month_ends: dict[date, Counter] = {}  # by month: running counts at each month's end
+    nets: dict[object, Counter] = {}  # running sums' changes: per key, or per month when by month
 
-    def add(key: object, day: date, counts: Counter) -> None:
-        group = day.strftime("%Y-%m") if by == "month" else key
-        if period.start <= day < period.end:
-            flows.setdefault(group, Counter()).update({m: counts[m] for m in FLOWS})
-        if by == "month":
-            month_ends.setdefault(_month(day), Counter()).update({m: counts[m] for m in RUNNING})
-        else:
-            running.setdefault(group, Counter()).update({m: counts[m] for m in RUNNING})
+    def add(target: dict[object, Counter], key: object, counts: Counter, measures: tuple[str, ...]) -> None:
+        target.setdefault(key, Counter()).update({m: counts[m] for m in measures})
 
-    # Every month before end's month: the whole months' flows and the running sums.
-    for key, month, counts in _sums(connection, MONTHLY, "month", None, end_month, by, filters):
-        add(key, month, counts)
-    # The days of a partial first month (flows only; the months above hold its running sums) …
-    daily_by = None if by == "month" else by
-    if period.start < first_whole <= end_month:
-        for key, day, counts in _sums(connection, DAILY, "day", period.start, first_whole, daily_by, filters):
-            add(key, day, Counter({m: counts[m] for m in FLOWS}))
-    # … and the days of end's month before end.
-    if end_month < period.end:
-        for key, day, counts in _sums(connection, DAILY, "day", end_month, period.end, daily_by, filters):
-            add(key, day, counts)
+    # Whole months: flows (and, by month, each month's running changes from its first day on).
+    months_from = _month(start) if by_month else first_whole
+    if months_from < end_month:
+        measures = (*FLOWS, *RUNNING) if by_month else FLOWS
+        for key, month, counts in reader.sums(reader.monthly, months_from, end_month, measures, by_month):
+            if by_month:
+                if month >= first_whole:
+                    add(flows, month, counts, FLOWS)
+                add(nets, month, counts, RUNNING)
+            else:
+                add(flows, key, counts, FLOWS)
+    # The partial first month's days, when it ends before the end's month.
+    if start < first_whole <= end_month:
+        for key, day, counts in reader.sums(reader.daily, start, first_whole, FLOWS, by_month):
+            add(flows, _month(day) if by_month else key, counts, FLOWS)
+    # The end month's days before the end: flows from the start on, running changes all.
+    if end_month < end:
+        for key, day, counts in reader.sums(reader.daily, end_month, end, (*FLOWS, *RUNNING), True):
+            group = end_month if by_month else key
+            if day >= start:
+                add(flows, group, counts, FLOWS)
+            add(nets, group, counts, RUNNING)
 
-    if by == "month":
-        return _month_rows(period, flows, month_ends)
-    keys = sorted(set(flows) | set(running), key=lambda k: (k is None, k))
+    if by_month:
+        return _month_rows(period, flows, nets, reader.running_before(_month(start)).get(None, Counter()))
+    running = reader.running_before(end_month)
+    for key, counts in nets.items():
+        running.setdefault(key, Counter()).update(counts)
     rows = []
-    for key in keys if by else [None]:
+    keys = sorted(set(flows) | set(running), key=lambda k: (k is None, k)) if by else [None]
+    for key in keys:
         counts = Counter(flows.get(key, Counter()))
         counts.update(_pending(running.get(key, Counter())))
         if by and not any(counts.values()):
@@ -155,22 +226,17 @@ def _pending(running: Counter) -> Counter:
 
 
 def _month_rows(
-    period: Period, flows: dict[object, Counter], month_ends: dict[date, Counter]
+    period: Period, flows: dict[object, Counter], nets: dict[object, Counter], running: Counter
 ) -> list[tuple[object, Counter]]:
     """Rows by month of the period, each with pending at the month's end (or the period's, for its last month)."""
     rows = []
-    total = Counter()
-    months = sorted(month_ends)
+    total = Counter(running)
     month = _month(period.start)
-    index = 0
     while month < period.end:
-        while index < len(months) and months[index] <= month:
-            total.update(month_ends[months[index]])
-            index += 1
-        label = month.strftime("%Y-%m")
-        counts = Counter(flows.get(label, Counter()))
+        total.update(nets.get(month, Counter()))
+        counts = Counter(flows.get(month, Counter()))
         counts.update(_pending(total))
-        rows.append((label, counts))
+        rows.append((month.strftime("%Y-%m"), counts))
         month = _next_month(month)
     return rows
 

@@ -1,4 +1,5 @@
-"""The aggregates ``dossier_daily`` and ``dossier_monthly``, kept by the loader in the page's transaction.
+"""The aggregates of ``dossier`` (by day, by month and over all time; see :data:`GRAINS`), kept by the loader in the
+page's transaction.
 
 The counting rules are ``ioc.kpi.events``, applied here in Python to the dossiers a page writes: before a page changes
 known dossiers their old contributions are subtracted, and the contributions of every dossier it writes are added,
@@ -8,10 +9,11 @@ both as additive upserts. So the aggregates always equal a recount of ``dossier`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
@@ -19,20 +21,12 @@ from ioc.warehouse import schema
 from ioc.warehouse.dialect import add_to_rows
 
 DOSSIER = schema.Dossier.__table__
-DAILY = schema.DossierDaily.__table__
-MONTHLY = schema.DossierMonthly.__table__
 DATA_VERSION = schema.DataVersion.__table__
-#: The keys of ``dossier_daily`` after its day; ``dossier_monthly`` adds the procedure.
-DAILY_KEYS = ("unit_code", "agency_code", "field_code", "channel", "applicant_type")
-MONTHLY_KEYS = (*DAILY_KEYS, "procedure_code")
+#: The dimensions of a dossier the aggregates are keyed by, in :data:`STATE_COLUMNS` order.
+DIMENSIONS = ("unit_code", "agency_code", "field_code", "procedure_code", "channel", "applicant_type")
 #: The dossier columns the counts read, in the order :func:`tally` takes them.
 STATE_COLUMNS = (
-    "unit_code",
-    "agency_code",
-    "field_code",
-    "procedure_code",
-    "channel",
-    "applicant_type",
+    *DIMENSIONS,
     "status",
     "received_at",
     "due_at",
@@ -44,7 +38,47 @@ _MEASURE_INDEX = {measure: i for i, measure in enumerate(MEASURES)}
 #: Keys per ``IN (…)`` selection: well under every engine's limit on bound parameters.
 CHUNK = 900
 
-Counts = dict[tuple, list[int]]
+
+@dataclass(frozen=True)
+class Grain:
+    """One aggregate table: its bucket (``day``, ``month`` or None for all time) and its key columns."""
+
+    table: Table
+    bucket: str | None
+    keys: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [*([self.bucket] if self.bucket else []), *self.keys]
+
+    def covers(self, dimensions: set[str]) -> bool:
+        return dimensions <= set(self.keys)
+
+
+def _grain(table: Table) -> Grain:
+    bucket = next((name for name in ("day", "month") if name in table.c), None)
+    return Grain(table, bucket, tuple(column for column in DIMENSIONS if column in table.c))
+
+
+#: Every aggregate the loader keeps, smallest first within each bucket (queries take the first that covers them).
+GRAINS = tuple(
+    _grain(table)
+    for table in (
+        schema.DOSSIER_DAILY_AGENCY,
+        schema.DOSSIER_DAILY,
+        schema.DOSSIER_MONTHLY_AGENCY,
+        schema.DOSSIER_MONTHLY,
+        schema.DOSSIER_TOTAL_AGENCY,
+        schema.DOSSIER_TOTAL,
+    )
+)
+
+#: Counts per grain: key (bucket value, then key values) → one count per measure.
+Counts = dict[Grain, dict[tuple, list[int]]]
+
+
+def new_counts() -> Counts:
+    return {grain: {} for grain in GRAINS}
 
 
 def state_of(record: Any) -> tuple:
@@ -52,32 +86,42 @@ def state_of(record: Any) -> tuple:
     return tuple(getattr(record, column) for column in STATE_COLUMNS)
 
 
-def tally(states: Iterable[Sequence], sign: int, daily: Counts, monthly: Counts) -> None:
-    """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to the two count maps."""
+_PLAN = tuple((grain, grain.bucket, tuple(DIMENSIONS.index(k) for k in grain.keys)) for grain in GRAINS)
+
+
+def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
+    """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to ``counts``."""
     width = len(MEASURES)
     index_of = _MEASURE_INDEX
+    plan = [(counts[grain], bucket, positions) for grain, bucket, positions in _PLAN]
     for unit, agency, field, procedure, channel, applicant, status, received, due, finished, paid, digitised in states:
         by_day: dict[date, list[int]] = {}
         for day, measure in events(DossierState(status, channel, received, due, finished, paid, bool(digitised))):
             by_day.setdefault(day, []).append(index_of[measure])
-        dims = (unit, agency or "", field or "", channel or 0, applicant or 0)
-        for day, indexes in by_day.items():
-            for counts_by_key, key in (
-                (daily, (day, *dims)),
-                (monthly, (day.replace(day=1), *dims, procedure or "")),
-            ):
-                counts = counts_by_key.get(key)
-                if counts is None:
-                    counts = counts_by_key[key] = [0] * width
+        if not by_day:
+            continue
+        dims = (unit, agency or "", field or "", procedure or "", channel or 0, applicant or 0)
+        for table_counts, bucket, positions in plan:
+            values = tuple(dims[i] for i in positions)
+            for day, indexes in by_day.items():
+                if bucket == "day":
+                    key = (day, *values)
+                elif bucket == "month":
+                    key = (day.replace(day=1), *values)
+                else:
+                    key = values
+                row = table_counts.get(key)
+                if row is None:
+                    row = table_counts[key] = [0] * width
                 for index in indexes:
-                    counts[index] += sign
+                    row[index] += sign
 
 
-def apply(connection: Connection, daily: Counts, monthly: Counts) -> None:
-    """Add tallied counts to both aggregates (keys whose counts cancel out are skipped)."""
-    for table, bucket, keys, counts in ((DAILY, "day", DAILY_KEYS, daily), (MONTHLY, "month", MONTHLY_KEYS, monthly)):
-        rows = [(*key, *values) for key, values in counts.items() if any(values)]
-        add_to_rows(connection, table, [bucket, *keys], MEASURES, rows)
+def apply(connection: Connection, counts: Counts) -> None:
+    """Add tallied counts to every aggregate (keys whose counts cancel out are skipped)."""
+    for grain, table_counts in counts.items():
+        rows = [(*key, *values) for key, values in table_counts.items() if any(values)]
+        add_to_rows(connection, grain.table, grain.columns, MEASURES, rows)
 
 
 def stored_states(connection: Connection, collector_id: int, source_keys: Sequence[str]) -> list[tuple]:
@@ -108,13 +152,12 @@ def data_version(connection: Connection) -> tuple[int, datetime | None]:
 
 def rebuild(connection: Connection, batch: int = 50_000) -> None:
     """Recount both aggregates from every dossier (after a migration, or to repair)."""
-    connection.execute(delete(DAILY))
-    connection.execute(delete(MONTHLY))
-    daily: Counts = {}
-    monthly: Counts = {}
+    for grain in GRAINS:
+        connection.execute(delete(grain.table))
+    counts = new_counts()
     columns = [DOSSIER.c[name] for name in STATE_COLUMNS]
     result = connection.execute(select(*columns).execution_options(yield_per=batch))
     for rows in result.partitions():
-        tally(rows, 1, daily, monthly)
-    apply(connection, daily, monthly)
+        tally(rows, 1, counts)
+    apply(connection, counts)
     bump_version(connection, now_local())

@@ -114,15 +114,14 @@ def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage
         written_states.append(state)
     if not written_states:
         return PageCounts(unchanged=len(page.keys))
-    daily: aggregates.Counts = {}
-    monthly: aggregates.Counts = {}
+    counts = aggregates.new_counts()
     if changed_rows:
-        aggregates.tally(aggregates.stored_states(connection, collector_id, changed_keys), -1, daily, monthly)
+        aggregates.tally(aggregates.stored_states(connection, collector_id, changed_keys), -1, counts)
         update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
     if new_rows:
         insert_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
-    aggregates.tally(written_states, 1, daily, monthly)
-    aggregates.apply(connection, daily, monthly)
+    aggregates.tally(written_states, 1, counts)
+    aggregates.apply(connection, counts)
     aggregates.bump_version(connection, now)
     unchanged = len(page.keys) - len(new_rows) - len(changed_rows)
     return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)

@@ -5,7 +5,7 @@ Times are naive Vietnam local datetimes (see ``ioc.config.TIMEZONE``). Codes are
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -22,7 +22,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -32,6 +31,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ioc.kpi.events import MEASURES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -190,67 +191,40 @@ class Dossier(Base):
     )
 
 
-class AggregateCounts:
-    """The dimensions and additive measures shared by ``dossier_daily`` and ``dossier_monthly`` (``ioc.kpi.events``).
-
-    Each count is dated by the day its event happened (reception, finish, due), so any period's figure is a sum over
-    its days. Pending counts at a day boundary ``d`` are differences of running sums: pending = Σ pending_in −
-    Σ pending_out over the days before ``d`` (and likewise for overdue). A missing code is stored as ``""`` and a
-    missing channel or applicant type as 0, so every key column is part of the primary key.
-    """
-
-    unit_code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    agency_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    field_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    channel: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    applicant_type: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    online_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    resolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    resolved_early: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    resolved_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    resolved_late: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    fee_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    paid_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    pending_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    pending_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    overdue_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    overdue_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    stopped_in_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+#: The key columns an aggregate may have, and their types. A missing code is stored as ``""`` and a missing channel or
+#: applicant type as 0, so every key column can be part of the primary key.
+AGGREGATE_KEY_TYPES = {
+    "unit_code": String(16),
+    "agency_code": String(64),
+    "field_code": String(64),
+    "procedure_code": String(64),
+    "channel": SmallInteger(),
+    "applicant_type": SmallInteger(),
+}
 
 
-class DossierDaily(AggregateCounts, Base):
-    """Counts by day × unit × agency × field × channel × applicant type: the partial months at a period's edges.
-
-    No procedure here: by procedure a day holds about one row per three dossiers, which is no aggregate at all
-    (measured on a simulated province); procedures are kept by month.
-    """
-
-    __tablename__ = "dossier_daily"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-
-    __table_args__ = (
-        PrimaryKeyConstraint("day", "unit_code", "agency_code", "field_code", "channel", "applicant_type"),
+def _aggregate(name: str, bucket: str | None, keys: tuple[str, ...]) -> Table:
+    """An additive aggregate of ``dossier`` (see ``ioc.warehouse.aggregates``): a bucket (``day``, ``month`` — its
+    first day — or none for all time), key columns, and one count per measure of ``ioc.kpi.events``."""
+    return Table(
+        name,
+        Base.metadata,
+        *([Column(bucket, Date, primary_key=True)] if bucket else []),
+        *(Column(key, AGGREGATE_KEY_TYPES[key], primary_key=True) for key in keys),
+        *(Column(measure, Integer, nullable=False, default=0, server_default="0") for measure in MEASURES),
     )
 
 
-class DossierMonthly(AggregateCounts, Base):
-    """The same counts by calendar month (``month`` is its first day) and also by procedure: whole months and
-    running sums."""
-
-    __tablename__ = "dossier_monthly"
-
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-
-    __table_args__ = (
-        PrimaryKeyConstraint(
-            "month", "unit_code", "agency_code", "field_code", "procedure_code", "channel", "applicant_type"
-        ),
-    )
+_ALL = ("unit_code", "agency_code", "field_code", "procedure_code", "channel", "applicant_type")
+_AGENCY = ("unit_code", "agency_code", "channel", "applicant_type")
+#: Days without the procedure (by procedure a day holds about one row per three dossiers: no aggregate at all), months
+#: with every key, all time for running sums; and each again by unit and agency only, which most queries need.
+DOSSIER_DAILY = _aggregate("dossier_daily", "day", tuple(k for k in _ALL if k != "procedure_code"))
+DOSSIER_DAILY_AGENCY = _aggregate("dossier_daily_agency", "day", _AGENCY)
+DOSSIER_MONTHLY = _aggregate("dossier_monthly", "month", _ALL)
+DOSSIER_MONTHLY_AGENCY = _aggregate("dossier_monthly_agency", "month", _AGENCY)
+DOSSIER_TOTAL = _aggregate("dossier_total", None, _ALL)
+DOSSIER_TOTAL_AGENCY = _aggregate("dossier_total_agency", None, _AGENCY)
 
 
 class DataVersion(Base):

@@ -1,7 +1,7 @@
-"""Aggregates by day (unit, agency, field, channel, applicant type) and by month (the same and the procedure), the
-data version that keys cached answers, and API tokens.
+"""The aggregates by day, by month and over all time (each also by unit and agency only), the data version that
+keys cached answers, and API tokens.
 
-``dossier_daily`` is rebuilt with its new key, and both aggregates are counted from ``dossier``.
+``dossier_daily`` is rebuilt with its new key, and every aggregate is counted from ``dossier``.
 
 Revision ID: 0002
 Revises: 0001
@@ -37,21 +37,34 @@ MEASURES = (
 )
 #: The measures 0001's ``dossier_daily`` had (the downgrade recreates it).
 MEASURES_0001 = MEASURES[:-2]
-KEYS = ("unit_code", "agency_code", "field_code", "channel", "applicant_type")
+KEY_TYPES = {
+    "unit_code": sa.String(length=16),
+    "agency_code": sa.String(length=64),
+    "field_code": sa.String(length=64),
+    "procedure_code": sa.String(length=64),
+    "channel": sa.SmallInteger(),
+    "applicant_type": sa.SmallInteger(),
+}
+ALL = tuple(KEY_TYPES)
+AGENCY = ("unit_code", "agency_code", "channel", "applicant_type")
+AGGREGATES = {
+    "dossier_daily": ("day", tuple(k for k in ALL if k != "procedure_code")),
+    "dossier_daily_agency": ("day", AGENCY),
+    "dossier_monthly": ("month", ALL),
+    "dossier_monthly_agency": ("month", AGENCY),
+    "dossier_total": (None, ALL),
+    "dossier_total_agency": (None, AGENCY),
+}
 
 
-def _aggregate_table(name: str, bucket: str, *extra_keys: str) -> None:
+def _aggregate_table(name: str, bucket: str | None, keys: tuple[str, ...]) -> None:
+    bucket_columns = [bucket] if bucket else []
     op.create_table(
         name,
-        sa.Column(bucket, sa.Date(), nullable=False),
-        sa.Column("unit_code", sa.String(length=16), nullable=False),
-        sa.Column("agency_code", sa.String(length=64), nullable=False),
-        sa.Column("field_code", sa.String(length=64), nullable=False),
-        *(sa.Column(key, sa.String(length=64), nullable=False) for key in extra_keys),
-        sa.Column("channel", sa.SmallInteger(), nullable=False),
-        sa.Column("applicant_type", sa.SmallInteger(), nullable=False),
+        *(sa.Column(column, sa.Date(), nullable=False) for column in bucket_columns),
+        *(sa.Column(key, KEY_TYPES[key], nullable=False) for key in keys),
         *(sa.Column(measure, sa.Integer(), server_default="0", nullable=False) for measure in MEASURES),
-        sa.PrimaryKeyConstraint(bucket, *KEYS[:3], *extra_keys, *KEYS[3:], name=op.f(f"pk_{name}")),
+        sa.PrimaryKeyConstraint(*bucket_columns, *keys, name=op.f(f"pk_{name}")),
     )
 
 
@@ -60,8 +73,8 @@ def upgrade() -> None:
     op.drop_index("ix_dossier_daily_field_day", table_name="dossier_daily")
     op.drop_index("ix_dossier_daily_unit_day", table_name="dossier_daily")
     op.drop_table("dossier_daily")
-    _aggregate_table("dossier_daily", "day")
-    _aggregate_table("dossier_monthly", "month", "procedure_code")
+    for name, (bucket, keys) in AGGREGATES.items():
+        _aggregate_table(name, bucket, keys)
 
     op.create_table(
         "data_version",
@@ -92,8 +105,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("api_token")
     op.drop_table("data_version")
-    op.drop_table("dossier_monthly")
-    op.drop_table("dossier_daily")
+    for name in AGGREGATES:
+        op.drop_table(name)
     # 0001's table, empty: its counts were never filled before 0002.
     op.create_table(
         "dossier_daily",
