@@ -258,3 +258,11 @@ def test_ioc_index766_scores_the_computable_components_and_leaves_the_rest_unava
         "index766", "--from", "2025-03-01", "--to", "2025-03-31", "--by", "unit", "--format", "json", env=edge_warehouse
     )
     assert [(r["unit"], r["points"]) for r in json.loads(by_unit.stdout)] == [("19768", 16.43)]
+
+
+def test_ioc_kpi_compare_gives_the_previous_month_and_the_change(edge_warehouse) -> None:
+    (row,) = ioc_kpi(edge_warehouse, "--from", "2025-04-01", "--to", "2025-04-30", "--compare")
+    assert (row["resolved"], row["previous"]["resolved"], row["change"]["resolved"]) == (1, 3, -2)
+    assert (row["pending"], row["previous"]["pending"], row["change"]["pending"]) == (2, 3, -1)
+    assert row["on_time_rate"] == 0.0 and row["change"]["on_time_rate"] == -66.67  # percentage points
+    assert row["online_rate"] is None and row["change"]["online_rate"] is None  # nothing received in April

@@ -249,3 +249,13 @@ def test_stopped_dossiers_count_as_handled_for_the_service_index_on_time_until_d
     late = dossier(status=8, finished="2026-10-09 17:01")
     counts = period_counts(daily_counts([in_time, late, dossier(status=7)]), OCTOBER)
     assert (counts["stopped"], counts["stopped_in_time"], counts["resolved"]) == (2, 1, 0)
+
+
+def test_a_whole_calendar_month_quarter_or_year_compares_with_the_previous_one():
+    march = Period.inclusive(date(2025, 3, 1), date(2025, 3, 31))
+    assert (march.unit, march.previous()) == ("month", Period(date(2025, 2, 1), date(2025, 3, 1), "month"))
+    quarter = Period.inclusive(date(2025, 1, 1), date(2025, 3, 31))
+    assert quarter.previous() == Period(date(2024, 10, 1), date(2025, 1, 1), "quarter")
+    assert Period.inclusive(date(2025, 1, 1), date(2025, 12, 31)).previous().start == date(2024, 1, 1)
+    ten_days = Period.inclusive(date(2025, 3, 10), date(2025, 3, 19))
+    assert ten_days.previous() == Period(date(2025, 2, 28), date(2025, 3, 10), "custom")

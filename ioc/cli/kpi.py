@@ -16,7 +16,7 @@ from ioc.cli.common import FormatOption, OutputFormat, console, print_json, prin
 from ioc.config import load_settings, now_local
 from ioc.kpi.index766 import GROUPS
 from ioc.kpi.periods import Period
-from ioc.kpi.query import BREAKDOWNS, Filters, kpi_rows
+from ioc.kpi.query import BREAKDOWNS, Filters, change_rows, kpi_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
 from ioc.kpi.service_index import index_rows
 from ioc.kpi.targets import effective_targets, set_target
@@ -45,12 +45,20 @@ def kpi(
     output: Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
         KpiFormat.table
     ),
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Add the previous period of the same length and the change (json).")
+    ] = False,
 ) -> None:
     """Every KPI of the domain's definitions for the days --from to --to, both included."""
+    if compare and output is not KpiFormat.json:
+        raise typer.BadParameter("--compare needs --format json")
     period = Period.inclusive(first.date(), last.date())
     filters = Filters(unit, agency, field, procedure, channel, applicant_type)
     with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        rows = kpi_rows(connection, period, by.value if by else None, filters)
+        if compare:
+            rows = change_rows(connection, period, by.value if by else None, filters)
+        else:
+            rows = kpi_rows(connection, period, by.value if by else None, filters)
     if output is KpiFormat.json:
         print_json(rows)
     elif output is KpiFormat.csv:

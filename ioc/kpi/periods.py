@@ -31,10 +31,16 @@ class Period:
 
     @classmethod
     def inclusive(cls, first: date, last: date) -> Period:
-        """The days ``first`` to ``last``, both included (``ioc kpi --from --to``)."""
+        """The days ``first`` to ``last``, both included (``ioc kpi --from --to``); a whole calendar year, quarter or
+        month is recognised as one, so that its previous period is the previous year, quarter or month."""
         if last < first:
             raise IOCError(f"--to {last:%d/%m/%Y} is before --from {first:%d/%m/%Y}")
-        return cls(first, last + timedelta(days=1))
+        end = last + timedelta(days=1)
+        for unit in ("year", "quarter", "month"):
+            calendar = cls.containing(first, unit)
+            if (calendar.start, calendar.end) == (first, end):
+                return calendar
+        return cls(first, end)
 
     @classmethod
     def containing(cls, day: date, unit: str) -> Period:

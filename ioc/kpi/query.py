@@ -258,3 +258,25 @@ def cached_kpi_rows(
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return [dict(row) for row in rows]
+
+
+def change_rows(
+    connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()
+) -> list[dict]:
+    """:func:`kpi_rows` with, per row, ``previous`` (the same KPIs over the previous period of the same kind: the
+    previous month, quarter, …, or as many days just before a custom range) and ``change`` (the difference: counts
+    in dossiers, rates in percentage points, rounded to 2 decimals; None where either side has no value)."""
+    if by == "month":
+        raise IOCError("a breakdown by month is a trend: compare its months with each other, not with another period")
+    current = cached_kpi_rows(connection, period, by, filters)
+    previous = {row.get(by) if by else None: row for row in cached_kpi_rows(connection, period.previous(), by, filters)}
+    rows = []
+    for row in current:
+        before = previous.get(row.get(by) if by else None)
+        values = {k: v for k, v in row.items() if k != by}
+        change = {
+            k: None if v is None or before is None or before[k] is None else round(v - before[k], 2)
+            for k, v in values.items()
+        }
+        rows.append(row | {"previous": {k: before[k] for k in values} if before else None, "change": change})
+    return rows
