@@ -137,7 +137,9 @@ class _Reader:
         """Running sums per key over every day before ``boundary`` (a month's first day): summed forward from the
         first month, or as the all-time total less the months from ``boundary`` on, whichever reads fewer months."""
         table = self.monthly.table
-        first, last = self.connection.execute(select(func.min(table.c.month), func.max(table.c.month))).one()
+        # Two queries: SQLite answers a lone min() or max() from the index, but scans the table for both at once.
+        first = self.connection.execute(select(func.min(table.c.month))).scalar()
+        last = self.connection.execute(select(func.max(table.c.month))).scalar()
         running: dict[object, Counter] = {}
         if first is None or boundary <= first:
             return running

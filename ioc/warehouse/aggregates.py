@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select, update
@@ -73,7 +74,7 @@ GRAINS = tuple(
     )
 )
 
-#: Counts per grain: key (bucket value, then key values) → one count per measure.
+#: Counts per grain: (bucket value or None, key values) → one count per measure.
 Counts = dict[Grain, dict[tuple, list[int]]]
 
 
@@ -86,14 +87,16 @@ def state_of(record: Any) -> tuple:
     return tuple(getattr(record, column) for column in STATE_COLUMNS)
 
 
-_PLAN = tuple((grain, grain.bucket, tuple(DIMENSIONS.index(k) for k in grain.keys)) for grain in GRAINS)
+_PLAN = tuple((grain, grain.bucket, itemgetter(*(DIMENSIONS.index(k) for k in grain.keys))) for grain in GRAINS)
 
 
 def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
-    """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to ``counts``."""
+    """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to ``counts``, keyed by
+    (bucket value or None, key values)."""
     width = len(MEASURES)
     index_of = _MEASURE_INDEX
-    plan = [(counts[grain], bucket, positions) for grain, bucket, positions in _PLAN]
+    plan = [(counts[grain], bucket, key_of) for grain, bucket, key_of in _PLAN]
+    months: dict[date, date] = {}
     for unit, agency, field, procedure, channel, applicant, status, received, due, finished, paid, digitised in states:
         by_day: dict[date, list[int]] = {}
         for day, measure in events(DossierState(status, channel, received, due, finished, paid, bool(digitised))):
@@ -101,15 +104,18 @@ def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
         if not by_day:
             continue
         dims = (unit, agency or "", field or "", procedure or "", channel or 0, applicant or 0)
-        for table_counts, bucket, positions in plan:
-            values = tuple(dims[i] for i in positions)
+        for table_counts, bucket, key_of in plan:
+            values = key_of(dims)
             for day, indexes in by_day.items():
                 if bucket == "day":
-                    key = (day, *values)
+                    key = (day, values)
                 elif bucket == "month":
-                    key = (day.replace(day=1), *values)
+                    month = months.get(day)
+                    if month is None:
+                        month = months[day] = day.replace(day=1)
+                    key = (month, values)
                 else:
-                    key = values
+                    key = (None, values)
                 row = table_counts.get(key)
                 if row is None:
                     row = table_counts[key] = [0] * width
@@ -120,7 +126,11 @@ def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
 def apply(connection: Connection, counts: Counts) -> None:
     """Add tallied counts to every aggregate (keys whose counts cancel out are skipped)."""
     for grain, table_counts in counts.items():
-        rows = [(*key, *values) for key, values in table_counts.items() if any(values)]
+        rows = [
+            (*((bucket,) if grain.bucket else ()), *values, *measures)
+            for (bucket, values), measures in table_counts.items()
+            if any(measures)
+        ]
         add_to_rows(connection, grain.table, grain.columns, MEASURES, rows)
 
 

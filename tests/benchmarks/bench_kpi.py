@@ -333,7 +333,7 @@ def dashboard_queries() -> list[tuple[str, Period, str | None, Filters]]:
 
 def pick_codes(engine: Engine) -> dict[str, str]:
     """A busy commune, agency, field and procedure of the built data, for the filtered queries."""
-    monthly = schema.DossierMonthly.__table__
+    monthly = schema.DOSSIER_MONTHLY
     picks = {}
     with engine.connect() as connection:
         for name, column in (("unit", "unit_code"), ("agency", "agency_code"), ("field", "field_code")):
@@ -453,12 +453,12 @@ def main() -> None:
                   f"{build_kib / 1024:,.0f} MB)")  # fmt: skip
         engine = make_engine(url)
         with engine.connect() as connection:
-            counts = {table: count(connection, table) for table in ("dossier", "dossier_daily", "dossier_monthly")}
+            tables = ["dossier", *(grain.table.name for grain in aggregates.GRAINS)]
+            counts = {table: count(connection, table) for table in tables}
         engine.dispose()
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.name != path.name + "-shm")
-        print(f"dossiers               {counts['dossier']:>10,}")
-        print(f"dossier_daily rows     {counts['dossier_daily']:>10,}")
-        print(f"dossier_monthly rows   {counts['dossier_monthly']:>10,}")
+        for table, rows in counts.items():
+            print(f"{table + ' rows':<22} {rows:>10,}")
         print(f"database size          {size / 1024 / 1024:>10,.0f} MB")
         measure(url)
         if args.db and not args.keep:
