@@ -67,10 +67,10 @@ def recount(records: list[DossierRecord], period: Period, by: str | None, filter
         groups.setdefault(getattr(record, ATTRIBUTE[by]) if by else None, []).append(record)
     rows = []
     for key in sorted(groups, key=lambda k: (k is None, k)) if by else [None]:
-        counts = period_counts(daily_counts(state(r) for r in groups.get(key, [])), period)
-        if by and not any(counts.values()):
+        values = compute(period_counts(daily_counts(state(r) for r in groups.get(key, [])), period))
+        if by and not any(values.values()):
             continue
-        rows.append(({by: key} if by else {}) | compute(counts))
+        rows.append(({by: key} if by else {}) | values)
     return rows
 
 

@@ -157,7 +157,9 @@ class _Reader:
 
 def kpi_rows(connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()) -> list[dict]:
     """One row per breakdown key (one row without ``by``) with every KPI, as ``ioc kpi --format json`` prints them."""
-    return [({by: key} if by else {}) | compute(counts) for key, counts in counts_by(connection, period, by, filters)]
+    rows = [({by: key} if by else {}) | compute(counts) for key, counts in counts_by(connection, period, by, filters)]
+    # A key whose dossiers only count for other purposes (e.g. stopped ones) shows no KPI: leave it out.
+    return [row for row in rows if not by or by == "month" or any(v for k, v in row.items() if k != by)]
 
 
 def counts_by(
