@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import api_token, collector, kpi, services, warehouse
+from ioc.cli import api_token, boundaries, collector, kpi, services, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -25,6 +25,7 @@ collector.register(app)
 services.register(app)
 kpi.register(app)
 app.add_typer(api_token.app, name="api-token")
+app.add_typer(boundaries.app, name="boundaries")
 
 
 def main() -> None:

@@ -1,0 +1,128 @@
+"""Unit boundaries: imported from GeoJSON, Shapefile or GeoPackage, checked against the province's units, simplified
+as a coverage (neighbours keep their shared edges) until a layer fits in a budget, and stored in the warehouse as
+WGS84 GeoJSON geometry for maps that need no tile server."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import shapely
+from sqlalchemy import Connection, delete, select
+
+from ioc.errors import IOCError
+from ioc.warehouse import audit, schema
+
+BOUNDARY = schema.Boundary.__table__
+UNIT = schema.Unit.__table__
+LEVELS = ("province", "commune")
+#: The largest a level's stored geometry may be, in bytes of GeoJSON (a commune layer loads in a browser quickly).
+LAYER_BUDGET = 1_000_000
+#: Simplification tolerances tried in turn, in degrees (1e-4 ≈ 11 m); the first that fits the budget is kept.
+TOLERANCES = (0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01)
+#: Coordinates are kept to 1e-6 degrees (about 0.1 m).
+GRID = 1e-6
+CODE_WIDTH = {"province": 2, "commune": 5}
+
+
+@dataclass
+class BoundaryImport:
+    """What an import did."""
+
+    level: str
+    features: int
+    matched: list[str]
+    unmatched: list[str]  # codes in the file that are not units of the province at this level
+    without_boundary: list[str] = field(default_factory=list)  # the province's units the file does not cover
+    tolerance: float = 0.0
+    stored_bytes: int = 0
+
+
+def _code(value: object, level: str) -> str | None:
+    """An official code as the warehouse writes it: digits, zero-padded (``4`` → ``00004`` for a commune)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text.zfill(CODE_WIDTH[level]) if text.isdigit() else text
+
+
+def read_boundaries(path: Path, level: str, code_field: str) -> tuple[list[str | None], np.ndarray]:
+    """Codes and WGS84 geometries of a boundary file (GeoJSON, Shapefile, GeoPackage: whatever GDAL reads)."""
+    import geopandas  # slow to import; only this command needs it
+
+    if not path.exists():
+        raise IOCError(f"{path}: no such file")
+    try:
+        frame = geopandas.read_file(path)
+    except Exception as error:  # GDAL's errors have many types; report them in one line
+        raise IOCError(f"{path}: cannot read boundaries ({error})") from None
+    if code_field not in frame.columns:
+        fields = ", ".join(c for c in frame.columns if c != "geometry")
+        raise IOCError(f"{path}: no field {code_field!r}; the file has: {fields}")
+    if frame.crs is None:
+        raise IOCError(f"{path}: the file does not say its coordinate reference system")
+    frame = frame.to_crs(4326)
+    return [_code(value, level) for value in frame[code_field]], np.asarray(frame.geometry.values)
+
+
+def simplify_to_budget(geometries: np.ndarray, budget: int = LAYER_BUDGET) -> tuple[np.ndarray, float]:
+    """The least simplified coverage (shared edges kept) whose GeoJSON fits ``budget``, and its tolerance."""
+    valid = shapely.make_valid(shapely.set_precision(geometries, GRID))
+    for tolerance in TOLERANCES:
+        simplified = shapely.set_precision(shapely.coverage_simplify(valid, tolerance), GRID)
+        if sum(len(text) for text in shapely.to_geojson(simplified)) <= budget:
+            return simplified, tolerance
+    raise IOCError(f"the layer does not fit in {budget:,} bytes even simplified at {TOLERANCES[-1]} degrees")
+
+
+def import_boundaries(
+    connection: Connection, path: Path, level: str, code_field: str, actor: str, now: datetime
+) -> BoundaryImport:
+    """Replace the stored boundaries of ``level`` with the file's, for the codes that are units of the province."""
+    if level not in LEVELS:
+        raise IOCError(f"unknown level {level!r}; use province or commune")
+    codes, geometries = read_boundaries(path, level, code_field)
+    units = set(connection.execute(select(UNIT.c.code).where(UNIT.c.level == level)).scalars())
+    keep = [i for i, code in enumerate(codes) if code in units]
+    report = BoundaryImport(
+        level=level,
+        features=len(codes),
+        matched=sorted({codes[i] for i in keep}),
+        unmatched=sorted({str(code) for code in codes if code not in units}),
+    )
+    report.without_boundary = sorted(units - set(report.matched))
+    if not keep:
+        raise IOCError(
+            f"{path}: none of the {len(codes)} codes in field {code_field!r} is a {level} of the province "
+            f"(for example {', '.join(report.unmatched[:5])}); choose the code field with --code-field"
+        )
+    merged: dict[str, shapely.Geometry] = {}
+    for i in keep:  # a unit drawn as several features becomes one
+        code = codes[i]
+        merged[code] = geometries[i] if code not in merged else shapely.union(merged[code], geometries[i])
+    simplified, report.tolerance = simplify_to_budget(np.asarray(list(merged.values())))
+    rows = []
+    for code, geometry in zip(merged, shapely.to_geojson(simplified), strict=True):
+        rows.append({"unit_code": code, "level": level, "geometry": geometry, "source": path.name, "imported_at": now})
+    report.stored_bytes = sum(len(row["geometry"]) for row in rows)
+    connection.execute(delete(BOUNDARY).where(BOUNDARY.c.level == level))
+    connection.execute(BOUNDARY.insert(), rows)
+    details = {"file": path.name, "matched": len(report.matched), "unmatched": report.unmatched[:50]}
+    audit.record(connection, actor, "boundaries.import", level, now, details)
+    return report
+
+
+def boundary_collection(connection: Connection, level: str) -> dict:
+    """A level's stored boundaries as a GeoJSON FeatureCollection whose features' ids are unit codes."""
+    query = select(BOUNDARY.c.unit_code, BOUNDARY.c.geometry).where(BOUNDARY.c.level == level)
+    rows = connection.execute(query.order_by(BOUNDARY.c.unit_code))
+    features = [
+        {"type": "Feature", "id": code, "properties": {"code": code}, "geometry": json.loads(geometry)}
+        for code, geometry in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
