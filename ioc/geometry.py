@@ -126,3 +126,28 @@ def boundary_collection(connection: Connection, level: str) -> dict:
         for code, geometry in rows
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def schematic_grid(codes: list[str], columns: int | None = None, size: float = 0.1) -> dict:
+    """Square tiles in rows, one per unit in code order, as a GeoJSON FeatureCollection: the map of a province whose
+    boundaries were not imported. Placed around (0°, 0°), so nobody mistakes it for a real map."""
+    columns = columns or max(1, round(len(codes) ** 0.5))
+    features = []
+    for i, code in enumerate(sorted(codes)):
+        row, column = divmod(i, columns)
+        x, y = column * size * 1.1, -row * size * 1.1
+        box = shapely.box(x, y, x + size, y + size)
+        features.append(
+            {"type": "Feature", "id": code, "properties": {"code": code}, "geometry": box.__geo_interface__}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def map_layer(connection: Connection, level: str = "commune") -> tuple[dict, bool]:
+    """The layer a map of ``level`` draws, and whether it is geographic: the imported boundaries, or when none were
+    imported, a schematic grid of the province's units."""
+    imported = boundary_collection(connection, level)
+    if imported["features"]:
+        return imported, True
+    codes = list(connection.execute(select(UNIT.c.code).where(UNIT.c.level == level)).scalars())
+    return schematic_grid(codes), False

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from sqlalchemy import select
 
-from ioc.geometry import boundary_collection
+from ioc.geometry import boundary_collection, map_layer
 from ioc.units import communes
 from ioc.warehouse import schema
 from tests.helpers import run_ioc
@@ -111,3 +111,24 @@ def test_a_generated_commune_grid_in_utm_imports_and_reports_a_stranger(warehous
     assert sorted(f["id"] for f in layer["features"]) == sorted(codes[:-1])
     minx, miny, _, _ = shapely.from_geojson(json.dumps(layer["features"][0]["geometry"])).bounds
     assert 107 < minx < 108.5 and 16 < miny < 16.6  # metres became degrees
+
+
+def test_without_boundaries_a_map_gets_a_schematic_grid_of_the_units(warehouse) -> None:
+    with warehouse.connect() as connection:
+        layer, geographic = map_layer(connection, "commune")
+    assert geographic is False
+    assert sorted(f["id"] for f in layer["features"]) == sorted(unit.code for unit in communes("46"))
+    tiles = [shapely.from_geojson(json.dumps(f["geometry"])) for f in layer["features"]]
+    assert all(t.area > 0 for t in tiles)
+    assert sum(a.intersects(b) for i, a in enumerate(tiles) for b in tiles[i + 1 :]) == 0  # tiles never touch
+    minx, miny, maxx, maxy = shapely.union_all(tiles).bounds
+    assert maxx - minx < 1.5 and maxy - miny < 1.5  # a compact block of about 7 × 6 tiles
+
+
+def test_once_imported_the_map_layer_is_geographic(warehouse, warehouse_env, tmp_path) -> None:
+    path = tmp_path / "one.geojson"
+    geopandas.GeoDataFrame({"code": ["46"]}, geometry=[shapely.box(107.0, 16.0, 108.0, 16.8)], crs=4326).to_file(path)
+    import_file(warehouse_env, path, "--level", "province")
+    with warehouse.connect() as connection:
+        layer, geographic = map_layer(connection, "province")
+    assert geographic is True and [f["id"] for f in layer["features"]] == ["46"]
