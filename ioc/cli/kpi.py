@@ -32,9 +32,14 @@ class KpiFormat(StrEnum):
     csv = "csv"
 
 
+FirstDay = Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")]
+LastDay = Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")]
+KpiFormatOption = Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")]
+
+
 def kpi(
-    first: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")],
-    last: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")],
+    first: FirstDay,
+    last: LastDay,
     by: Annotated[Breakdown | None, typer.Option("--by", help="One row per unit, agency, … or month.")] = None,
     unit: Annotated[str | None, typer.Option(help="Only this unit (MaDVHC code).")] = None,
     agency: Annotated[str | None, typer.Option(help="Only this agency.")] = None,
@@ -42,9 +47,7 @@ def kpi(
     procedure: Annotated[str | None, typer.Option(help="Only this procedure (whole months only).")] = None,
     channel: Annotated[int | None, typer.Option(help="Only this channel: 1 desk, 2 online, 3 post.")] = None,
     applicant_type: Annotated[int | None, typer.Option(help="Only this applicant type (LoaiDoiTuong).")] = None,
-    output: Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
-        KpiFormat.table
-    ),
+    output: KpiFormatOption = KpiFormat.table,
     compare: Annotated[
         bool, typer.Option("--compare", help="Add the previous period of the same length and the change (json).")
     ] = False,
@@ -105,12 +108,10 @@ class IndexBreakdown(StrEnum):
 
 
 def index766(
-    first: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")],
-    last: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")],
+    first: FirstDay,
+    last: LastDay,
     by: Annotated[IndexBreakdown | None, typer.Option("--by", help="One row per agency or per unit.")] = None,
-    output: Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
-        KpiFormat.table
-    ),
+    output: KpiFormatOption = KpiFormat.table,
 ) -> None:
     """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
     period = Period.inclusive(first.date(), last.date())
