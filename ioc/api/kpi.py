@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, datetime
 
@@ -13,6 +11,7 @@ from sqlalchemy import Engine
 from ioc.api.tokens import authenticate
 from ioc.config import now_local
 from ioc.errors import IOCError
+from ioc.export import csv_text
 from ioc.kpi.periods import Period
 from ioc.kpi.query import BREAKDOWNS, Filters, cached_kpi_rows
 from ioc.kpi.registry import KPIS
@@ -92,15 +91,6 @@ def _error(status: int, message: str) -> Response:
     return response
 
 
-def _csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def api_blueprint(engine: Engine) -> Blueprint:
     """The ``/api/v1`` endpoints, reading the warehouse behind ``engine``."""
     api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -123,7 +113,7 @@ def api_blueprint(engine: Engine) -> Blueprint:
             return _error(400, str(error))
         if output == "csv":
             name = f"ioc-kpi-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
-            response = Response(_csv(rows), mimetype="text/csv")
+            response = Response(csv_text(rows), mimetype="text/csv")
             response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         else:
             response = jsonify(rows)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -14,6 +12,7 @@ from rich.table import Table
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.config import load_settings, now_local
+from ioc.export import csv_text
 from ioc.kpi.index766 import GROUPS
 from ioc.kpi.periods import Period
 from ioc.kpi.query import BREAKDOWNS, Filters, change_rows, kpi_rows
@@ -65,18 +64,9 @@ def kpi(
     if output is KpiFormat.json:
         print_json(rows)
     elif output is KpiFormat.csv:
-        write_csv(rows)
+        print(csv_text(rows), end="")
     else:
         _print_table(rows, f"Chỉ số {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}")
-
-
-def write_csv(rows: list[dict[str, Any]]) -> None:
-    """Rows as CSV on stdout: plain numbers (a dot for decimals), empty for null."""
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
 
 
 def vietnamese_number(value: int | float | None, decimals: int = 0) -> str:
@@ -120,7 +110,7 @@ def index766(
     if output is KpiFormat.json:
         print_json(rows)
     elif output is KpiFormat.csv:
-        write_csv(rows)
+        print(csv_text(rows), end="")
     else:
         table = Table(title=f"Bộ chỉ số 766 {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}")
         shown = [*([by.value] if by else []), "points", "computable_points", *(f"group_{g}" for g in GROUPS)]

@@ -10,7 +10,8 @@ from ioc.errors import IOCError
 UNITS = ("day", "week", "month", "quarter", "year", "custom")
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """The first day of the month ``months`` after ``day``'s."""
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, 1)
 
@@ -52,10 +53,10 @@ class Period:
             return cls(monday, monday + timedelta(days=7), unit)
         if unit == "month":
             first = day.replace(day=1)
-            return cls(first, _add_months(first, 1), unit)
+            return cls(first, add_months(first, 1), unit)
         if unit == "quarter":
             first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-            return cls(first, _add_months(first, 3), unit)
+            return cls(first, add_months(first, 3), unit)
         if unit == "year":
             return cls(date(day.year, 1, 1), date(day.year + 1, 1, 1), unit)
         raise IOCError(f"unknown period unit {unit!r}; use day, week, month, quarter or year")

@@ -1,9 +1,10 @@
 """KPI rows for any filter × period × breakdown, read from the aggregates (never from ``dossier``).
 
-A period ``[start, end)`` is read as its whole months from ``dossier_monthly`` and its partial months at either edge
-from ``dossier_daily``. Pending counts at ``end`` are running sums: every month before ``end``'s month, then the days
-of ``end``'s month before ``end``. Procedures are kept by month only, so a procedure filter or breakdown needs a
-period of whole months.
+A period ``[start, end)`` is read as its whole months from a monthly grain and its partial months at either edge from
+a daily one, each time the smallest grain that holds the filter and breakdown. Pending counts at ``end`` are running
+sums: the months before ``end``'s month (summed forward, or as the all-time total less the later months, whichever
+reads less), then the days of ``end``'s month before ``end``. Procedures are kept by month only, so a procedure
+filter or breakdown needs a period of whole months.
 """
 
 from __future__ import annotations
@@ -17,20 +18,11 @@ from sqlalchemy import Connection, Table, func, select
 
 from ioc.errors import IOCError
 from ioc.kpi.aggregate import FLOWS
-from ioc.kpi.periods import Period
+from ioc.kpi.periods import Period, add_months
 from ioc.kpi.registry import compute
 from ioc.warehouse.aggregates import GRAINS, Grain, data_version
 
-#: Breakdowns and the aggregate column each reads (``month`` is the period's own months).
-BREAKDOWNS = {
-    "unit": "unit_code",
-    "agency": "agency_code",
-    "field": "field_code",
-    "procedure": "procedure_code",
-    "channel": "channel",
-    "month": None,
-}
-RUNNING = ("pending_in", "pending_out", "overdue_in", "overdue_out")
+#: Filters and the aggregate column each reads.
 FILTER_COLUMNS = {
     "unit": "unit_code",
     "agency": "agency_code",
@@ -39,6 +31,10 @@ FILTER_COLUMNS = {
     "channel": "channel",
     "applicant_type": "applicant_type",
 }
+#: Breakdowns and the aggregate column each reads (``month`` is the period's own months).
+BREAKDOWNS: dict[str, str | None] = {name: FILTER_COLUMNS[name] for name in ("unit", "agency", "field", "procedure")}
+BREAKDOWNS |= {"channel": "channel", "month": None}
+RUNNING = ("pending_in", "pending_out", "overdue_in", "overdue_out")
 #: Answers kept per (database, data version, query); a load bumps the version, so nothing stale is served.
 CACHE_SIZE = 2048
 _cache: OrderedDict[tuple, list[dict]] = OrderedDict()
@@ -74,7 +70,7 @@ def _month(day: date) -> date:
 
 
 def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return add_months(day, 1)
 
 
 def _check(period: Period, by: str | None, filters: Filters) -> None:

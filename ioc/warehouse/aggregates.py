@@ -24,7 +24,7 @@ from ioc.warehouse.dialect import add_to_rows
 DOSSIER = schema.Dossier.__table__
 DATA_VERSION = schema.DataVersion.__table__
 #: The dimensions of a dossier the aggregates are keyed by, in :data:`STATE_COLUMNS` order.
-DIMENSIONS = ("unit_code", "agency_code", "field_code", "procedure_code", "channel", "applicant_type")
+DIMENSIONS = tuple(schema.AGGREGATE_KEY_TYPES)
 #: The dossier columns the counts read, in the order :func:`tally` takes them.
 STATE_COLUMNS = (
     *DIMENSIONS,
@@ -36,8 +36,6 @@ STATE_COLUMNS = (
     "digitised",
 )
 _MEASURE_INDEX = {measure: i for i, measure in enumerate(MEASURES)}
-#: Keys per ``IN (…)`` selection: well under every engine's limit on bound parameters.
-CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -134,17 +132,6 @@ def apply(connection: Connection, counts: Counts) -> None:
         add_to_rows(connection, grain.table, grain.columns, MEASURES, rows)
 
 
-def stored_states(connection: Connection, collector_id: int, source_keys: Sequence[str]) -> list[tuple]:
-    """The stored :data:`STATE_COLUMNS` of a collector's dossiers, before a page changes them."""
-    columns = [DOSSIER.c[name] for name in STATE_COLUMNS]
-    states: list[tuple] = []
-    for start in range(0, len(source_keys), CHUNK):
-        chunk = list(source_keys[start : start + CHUNK])
-        query = select(*columns).where(DOSSIER.c.collector_id == collector_id, DOSSIER.c.source_key.in_(chunk))
-        states.extend(tuple(row) for row in connection.execute(query))
-    return states
-
-
 def bump_version(connection: Connection, now: datetime) -> None:
     """Mark the warehouse's data as changed (cached KPI answers keyed by the old version are stale)."""
     changed = connection.execute(
@@ -161,7 +148,7 @@ def data_version(connection: Connection) -> tuple[int, datetime | None]:
 
 
 def rebuild(connection: Connection, batch: int = 50_000) -> None:
-    """Recount both aggregates from every dossier (after a migration, or to repair)."""
+    """Recount every aggregate from every dossier (after a migration, or to repair)."""
     for grain in GRAINS:
         connection.execute(delete(grain.table))
     counts = new_counts()

@@ -51,16 +51,16 @@ def _latest_by_key(records: Iterable[DossierRecord]) -> dict[str, DossierRecord]
     return latest
 
 
-def _existing_versions(
-    connection: Connection, collector_id: int, keys: Sequence[str]
-) -> dict[str, tuple[int, datetime]]:
-    found: dict[str, tuple[int, datetime]] = {}
+def _stored(connection: Connection, collector_id: int, keys: Sequence[str]) -> dict[str, tuple[int, datetime, tuple]]:
+    """Id, source version and counted state (``aggregates.STATE_COLUMNS``) of the collector's known dossiers."""
+    columns = [DOSSIER.c[name] for name in aggregates.STATE_COLUMNS]
+    found: dict[str, tuple[int, datetime, tuple]] = {}
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start : start + LOOKUP_CHUNK]
-        query = select(DOSSIER.c.source_key, DOSSIER.c.id, DOSSIER.c.source_updated_at).where(
+        query = select(DOSSIER.c.source_key, DOSSIER.c.id, DOSSIER.c.source_updated_at, *columns).where(
             DOSSIER.c.collector_id == collector_id, DOSSIER.c.source_key.in_(chunk)
         )
-        found.update((key, (row_id, updated)) for key, row_id, updated in connection.execute(query))
+        found.update((row[0], (row[1], row[2], tuple(row[3:]))) for row in connection.execute(query))
     return found
 
 
@@ -98,17 +98,17 @@ def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage
 
     The aggregates follow in the same transaction: changed dossiers' old contributions out, written ones' in.
     """
-    existing = _existing_versions(connection, collector_id, page.keys)
+    existing = _stored(connection, collector_id, page.keys)
     dialect = connection.dialect.name
     loaded_at, collector = encode_rows(dialect, DOSSIER, ["loaded_at", "collector_id"], [(now, collector_id)])[0]
-    new_rows, changed_rows, changed_keys, written_states = [], [], [], []
+    new_rows, changed_rows, replaced_states, written_states = [], [], [], []
     for key, version, row, state in zip(page.keys, page.versions, page.rows, page.states, strict=True):
         known = existing.get(key)
         if known is None:
             new_rows.append((*row, loaded_at, collector))
         elif version > known[1]:
             changed_rows.append((*row, loaded_at, known[0]))
-            changed_keys.append(key)
+            replaced_states.append(known[2])
         else:
             continue
         written_states.append(state)
@@ -116,7 +116,7 @@ def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage
         return PageCounts(unchanged=len(page.keys))
     counts = aggregates.new_counts()
     if changed_rows:
-        aggregates.tally(aggregates.stored_states(connection, collector_id, changed_keys), -1, counts)
+        aggregates.tally(replaced_states, -1, counts)
         update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
     if new_rows:
         insert_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
