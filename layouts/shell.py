@@ -1,10 +1,12 @@
-"""The Dash app around the pages: local assets only, the warehouse engine, the API, a health check."""
+"""The Dash app around the pages: local assets only, the warehouse engine, the API, a health check, the header."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, clientside_callback, dcc
 from flask import jsonify
 
 from ioc.api.kpi import api_blueprint
@@ -12,8 +14,10 @@ from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
 from layouts import warehouse
+from layouts.i18n import LANGUAGES, t
 
 ASSETS = Path(__file__).parent / "assets"
+NAVIGATION = (("/wall", "nav.wall"), ("/explore", "nav.explore"))
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -30,9 +34,14 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="IOC",
         update_title=None,
         suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.layout = dash.html.Div(dash.page_container)
-    dash.register_page("layouts.placeholder", path="/wall", layout=dash.html.Div("IOC"))
+    app.config.include_assets_files = True
+    from layouts import explore, home, wall  # pages register themselves on an app that uses pages
+
+    for page in (home, wall, explore):
+        page.register()
+    app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     app.server.register_blueprint(api_blueprint(engine))
 
     @app.server.get("/healthz")
@@ -42,3 +51,57 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         return jsonify(status="ok", data_version=version, updated_at=updated_at and updated_at.isoformat())
 
     return app
+
+
+def frame(lang: str, active: str, children: list) -> dmc.AppShell:
+    """The analysts' pages: a header with the title, the pages and the language switch, then the page."""
+    links = [
+        dmc.Anchor(t(lang, key), href=f"{path}?lang={lang}", underline="never", fw=700 if path == active else 400)
+        for path, key in NAVIGATION
+    ]
+    header = dmc.Group(
+        [
+            dmc.Group(
+                [
+                    dmc.Title(t(lang, "app.short_title"), order=3),
+                    dmc.Text(t(lang, "app.title"), c="dimmed", visibleFrom="md"),
+                ]
+            ),
+            dmc.Group(
+                [
+                    *links,
+                    dmc.SegmentedControl(
+                        id="language",
+                        data=[{"value": code, "label": code.upper()} for code in LANGUAGES],
+                        value=lang,
+                        size="xs",
+                    ),
+                ]
+            ),
+        ],
+        justify="space-between",
+        h="100%",
+        px="md",
+        wrap="nowrap",
+    )
+    return dmc.AppShell(
+        [dmc.AppShellHeader(header), dmc.AppShellMain(children), dcc.Location(id="shell-url", refresh=True)],
+        header={"height": 56},
+        padding="md",
+    )
+
+
+# The language switch reloads the page with ?lang= set, keeping the rest of the view's URL.
+clientside_callback(
+    """
+    function(lang) {
+        const url = new URL(window.location.href);
+        if ((url.searchParams.get("lang") || "vi") === lang) { return window.dash_clientside.no_update; }
+        url.searchParams.set("lang", lang);
+        return url.search;
+    }
+    """,
+    Output("shell-url", "search"),
+    Input("language", "value"),
+    prevent_initial_call=True,
+)

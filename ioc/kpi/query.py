@@ -261,15 +261,21 @@ def cached_kpi_rows(
 
 
 def change_rows(
-    connection: Connection, period: Period, by: str | None = None, filters: Filters = Filters()
+    connection: Connection,
+    period: Period,
+    by: str | None = None,
+    filters: Filters = Filters(),
+    compare_with: Period | None = None,
 ) -> list[dict]:
-    """:func:`kpi_rows` with, per row, ``previous`` (the same KPIs over the previous period of the same kind: the
-    previous month, quarter, …, or as many days just before a custom range) and ``change`` (the difference: counts
-    in dossiers, rates in percentage points, rounded to 2 decimals; None where either side has no value)."""
+    """:func:`kpi_rows` with, per row, ``previous`` (the same KPIs over ``compare_with``, by default the previous
+    period of the same kind: the previous month, quarter, …, or as many days just before a custom range) and
+    ``change`` (the difference: counts in dossiers, rates in percentage points, rounded to 2 decimals; None where
+    either side has no value)."""
     if by == "month":
         raise IOCError("a breakdown by month is a trend: compare its months with each other, not with another period")
     current = cached_kpi_rows(connection, period, by, filters)
-    previous = {row.get(by) if by else None: row for row in cached_kpi_rows(connection, period.previous(), by, filters)}
+    earlier = cached_kpi_rows(connection, compare_with or period.previous(), by, filters)
+    previous = {row.get(by) if by else None: row for row in earlier}
     rows = []
     for row in current:
         before = previous.get(row.get(by) if by else None)

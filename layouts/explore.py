@@ -1,0 +1,582 @@
+"""The explorer (``/explore``) for analysts: filter, cross-filter (a commune on the map, a bar, a month), break down,
+drill down to the dossiers behind a number, export any table; the whole view lives in the URL."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import date
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, no_update
+from dash.exceptions import PreventUpdate
+
+from ioc.errors import IOCError
+from ioc.export import csv_text, xlsx_bytes
+from ioc.kpi.drill import DRILL_SETS, dossier_page
+from ioc.kpi.overview import trend_period
+from ioc.kpi.periods import Period
+from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
+from ioc.kpi.registry import KPI_BY_KEY, KPIS, traffic_light
+from ioc.kpi.targets import effective_targets
+from layouts import figures, lookups, theme, warehouse
+from layouts.formatting import day, moment, number, signed
+from layouts.i18n import t
+from layouts.shell import frame
+from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse
+
+TILES = (
+    "received",
+    "resolved",
+    "on_time_rate",
+    "online_rate",
+    "pending_overdue",
+    "online_payment_rate",
+    "digitisation_rate",
+)
+DRILL_PAGE = 25
+#: The most dossiers one drill-down export holds.
+EXPORT_LIMIT = 500
+DRILL_COLUMNS = (
+    "source_key",
+    "procedure_code",
+    "agency_code",
+    "unit_code",
+    "channel",
+    "applicant_name",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "status",
+    "timeliness",
+)
+
+
+def _options(lang: str) -> dict[str, list[dict]]:
+    names = lookups.names()
+    units = [{"value": names.province_code, "label": t(lang, "explore.province_level", name=names.province)}] + [
+        {"value": code, "label": name} for code, name in names.units.items() if code != names.province_code
+    ]
+    agencies = [
+        {"value": code, "label": name}
+        for code, name in sorted(names.of("agency", lang).items(), key=lambda item: item[1])
+    ]
+    return {
+        "unit": units,
+        "agency": agencies,
+        "field": [{"value": c, "label": n} for c, n in sorted(names.fields.items(), key=lambda item: item[1])],
+        "procedure": [
+            {"value": c, "label": f"{n} ({c})"} for c, n in sorted(names.procedures.items(), key=lambda item: item[1])
+        ],
+        "channel": [{"value": str(c), "label": t(lang, f"channel.{c}")} for c in lookups.CHANNELS],
+        "applicant_type": [{"value": str(c), "label": t(lang, f"applicant.{c}")} for c in lookups.APPLICANT_TYPES],
+    }
+
+
+def layout(**params: object) -> dmc.AppShell:
+    view = parse(params)
+    lang = view.lang
+    first, last = view.days(lookups.today())
+    options = _options(lang)
+
+    def select(name: str, value: object) -> dmc.Select:
+        return dmc.Select(
+            id=f"filter-{name}",
+            label=t(lang, f"filter.{name}"),
+            data=options[name],
+            value=None if value is None else str(value),
+            clearable=True,
+            searchable=True,
+            placeholder=t(lang, "filter.all"),
+            w=220 if name != "procedure" else 320,
+        )
+
+    filters = dmc.Group(
+        [
+            dmc.Select(
+                id="filter-preset",
+                label=t(lang, "filter.period"),
+                value=view.preset,
+                w=180,
+                data=[{"value": p, "label": t(lang, f"preset.{p}")} for p in PRESETS],
+            ),
+            dmc.DatePickerInput(
+                id="filter-dates",
+                label=t(lang, "filter.range"),
+                type="range",
+                value=[first.isoformat(), last.isoformat()],
+                valueFormat="DD/MM/YYYY",
+                w=240,
+            ),
+            *[select(name, getattr(view, name)) for name in FILTERS],
+            dmc.Button(t(lang, "filter.clear"), id="filter-clear", variant="light", color="red"),
+        ],
+        align="flex-end",
+        gap="sm",
+    )
+    graph = {"config": figures.GRAPH_CONFIG | {"locale": lang}}
+    body = dmc.Stack(
+        [
+            filters,
+            dmc.Text(id="explore-summary", size="sm", c="dimmed"),
+            dmc.Alert(id="explore-error", color="orange", hide=True, title=t(lang, "explore.cannot")),
+            dmc.SimpleGrid(id="explore-tiles", cols={"base": 2, "sm": 4, "lg": 7}, spacing="sm"),
+            dmc.Grid(
+                [
+                    dmc.GridCol(
+                        dmc.Paper(
+                            [
+                                dmc.Text(t(lang, "explore.map_hint"), size="sm", c="dimmed"),
+                                dcc.Graph(id="explore-map", style={"height": "460px"}, **graph),
+                            ],
+                            withBorder=True,
+                            p="sm",
+                        ),
+                        span={"base": 12, "md": 6},
+                    ),
+                    dmc.GridCol(
+                        dmc.Paper(
+                            [
+                                dmc.Text(t(lang, "explore.trend_hint"), size="sm", c="dimmed"),
+                                dcc.Graph(id="explore-trend", style={"height": "460px"}, **graph),
+                            ],
+                            withBorder=True,
+                            p="sm",
+                        ),
+                        span={"base": 12, "md": 6},
+                    ),
+                ]
+            ),
+            dmc.Paper(
+                [
+                    dmc.Group(
+                        [
+                            dmc.SegmentedControl(
+                                id="explore-by",
+                                value=view.by,
+                                data=[{"value": b, "label": t(lang, f"by.{b}")} for b in BREAKDOWNS],
+                            ),
+                            dmc.Select(
+                                id="explore-kpi",
+                                value=view.kpi,
+                                w=280,
+                                allowDeselect=False,
+                                data=[{"value": k.key, "label": figures.kpi_name(k.key, lang)} for k in KPIS],
+                            ),
+                        ],
+                        justify="space-between",
+                    ),
+                    dmc.Text(t(lang, "explore.bars_hint"), size="sm", c="dimmed"),
+                    dcc.Graph(id="explore-bars", **graph),
+                ],
+                withBorder=True,
+                p="sm",
+            ),
+            dmc.Paper(
+                [
+                    dmc.Group(
+                        [dmc.Title(t(lang, "explore.table_title"), order=4), _export_buttons("table")],
+                        justify="space-between",
+                    ),
+                    dmc.Text(t(lang, "explore.table_hint"), size="sm", c="dimmed"),
+                    dash_table.DataTable(
+                        id="explore-table",
+                        sort_action="native",
+                        page_size=20,
+                        style_table={"overflowX": "auto"},
+                        **_table_style(lang),
+                    ),
+                ],
+                withBorder=True,
+                p="sm",
+            ),
+            dmc.Paper(
+                [
+                    dmc.Group(
+                        [
+                            dmc.Title(id="drill-title", order=4, children=t(lang, "drill.title_empty")),
+                            _export_buttons("drill"),
+                        ],
+                        justify="space-between",
+                    ),
+                    dash_table.DataTable(
+                        id="drill-table",
+                        page_action="custom",
+                        page_current=0,
+                        page_size=DRILL_PAGE,
+                        page_count=0,
+                        style_table={"overflowX": "auto"},
+                        **_table_style(lang),
+                    ),
+                ],
+                withBorder=True,
+                p="sm",
+            ),
+            dcc.Location(id="explore-url", refresh=False),
+            dcc.Store(id="explore-view", data=_stored(view)),
+            dcc.Store(id="drill-target"),
+            dcc.Download(id="explore-download"),
+        ],
+        gap="md",
+    )
+    return frame(lang, "/explore", [body])
+
+
+def _export_buttons(table: str) -> dmc.Group:
+    return dmc.Group(
+        [
+            dmc.Button(label, id={"type": "export", "table": table, "format": fmt}, size="xs", variant="default")
+            for fmt, label in (("csv", "CSV"), ("xlsx", "XLSX"))
+        ],
+        gap="xs",
+    )
+
+
+def _table_style(lang: str) -> dict:
+    return {
+        "locale_format": {"decimal": "," if lang == "vi" else ".", "group": "." if lang == "vi" else ","},
+        "style_cell": {
+            "fontFamily": "inherit",
+            "fontSize": 14,
+            "padding": "4px 8px",
+            "maxWidth": 360,
+            "overflow": "hidden",
+            "textOverflow": "ellipsis",
+        },
+        "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
+        "style_cell_conditional": [
+            {"if": {"column_id": c}, "textAlign": "left"} for c in ("key", "name", *DRILL_COLUMNS)
+        ],
+        "style_data_conditional": [
+            {"if": {"state": "active"}, "backgroundColor": "#e7f5ff", "border": "1px solid #228be6"}
+        ],
+    }
+
+
+def _stored(view: View) -> dict:
+    return {
+        "query": view.query(),
+        **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in view.__dict__.items()},
+    }
+
+
+def _view(data: dict) -> View:
+    return parse(
+        {"from": data.get("first"), "to": data.get("last")}
+        | {k: v for k, v in data.items() if k not in ("first", "last", "query")}
+    )
+
+
+@callback(
+    Output("filter-preset", "value"),
+    Output("filter-dates", "value"),
+    Output("filter-unit", "value"),
+    Output("filter-agency", "value"),
+    Output("filter-field", "value"),
+    Output("filter-procedure", "value"),
+    Output("filter-channel", "value"),
+    Output("filter-applicant_type", "value"),
+    Input("filter-preset", "value"),
+    Input("filter-dates", "value"),
+    Input("explore-map", "clickData"),
+    Input("explore-bars", "clickData"),
+    Input("explore-trend", "clickData"),
+    Input("filter-clear", "n_clicks"),
+    State("explore-by", "value"),
+    State("explore-trend", "figure"),
+    prevent_initial_call=True,
+)
+def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by, _trend):  # type: ignore[no-untyped-def]
+    """A preset sets the dates, new dates make the range custom; a click on the map, a bar or a month filters by it;
+    clear returns to this month and no filter."""
+    unchanged = [no_update] * 8
+    trigger = ctx.triggered_id
+    if trigger == "filter-clear":
+        first, last = View().days(lookups.today())
+        return "month", [first.isoformat(), last.isoformat()], None, None, None, None, None, None
+    if trigger == "filter-preset":
+        if preset == "custom":
+            raise PreventUpdate
+        first, last = View(preset=preset).days(lookups.today())
+        return [no_update, [first.isoformat(), last.isoformat()], *unchanged[2:]]
+    if trigger == "filter-dates":
+        if not dates or len(dates) != 2 or not all(dates):
+            raise PreventUpdate
+        view_first, view_last = View(preset=preset).days(lookups.today())
+        if preset != "custom" and dates == [view_first.isoformat(), view_last.isoformat()]:
+            raise PreventUpdate
+        return ["custom", *unchanged[1:]]
+    if trigger == "explore-map" and map_click:
+        result = list(unchanged)
+        result[2] = map_click["points"][0]["location"]
+        return result
+    if trigger == "explore-bars" and bar_click:
+        key = str(bar_click["points"][0]["customdata"])
+        result = list(unchanged)
+        result[2 + FILTERS.index(by)] = key
+        return result
+    if trigger == "explore-trend" and trend_click:
+        label = trend_click["points"][0]["x"]  # MM/YYYY
+        month = Period.containing(date(int(label[3:]), int(label[:2]), 1), "month")
+        return ["custom", [month.start.isoformat(), month.last_day.isoformat()], *unchanged[2:]]
+    raise PreventUpdate
+
+
+@callback(
+    Output("explore-view", "data"),
+    Output("explore-url", "search"),
+    Input("filter-preset", "value"),
+    Input("filter-dates", "value"),
+    *[Input(f"filter-{name}", "value") for name in FILTERS],
+    Input("explore-by", "value"),
+    Input("explore-kpi", "value"),
+    State("explore-view", "data"),
+    prevent_initial_call=True,
+)
+def choose_view(preset, dates, *values):  # type: ignore[no-untyped-def]
+    """The controls, checked, as the view; the URL follows it (no reload), so reload and share give the same view."""
+    *filters, by, kpi, stored = values
+    first, last = (dates or [None, None])[:2] if preset == "custom" else (None, None)
+    view = parse(
+        dict(zip(FILTERS, filters, strict=True))
+        | {"lang": stored.get("lang"), "preset": preset, "from": first, "to": last, "by": by, "kpi": kpi}
+    )
+    data = _stored(view)
+    if data == stored:
+        raise PreventUpdate
+    return data, view.query() or "?"
+
+
+def _tile(key: str, row: dict, targets: dict, lang: str) -> dmc.Paper:
+    kpi = KPI_BY_KEY[key]
+    value, change = row[key], row["change"][key]
+    light = traffic_light(kpi, value, targets[key]) if key in targets else None
+    better = change is not None and (change == 0 or (change > 0) == kpi.higher_is_better)
+    return dmc.Paper(
+        [
+            dmc.Text(figures.kpi_name(key, lang), size="sm", c="dimmed", lineClamp=2),
+            dmc.Text(figures.value_text(key, value, lang), fw=700, size="xl", className="explore-tile-value"),
+            dmc.Text(
+                "–"
+                if change is None
+                else f"{signed(change, lang, 2 if kpi.is_rate else 0)}{t(lang, 'points') if kpi.is_rate else ''}",
+                size="xs",
+                c="dimmed" if change in (None, 0) else "green" if better else "red",
+            ),
+        ],
+        withBorder=True,
+        p="xs",
+        style={"borderTop": f"5px solid {theme.LIGHTS[light]}"},
+    )
+
+
+def _summary(view: View, first: date, last: date) -> str:
+    names = lookups.names()
+    lang = view.lang
+    parts = [t(lang, "explore.showing", first=day(first), last=day(last))]
+    labels = {
+        "unit": names.units,
+        "agency": names.of("agency", lang),
+        "field": names.fields,
+        "procedure": names.procedures,
+    }
+    for name in FILTERS:
+        value = getattr(view, name)
+        if value is not None:
+            shown = labels.get(name, {}).get(str(value)) or (
+                t(lang, f"{name.replace('applicant_type', 'applicant')}.{value}")
+                if name in ("channel", "applicant_type")
+                else str(value)
+            )
+            parts.append(f"{t(lang, f'filter.{name}')}: {shown}")
+    return " · ".join(parts)
+
+
+def _rows(view: View) -> tuple[dict, list[dict], list[dict], list[dict], dict]:
+    """The summary with its change, rows by unit (map), by month (trend) and by the breakdown, and targets."""
+    today = lookups.today()
+    period = view.period(today)
+    filters = view.filters()
+    with warehouse.engine().connect() as connection:
+        summary = change_rows(connection, period, None, filters, view.compare_with(today))[0]
+        by_unit = cached_kpi_rows(connection, period, "unit", filters)
+        months = cached_kpi_rows(connection, trend_period(period.last_day), "month", _whole_month_safe(filters))
+        rows = cached_kpi_rows(connection, period, view.by, filters)
+        targets = effective_targets(connection)
+    return summary, by_unit, months, rows, targets
+
+
+def _whole_month_safe(filters: Filters) -> Filters:
+    """The trend's last month may be partial; a procedure filter needs whole months, so the trend drops it."""
+    return Filters(**{name: getattr(filters, name) for name in FILTERS if name != "procedure"})
+
+
+@callback(
+    Output("explore-summary", "children"),
+    Output("explore-error", "children"),
+    Output("explore-error", "hide"),
+    Output("explore-tiles", "children"),
+    Output("explore-map", "figure"),
+    Output("explore-trend", "figure"),
+    Output("explore-bars", "figure"),
+    Output("explore-table", "data"),
+    Output("explore-table", "columns"),
+    Input("explore-view", "data"),
+)
+def render(data: dict):  # type: ignore[no-untyped-def]
+    """Every figure and table of the view."""
+    view = _view(data)
+    lang = view.lang
+    first, last = view.days(lookups.today())
+    names = lookups.names()
+    try:
+        summary, by_unit, months, rows, targets = _rows(view)
+    except IOCError as error:
+        blank = figures.empty(lang)
+        return _summary(view, first, last), str(error), False, [], blank, blank, blank, [], []
+    layer, _ = lookups.commune_layer()
+    key_names = names_for(view)
+    table = [
+        {
+            "key": str(row[view.by]),
+            "name": key_names.get(str(row[view.by]), str(row[view.by])),
+            **{k.key: row[k.key] for k in KPIS},
+            "id": str(row[view.by]),
+        }
+        for row in rows
+    ]
+    columns = [{"name": t(lang, "table.code"), "id": "key"}, {"name": t(lang, f"by.{view.by}"), "id": "name"}] + [
+        {
+            "name": figures.kpi_name(k.key, lang),
+            "id": k.key,
+            "type": "numeric",
+            "format": {"specifier": ",.2f" if k.is_rate else ",d"},
+        }
+        for k in KPIS
+    ]
+    return (
+        _summary(view, first, last),
+        "",
+        True,
+        [_tile(key, summary, targets, lang) for key in TILES],
+        figures.choropleth(layer, by_unit, view.kpi, names.units, lang),
+        figures.trend(months, lang) if months else figures.empty(lang),
+        figures.bars(rows, view.by, view.kpi, key_names, lang) if rows else figures.empty(lang),
+        table,
+        columns,
+    )
+
+
+@callback(
+    Output("drill-target", "data"),
+    Output("drill-table", "page_current"),
+    Input("explore-table", "active_cell"),
+    Input("explore-view", "data"),
+    prevent_initial_call=True,
+)
+def choose_drill(cell, data):  # type: ignore[no-untyped-def]
+    """A table cell names a key and a measure: the dossiers behind that number. A new view clears the choice."""
+    if ctx.triggered_id == "explore-view" or not cell:
+        return None, 0
+    measure = DRILL_SETS.get(cell["column_id"], "received")  # a rate lists the dossiers it is a share of
+    return {"key": cell["row_id"], "measure": measure, "by": _view(data).by}, 0
+
+
+@callback(
+    Output("drill-title", "children"),
+    Output("drill-table", "data"),
+    Output("drill-table", "columns"),
+    Output("drill-table", "page_count"),
+    Input("drill-target", "data"),
+    Input("drill-table", "page_current"),
+    State("explore-view", "data"),
+)
+def drill(target, page, data):  # type: ignore[no-untyped-def]
+    """One page of the dossiers behind the chosen number, applicants' names masked."""
+    view = _view(data)
+    lang = view.lang
+    if not target:
+        return t(lang, "drill.title_empty"), [], [], 0
+    result, label = _drill_page(view, target, (page or 0) * DRILL_PAGE, DRILL_PAGE)
+    columns = [{"name": t(lang, f"drill.{c}"), "id": c} for c in DRILL_COLUMNS]
+    title = t(
+        lang,
+        "drill.title",
+        measure=figures.kpi_name(target["measure"], lang)
+        if target["measure"] in KPI_BY_KEY
+        else t(lang, f"drill.measure.{target['measure']}"),
+        key=label,
+        total=number(result.total, lang),
+    )
+    return title, [_drill_row(row, lang) for row in result.rows], columns, max(1, math.ceil(result.total / DRILL_PAGE))
+
+
+def _drill_page(view: View, target: dict, offset: int, limit: int):  # type: ignore[no-untyped-def]
+    by = target["by"]
+    key = target["key"]
+    value = int(key) if by == "channel" else key
+    filters = replace(view.filters(), **{by: value})
+    with warehouse.engine().connect() as connection:
+        result = dossier_page(connection, view.period(lookups.today()), target["measure"], filters, offset, limit)
+    return result, names_for(view.with_values(by=by)).get(str(key), str(key))
+
+
+def _drill_row(row: dict, lang: str) -> dict:
+    shown = dict(row)
+    for column in ("received_at", "due_at", "finished_at"):
+        shown[column] = moment(row.get(column)) if row.get(column) else ""
+    shown["channel"] = t(lang, f"channel.{row['channel']}") if row.get("channel") else ""
+    shown["timeliness"] = t(lang, f"timeliness.{row['timeliness']}") if row.get("timeliness") else ""
+    return {c: shown.get(c) for c in DRILL_COLUMNS}
+
+
+@callback(
+    Output("explore-download", "data"),
+    Input({"type": "export", "table": dash.ALL, "format": dash.ALL}, "n_clicks"),
+    State("explore-view", "data"),
+    State("drill-target", "data"),
+    prevent_initial_call=True,
+)
+def export(clicks, data, target):  # type: ignore[no-untyped-def]
+    """The table (or every dossier of the drill-down, up to its limit) as CSV or XLSX, recomputed on the server."""
+    if not ctx.triggered_id or not any(clicks):
+        raise PreventUpdate
+    view = _view(data)
+    lang = view.lang
+    table, fmt = ctx.triggered_id["table"], ctx.triggered_id["format"]
+    if table == "drill":
+        if not target:
+            raise PreventUpdate
+        result, _ = _drill_page(view, target, 0, EXPORT_LIMIT)
+        rows = [_drill_row(row, lang) for row in result.rows]
+        headers = {c: t(lang, f"drill.{c}") for c in DRILL_COLUMNS}
+    else:
+        _, _, _, breakdown, _ = _rows(view)
+        key_names = names_for(view)
+        rows = [
+            {
+                "key": str(r[view.by]),
+                "name": key_names.get(str(r[view.by]), str(r[view.by])),
+                **{k.key: r[k.key] for k in KPIS},
+            }
+            for r in breakdown
+        ]
+        headers = {"key": t(lang, "table.code"), "name": t(lang, f"by.{view.by}")} | {
+            k.key: figures.kpi_name(k.key, lang) for k in KPIS
+        }
+    stem = f"ioc-{table}-{view.by}-{view.days(lookups.today())[0]:%Y%m%d}"
+    if fmt == "xlsx":
+        return dcc.send_bytes(xlsx_bytes(rows, sheet="IOC", headers=headers), f"{stem}.xlsx")
+    named = [{headers[k]: v for k, v in row.items()} for row in rows]
+    return {"content": csv_text(named), "filename": f"{stem}.csv", "type": "text/csv"}
+
+
+def names_for(view: View) -> dict[str, str]:
+    if view.by == "channel":
+        return {str(c): t(view.lang, f"channel.{c}") for c in lookups.CHANNELS}
+    return lookups.names().of(view.by, view.lang)
+
+
+def register() -> None:
+    dash.register_page(__name__, path="/explore", layout=layout, title="IOC — Phân tích", name="explore")

@@ -1,0 +1,180 @@
+"""Plotly figures built from KPI rows: the commune map, the monthly trend, bars of a breakdown.
+
+Maps are ``go.Choroplethmap`` on the ``white-bg`` style: no tile server, no topojson from a CDN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from ioc.kpi.registry import KPI_BY_KEY
+from layouts import theme
+from layouts.formatting import number, percent
+from layouts.i18n import t
+
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "vi"}
+WALL_GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "scrollZoom": False}
+
+
+def kpi_name(key: str, lang: str) -> str:
+    kpi = KPI_BY_KEY[key]
+    return kpi.name_vi if lang == "vi" else kpi.name_en
+
+
+def value_text(key: str, value: float | None, lang: str) -> str:
+    return percent(value, lang) if KPI_BY_KEY[key].is_rate else number(value, lang)
+
+
+def _coordinates(geometry: dict) -> Iterable[tuple[float, float]]:
+    def walk(item: list) -> Iterable[tuple[float, float]]:
+        if item and isinstance(item[0], (int, float)):
+            yield item[0], item[1]
+        else:
+            for part in item:
+                yield from walk(part)
+
+    return walk(geometry["coordinates"])
+
+
+def view_of(layer: dict) -> dict:
+    """Centre and zoom that fit a layer's features in a map about 600 px tall."""
+    xs, ys = [], []
+    for feature in layer["features"]:
+        for x, y in _coordinates(feature["geometry"]):
+            xs.append(x)
+            ys.append(y)
+    if not xs:
+        return {"center": {"lon": 0, "lat": 0}, "zoom": 1}
+    extent = max(max(xs) - min(xs), (max(ys) - min(ys)) * 1.6, 1e-3)
+    return {"center": {"lon": (min(xs) + max(xs)) / 2, "lat": (min(ys) + max(ys)) / 2}, "zoom": math.log2(360 / extent)}
+
+
+def map_values(rows: list[dict], key: str, names: dict[str, str], codes: list[str], lang: str) -> dict:
+    """The parts of a map trace that change with the data: one value and one hover text per unit code."""
+    by_code = {str(row["unit"]): row.get(key) for row in rows}
+    values = [by_code.get(code) for code in codes]
+    hover = [
+        f"{names.get(code, code)}<br>{value_text(key, value, lang)}" for code, value in zip(codes, values, strict=True)
+    ]
+    return {"z": values, "text": hover}
+
+
+def choropleth(
+    layer: dict, rows: list[dict], key: str, names: dict[str, str], lang: str, dark: bool = False, scale: float = 1.0
+) -> go.Figure:
+    """Units coloured by a KPI; a unit without a value is grey. Clicks report the unit code as ``location``."""
+    codes = [feature["id"] for feature in layer["features"]]
+    kpi = KPI_BY_KEY[key]
+    values = map_values(rows, key, names, codes, lang)
+    outline = theme.WALL_BACKGROUND if dark else "#ffffff"
+    grey = "#3b3d42" if dark else "#dee2e6"
+    base = go.Choroplethmap(  # every unit, grey: one without a value stays visible
+        geojson=layer,
+        locations=codes,
+        featureidkey="id",
+        z=[0] * len(codes),
+        colorscale=[[0, grey], [1, grey]],
+        showscale=False,
+        hoverinfo="skip",
+        marker={"line": {"color": outline, "width": 0.8}},
+    )
+    figure = go.Figure(
+        [
+            base,
+            go.Choroplethmap(
+                geojson=layer,
+                locations=codes,
+                featureidkey="id",
+                z=values["z"],
+                text=values["text"],
+                hovertemplate="%{text}<extra></extra>",
+                colorscale=theme.BETTER_DARKER,
+                reversescale=not kpi.higher_is_better,
+                zmin=0 if kpi.is_rate else None,
+                zmax=100 if kpi.is_rate else None,
+                marker={"line": {"color": outline, "width": 0.8}, "opacity": 0.9},
+                colorbar={"thickness": round(10 * scale), "len": 0.7, "title": {"text": kpi.unit}},
+            ),
+        ]
+    )
+    layout = theme.figure_layout(lang, dark, scale)
+    layout.pop("xaxis")
+    layout.pop("yaxis")
+    figure.update_layout(layout, map={"style": "white-bg", **view_of(layer)}, clickmode="event")
+    return figure
+
+
+def trend(rows: list[dict], lang: str, dark: bool = False, scale: float = 1.0) -> go.Figure:
+    """Received and resolved per month (``MM/YYYY``) as bars, the on-time rate as a line on a second axis."""
+    months = [f"{row['month'][5:7]}/{row['month'][:4]}" for row in rows]
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=months, y=[r["received"] for r in rows], name=kpi_name("received", lang), marker_color=theme.ACCENT
+            ),
+            go.Bar(
+                x=months, y=[r["resolved"] for r in rows], name=kpi_name("resolved", lang), marker_color=theme.SECOND
+            ),
+            go.Scatter(
+                x=months,
+                y=[r["on_time_rate"] for r in rows],
+                name=kpi_name("on_time_rate", lang),
+                yaxis="y2",
+                mode="lines+markers",
+                line={"color": theme.LIGHTS["amber"], "width": 3 * scale},
+                marker={"size": 7 * scale},
+            ),
+        ]
+    )
+    figure.update_layout(
+        theme.figure_layout(lang, dark, scale),
+        barmode="group",
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 105],
+            "tickvals": [0, 25, 50, 75, 100],
+            "ticksuffix": " %",
+            "showgrid": False,
+        },
+        hovermode="x unified",
+    )
+    return figure
+
+
+def bars(rows: list[dict], by: str, key: str, names: dict[str, str], lang: str, limit: int = 30) -> go.Figure:
+    """A breakdown's keys as horizontal bars of one KPI, best first; clicks report the key as ``customdata``."""
+    kpi = KPI_BY_KEY[key]
+    shown = [row for row in rows if row.get(key) is not None]
+    shown.sort(key=lambda row: row[key], reverse=kpi.higher_is_better)
+    shown = shown[:limit][::-1]
+    keys = [str(row[by]) for row in shown]
+    figure = go.Figure(
+        go.Bar(
+            x=[row[key] for row in shown],
+            y=[names.get(k, k) for k in keys],
+            customdata=keys,
+            orientation="h",
+            marker_color=theme.ACCENT,
+            text=[value_text(key, row[key], lang) for row in shown],
+            textposition="auto",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    figure.update_layout(theme.figure_layout(lang, False), height=max(240, 26 * len(shown) + 40), clickmode="event")
+    figure.update_yaxes(automargin=True, tickfont={"size": 12})
+    return figure
+
+
+def empty(lang: str, dark: bool = False) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(
+        theme.figure_layout(lang, dark),
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{"text": t(lang, "no_data"), "showarrow": False, "font": {"size": 16}}],
+    )
+    return figure

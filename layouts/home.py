@@ -1,0 +1,31 @@
+"""``/``: the way in — the wall-screen for leaders, the explorer for analysts."""
+
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+
+from layouts.i18n import language, t
+from layouts.shell import frame
+
+
+def layout(**params: object) -> dmc.AppShell:
+    lang = language(params.get("lang"))
+    cards = [
+        dmc.Card(
+            [
+                dmc.Title(t(lang, f"home.{key}.title"), order=3),
+                dmc.Text(t(lang, f"home.{key}.text"), c="dimmed"),
+                dmc.Anchor(t(lang, "home.open"), href=f"/{key}?lang={lang}"),
+            ],
+            withBorder=True,
+            padding="lg",
+            w=360,
+        )
+        for key in ("wall", "explore")
+    ]
+    return frame(lang, "/", [dmc.Group(cards, align="stretch")])
+
+
+def register() -> None:
+    dash.register_page(__name__, path="/", layout=layout, title="IOC", name="home")

@@ -1,0 +1,93 @@
+"""Names for codes (units, agencies, fields, procedures), read from the warehouse and kept for a few minutes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from ioc.config import now_local
+from ioc.geometry import map_layer
+from ioc.warehouse import schema
+from layouts import warehouse
+
+KEEP_SECONDS = 300
+CHANNELS = (1, 2, 3)
+APPLICANT_TYPES = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names by code; the province first among units."""
+
+    province_code: str
+    province: str
+    units: dict[str, str]
+    agencies: dict[str, str]
+    agencies_en: dict[str, str]
+    provincial_agencies: frozenset[str]  # departments and offices at province level (not commune committees)
+    fields: dict[str, str]
+    procedures: dict[str, str]
+
+    def of(self, by: str, lang: str) -> dict[str, str]:
+        """Names for the keys of a breakdown."""
+        if by == "agency":
+            return (
+                self.agencies_en | {k: v for k, v in self.agencies.items() if k not in self.agencies_en}
+                if lang == "en"
+                else self.agencies
+            )
+        return {"unit": self.units, "field": self.fields, "procedure": self.procedures}.get(by, {})
+
+
+_cache: dict[str, tuple[float, object]] = {}
+
+
+def _kept(key: str, make):  # type: ignore[no-untyped-def]
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is None or now - hit[0] > KEEP_SECONDS:
+        hit = (now, make())
+        _cache[key] = hit
+    return hit[1]
+
+
+def names() -> Names:
+    return _kept("names", _read_names)  # type: ignore[no-any-return]
+
+
+def commune_layer() -> tuple[dict, bool]:
+    """The commune map's features (imported outlines or the schematic grid) and whether they are geographic."""
+
+    def read() -> tuple[dict, bool]:
+        with warehouse.engine().connect() as connection:
+            return map_layer(connection, "commune")
+
+    return _kept("commune_layer", read)  # type: ignore[no-any-return]
+
+
+def _read_names() -> Names:
+    unit, agency, procedure = (schema.Unit.__table__, schema.Agency.__table__, schema.Procedure.__table__)
+    with warehouse.engine().connect() as connection:
+        units = connection.execute(select(unit.c.code, unit.c.name, unit.c.level).order_by(unit.c.code)).all()
+        agencies = connection.execute(select(agency.c.code, agency.c.name, agency.c.name_en, agency.c.level)).all()
+        procedures = connection.execute(
+            select(procedure.c.code, procedure.c.name, procedure.c.field_code, procedure.c.field_name)
+        ).all()
+    province = next((row for row in units if row.level == "province"), None)
+    return Names(
+        province_code=province.code if province else "",
+        province=province.name if province else "",
+        units={row.code: row.name for row in units},
+        agencies={row.code: row.name for row in agencies},
+        agencies_en={row.code: row.name_en for row in agencies if row.name_en},
+        provincial_agencies=frozenset(row.code for row in agencies if row.level == "province"),
+        fields={row.field_code: row.field_name or row.field_code for row in procedures if row.field_code},
+        procedures={row.code: row.name for row in procedures},
+    )
+
+
+def today() -> date:
+    return now_local().date()

@@ -1,0 +1,123 @@
+"""The explorer's view — period, filters, breakdown, KPI — to and from the URL's query string, so a reload or a shared
+link shows the same view. Values that are not valid are dropped, never passed on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from ioc.kpi.overview import same_days_before
+from ioc.kpi.periods import Period
+from ioc.kpi.query import Filters
+from ioc.kpi.registry import KPI_BY_KEY
+from layouts.i18n import language
+
+PRESETS = ("month", "last_month", "quarter", "year", "last_30", "custom")
+BREAKDOWNS = ("agency", "unit", "field", "procedure", "channel")
+CODE = re.compile(r"^[\w.\-/]{1,64}$")
+FILTERS = ("unit", "agency", "field", "procedure", "channel", "applicant_type")
+NUMBERS = {"channel": (1, 2, 3), "applicant_type": (1, 2, 3, 4)}
+
+
+@dataclass(frozen=True)
+class View:
+    lang: str = "vi"
+    preset: str = "month"
+    first: date | None = None  # custom range, both days included
+    last: date | None = None
+    unit: str | None = None
+    agency: str | None = None
+    field: str | None = None
+    procedure: str | None = None
+    channel: int | None = None
+    applicant_type: int | None = None
+    by: str = "agency"
+    kpi: str = "on_time_rate"
+
+    def days(self, today: date) -> tuple[date, date]:
+        """The first and last day shown (both included)."""
+        if self.preset == "custom" and self.first and self.last:
+            return self.first, self.last
+        month = today.replace(day=1)
+        if self.preset == "last_month":
+            last = month - timedelta(days=1)
+            return last.replace(day=1), last
+        if self.preset == "quarter":
+            return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+        if self.preset == "year":
+            return date(today.year, 1, 1), today
+        if self.preset == "last_30":
+            return today - timedelta(days=29), today
+        return month, today
+
+    def period(self, today: date) -> Period:
+        return Period.inclusive(*self.days(today))
+
+    def compare_with(self, today: date) -> Period | None:
+        """This month, quarter or year so far compares with the same days of the previous one; other periods with
+        the previous period of their kind (:meth:`ioc.kpi.periods.Period.previous`)."""
+        months = {"month": 1, "quarter": 3, "year": 12}.get(self.preset)
+        return same_days_before(self.period(today), months) if months else None
+
+    def filters(self) -> Filters:
+        return Filters(**{name: getattr(self, name) for name in FILTERS})
+
+    def query(self) -> str:
+        """The view as a query string, defaults left out."""
+        default = View()
+        pairs = {}
+        for key, value in asdict(self).items():
+            if value is None or value == getattr(default, key):
+                continue
+            pairs[{"first": "from", "last": "to"}.get(key, key)] = (
+                value.isoformat() if isinstance(value, date) else value
+            )
+        if self.preset != "custom":
+            pairs.pop("from", None)
+            pairs.pop("to", None)
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def with_values(self, **values: object) -> View:
+        return replace(self, **values)
+
+
+def _day(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value[:10], "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _code(value: object) -> str | None:
+    return value if isinstance(value, str) and CODE.match(value) else None
+
+
+def _number(name: str, value: object) -> int | None:
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() and int(text) in NUMBERS[name] else None
+
+
+def parse(params: dict) -> View:
+    """A view from URL parameters (or control values); anything invalid falls back to the default."""
+    first, last = _day(params.get("from")), _day(params.get("to"))
+    preset = params.get("preset") if params.get("preset") in PRESETS else ("custom" if first and last else "month")
+    if preset == "custom" and not (first and last and first <= last):
+        preset, first, last = "month", None, None
+    return View(
+        lang=language(params.get("lang")),
+        preset=preset,  # type: ignore[arg-type]
+        first=first if preset == "custom" else None,
+        last=last if preset == "custom" else None,
+        unit=_code(params.get("unit")),
+        agency=_code(params.get("agency")),
+        field=_code(params.get("field")),
+        procedure=_code(params.get("procedure")),
+        channel=_number("channel", params.get("channel")),
+        applicant_type=_number("applicant_type", params.get("applicant_type")),
+        by=params.get("by") if params.get("by") in BREAKDOWNS else "agency",  # type: ignore[arg-type]
+        kpi=params.get("kpi") if params.get("kpi") in KPI_BY_KEY else "on_time_rate",  # type: ignore[arg-type]
+    )

@@ -1,0 +1,370 @@
+"""The wall-screen (``/wall``, ``/wall/rankings``): dark, large, for 1920×1080 and 3840×2160, no clicks needed.
+
+This month so far against the same days of last month; a commune map on a chosen KPI (``?map=``); a 12-month trend;
+the best and worst agencies and communes; alerts; data freshness. It refreshes itself (figures change in place, no
+flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data: aggregates only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dash
+from dash import Input, Output, Patch, State, callback, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from ioc.alerts import Alert, alerts
+from ioc.config import now_local
+from ioc.kpi.overview import month_to_date, ranking, summary, trend
+from ioc.kpi.query import cached_kpi_rows
+from ioc.kpi.registry import KPI_BY_KEY, traffic_light
+from ioc.kpi.targets import effective_targets
+from ioc.warehouse.aggregates import data_version
+from layouts import figures, lookups, warehouse
+from layouts.formatting import day, moment, number, signed
+from layouts.i18n import language, t
+
+TILES = (
+    "received",
+    "resolved",
+    "on_time_rate",
+    "online_rate",
+    "pending_overdue",
+    "online_payment_rate",
+    "digitisation_rate",
+)
+MAP_KPIS = ("on_time_rate", "online_rate", "received", "pending_overdue", "digitisation_rate", "online_payment_rate")
+PAGES = ("/wall", "/wall/rankings")
+REFRESH_SECONDS = 60
+RANKED = 5
+#: The wall is laid out for 1920×1080 and scaled as a whole to the screen (layouts/assets/wall.js); figure text at
+#: this scale stays legible from 5 m.
+WALL_FONT_SCALE = 1.4
+
+
+def _as_of(value: object) -> date:
+    """``?date=YYYY-MM-DD`` replays the wall as of that day (for a demo or a meeting); today otherwise."""
+    if isinstance(value, str):
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            pass
+    return now_local().date()
+
+
+def _options(params: dict) -> dict:
+    rotate = params.get("rotate")
+    return {
+        "lang": language(params.get("lang")),
+        "date": params.get("date") if isinstance(params.get("date"), str) else None,
+        "map": params.get("map") if params.get("map") in MAP_KPIS else "on_time_rate",
+        "rotate": int(rotate) if isinstance(rotate, str) and rotate.isdigit() and 5 <= int(rotate) <= 3600 else None,
+    }
+
+
+def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
+    kpi = KPI_BY_KEY[key]
+    value, change = row[key], row["change"][key]
+    light = traffic_light(kpi, value, targets[key]) if key in targets else None
+    if change is None:
+        trend_text, trend_class = t(lang, "wall.no_comparison"), "flat"
+    else:
+        better = change == 0 or (change > 0) == kpi.higher_is_better
+        unit = t(lang, "points") if kpi.is_rate else ""
+        trend_text = (
+            f"{'▲' if change > 0 else '▼' if change < 0 else '■'} {signed(change, lang, 2 if kpi.is_rate else 0)}{unit}"
+        )
+        trend_class = "flat" if change == 0 else "better" if better else "worse"
+    target = targets.get(key)
+    return html.Div(
+        className=f"tile light-{light or 'none'}",
+        id={"type": "wall-tile", "kpi": key},
+        children=[
+            html.Div(figures.kpi_name(key, lang), className="tile-label"),
+            html.Div(figures.value_text(key, value, lang), className="tile-value"),
+            html.Div(
+                [
+                    html.Span(trend_text, className=f"tile-change {trend_class}"),
+                    html.Span(t(lang, "wall.vs_last_month"), className="tile-muted"),
+                ],
+            ),
+            html.Div(
+                t(lang, "wall.target", value=figures.value_text(key, target.target, lang)) if target else "",
+                className="tile-muted",
+            ),
+        ],
+    )
+
+
+def _ranking_list(
+    title: str, items: list[tuple[str, float, int]], names: dict[str, str], key: str, lang: str, good: bool
+):
+    return html.Div(
+        className="ranking",
+        children=[
+            html.Div(title, className=f"ranking-title {'better' if good else 'worse'}"),
+            html.Ol(
+                [
+                    html.Li(
+                        [
+                            html.Span(names.get(code, code), className="ranking-name"),
+                            html.Span(figures.value_text(key, value, lang), className="ranking-value"),
+                        ]
+                    )
+                    for code, value, _ in items
+                ]
+                or [html.Li(t(lang, "no_data"), className="tile-muted")]
+            ),
+        ],
+    )
+
+
+def _alert_text(alert: Alert, names: lookups.Names, lang: str) -> str:
+    subject = {
+        "province": names.province,
+        "agency": names.of("agency", lang).get(alert.subject_code, alert.subject_code),
+        "unit": names.units.get(alert.subject_code, alert.subject_code),
+        "collector": alert.subject_code,
+    }.get(alert.subject_kind, alert.subject_code)
+    decimals = 2 if isinstance(alert.value, float) else 0
+    return t(
+        lang,
+        f"alert.{alert.kind}",
+        subject=subject,
+        value=number(alert.value, lang, decimals),
+        previous=number(alert.previous, lang, decimals),
+    )
+
+
+def content(options: dict) -> dict:
+    """Everything the wall shows, as component children and figures keyed by element id."""
+    lang = options["lang"]
+    as_of = _as_of(options["date"])
+    names = lookups.names()
+    layer, _ = lookups.commune_layer()
+    with warehouse.engine().connect() as connection:
+        current, previous = month_to_date(as_of)
+        row = summary(connection, current, previous)
+        targets = effective_targets(connection)
+        months = trend(connection, as_of)
+        by_unit = cached_kpi_rows(connection, current, "unit")
+        agencies = ranking(connection, current, "agency", "on_time_rate", RANKED, among=names.provincial_agencies)
+        communes = ranking(connection, current, "unit", "on_time_rate", RANKED)
+        by_agency = cached_kpi_rows(connection, current, "agency")
+        raised = alerts(connection, as_of, now_local())
+        _, updated_at = data_version(connection)
+    map_key = options["map"]
+    unit_names = names.units
+    agency_names = names.of("agency", lang)
+    return {
+        "period": t(lang, "wall.period", first=day(current.start), last=day(current.last_day)),
+        "freshness": t(lang, "wall.updated", at=moment(updated_at)),
+        "tiles": [_tile(key, row, targets, lang) for key in TILES],
+        "map": figures.choropleth(layer, by_unit, map_key, unit_names, lang, dark=True, scale=WALL_FONT_SCALE),
+        "map_title": t(lang, "wall.map_title", kpi=figures.kpi_name(map_key, lang)),
+        "trend": figures.trend(months, lang, dark=True, scale=WALL_FONT_SCALE),
+        "rankings": [
+            _ranking_list(t(lang, "wall.best_agencies"), agencies.best, agency_names, "on_time_rate", lang, True),
+            _ranking_list(t(lang, "wall.worst_agencies"), agencies.worst, agency_names, "on_time_rate", lang, False),
+            _ranking_list(t(lang, "wall.best_communes"), communes.best, unit_names, "on_time_rate", lang, True),
+            _ranking_list(t(lang, "wall.worst_communes"), communes.worst, unit_names, "on_time_rate", lang, False),
+        ],
+        "agency_table": _table(
+            [r for r in by_agency if r["agency"] in names.provincial_agencies], "agency", agency_names, lang
+        ),
+        "unit_table": _table(by_unit, "unit", unit_names, lang),
+        "alerts": [
+            html.Span(_alert_text(alert, names, lang), className=f"alert alert-{alert.severity}") for alert in raised
+        ]
+        or [html.Span(t(lang, "wall.no_alerts"), className="alert alert-none")],
+        "state": {"version": updated_at.isoformat() if updated_at else None, "day": as_of.isoformat()},
+        "province": names.province,
+    }
+
+
+TABLE_KPIS = ("received", "resolved", "on_time_rate", "pending_overdue", "online_rate")
+
+
+def _table(rows: list[dict], by: str, names: dict[str, str], lang: str) -> html.Table:
+    ordered = sorted(
+        (r for r in rows if r["resolved"] or r["received"]),
+        key=lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), -r["received"]),
+    )
+    header = html.Tr([html.Th(t(lang, f"by.{by}"))] + [html.Th(figures.kpi_name(k, lang)) for k in TABLE_KPIS])
+    body = [
+        html.Tr(
+            [html.Td(names.get(str(r[by]), str(r[by])))]
+            + [html.Td(figures.value_text(k, r[k], lang)) for k in TABLE_KPIS]
+        )
+        for r in ordered[:14]
+    ]
+    return html.Table([html.Thead(header), html.Tbody(body)], className="wall-table")
+
+
+def _frame(options: dict, page: str) -> html.Div:
+    data = content(options)
+    lang = options["lang"]
+    header = html.Div(
+        className="wall-header",
+        children=[
+            html.Div(
+                [
+                    html.Div(t(lang, "app.title"), className="wall-title"),
+                    html.Div(data["province"], className="wall-subtitle"),
+                ]
+            ),
+            html.Div(data["period"], id="wall-period", className="wall-period"),
+            html.Div(data["freshness"], id="wall-freshness", className="wall-freshness"),
+        ],
+    )
+    graph = {"config": figures.WALL_GRAPH_CONFIG, "style": {"height": "100%", "width": "100%"}, "responsive": True}
+    if page == "/wall":
+        body = [
+            html.Div(data["tiles"], id="wall-tiles", className="wall-tiles"),
+            html.Div(
+                className="wall-main",
+                children=[
+                    html.Div(
+                        [
+                            html.Div(data["map_title"], className="panel-title"),
+                            dcc.Graph(id="wall-map", figure=data["map"], **graph),
+                        ],
+                        className="panel map-panel",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(t(lang, "wall.trend_title"), className="panel-title"),
+                            dcc.Graph(id="wall-trend", figure=data["trend"], **graph),
+                        ],
+                        className="panel trend-panel",
+                    ),
+                    html.Div(data["rankings"], id="wall-rankings", className="panel rankings-panel"),
+                ],
+            ),
+        ]
+    else:
+        body = [
+            html.Div(
+                className="wall-tables",
+                children=[
+                    html.Div(
+                        [
+                            html.Div(t(lang, "wall.agencies_title"), className="panel-title"),
+                            html.Div(data["agency_table"], id="wall-agency-table"),
+                        ],
+                        className="panel",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(t(lang, "wall.communes_title"), className="panel-title"),
+                            html.Div(data["unit_table"], id="wall-unit-table"),
+                        ],
+                        className="panel",
+                    ),
+                ],
+            )
+        ]
+    return html.Div(
+        className="wall",
+        id="wall",
+        children=[
+            header,
+            *body,
+            html.Div(data["alerts"], id="wall-alerts", className="wall-alerts"),
+            dcc.Store(id="wall-options", data=options | {"page": page, "pages": list(PAGES)}),
+            dcc.Store(id="wall-state", data=data["state"]),
+            dcc.Interval(id="wall-tick" if page == "/wall" else "wall-rankings-tick", interval=REFRESH_SECONDS * 1000),
+            dcc.Location(id="wall-url", refresh="callback-nav"),
+            dcc.Interval(id="wall-rotate", interval=(options["rotate"] or 3600) * 1000, disabled=not options["rotate"]),
+        ],
+    )
+
+
+def overview_layout(**params: object) -> html.Div:
+    return _frame(_options(params), "/wall")
+
+
+def rankings_layout(**params: object) -> html.Div:
+    return _frame(_options(params), "/wall/rankings")
+
+
+@callback(
+    Output("wall-tiles", "children"),
+    Output("wall-map", "figure"),
+    Output("wall-trend", "figure"),
+    Output("wall-rankings", "children"),
+    Output("wall-alerts", "children"),
+    Output("wall-freshness", "children"),
+    Output("wall-period", "children"),
+    Output("wall-state", "data"),
+    Input("wall-tick", "n_intervals"),
+    State("wall-options", "data"),
+    State("wall-state", "data"),
+    prevent_initial_call=True,
+)
+def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
+    """New figures in place when the data or the day changed; nothing is sent otherwise."""
+    with warehouse.engine().connect() as connection:
+        _, updated_at = data_version(connection)
+    fresh = {"version": updated_at.isoformat() if updated_at else None, "day": _as_of(options["date"]).isoformat()}
+    if fresh == state:
+        raise PreventUpdate
+    data = content(options)
+    map_patch, trend_patch = Patch(), Patch()
+    map_patch["data"][1]["z"] = data["map"].data[1].z
+    map_patch["data"][1]["text"] = data["map"].data[1].text
+    trend_patch["data"] = data["trend"].to_dict()["data"]
+    trend_patch["layout"]["xaxis"] = data["trend"].to_dict()["layout"].get("xaxis", {})
+    return (
+        data["tiles"],
+        map_patch,
+        trend_patch,
+        data["rankings"],
+        data["alerts"],
+        data["freshness"],
+        data["period"],
+        data["state"],
+    )
+
+
+@callback(
+    Output("wall-agency-table", "children"),
+    Output("wall-unit-table", "children"),
+    Output("wall-alerts", "children", allow_duplicate=True),
+    Output("wall-freshness", "children", allow_duplicate=True),
+    Output("wall-state", "data", allow_duplicate=True),
+    Input("wall-rankings-tick", "n_intervals"),
+    State("wall-options", "data"),
+    State("wall-state", "data"),
+    prevent_initial_call=True,
+)
+def refresh_rankings(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
+    with warehouse.engine().connect() as connection:
+        _, updated_at = data_version(connection)
+    fresh = {"version": updated_at.isoformat() if updated_at else None, "day": _as_of(options["date"]).isoformat()}
+    if fresh == state:
+        raise PreventUpdate
+    data = content(options)
+    return data["agency_table"], data["unit_table"], data["alerts"], data["freshness"], data["state"]
+
+
+# ?rotate=SECONDS: the next wall page, without reloading (its layout reads the same query string).
+clientside_callback(
+    """
+    function(n, options) {
+        if (!n || !options || !options.rotate) { return window.dash_clientside.no_update; }
+        return options.pages[(options.pages.indexOf(options.page) + 1) % options.pages.length];
+    }
+    """,
+    Output("wall-url", "pathname"),
+    Input("wall-rotate", "n_intervals"),
+    State("wall-options", "data"),
+    prevent_initial_call=True,
+)
+
+
+def register() -> None:
+    dash.register_page(__name__, path="/wall", layout=overview_layout, title="IOC — Màn hình giám sát", name="wall")
+    dash.register_page(
+        __name__ + ".rankings", path="/wall/rankings", layout=rankings_layout, title="IOC — Xếp hạng", name="rankings"
+    )

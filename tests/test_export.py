@@ -1,0 +1,96 @@
+"""CSV and XLSX exports: values and types survive a round trip, and no text becomes a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import openpyxl
+
+from ioc.export import csv_text, xlsx_bytes
+
+ROWS = [
+    {
+        "source_key": "H46.19768-250303-0001",
+        "received_at": datetime(2025, 3, 3, 8, 5),
+        "day": date(2025, 3, 3),
+        "count": 7,
+        "rate": 66.67,
+        "applicant_name": "N***** V** A*",
+        "finished_at": None,
+    },
+    {
+        "source_key": "H46-2",
+        "received_at": datetime(2025, 12, 31, 23, 59),
+        "day": date(2025, 12, 31),
+        "count": 0,
+        "rate": None,
+        "applicant_name": "Trần Thị Bích",
+        "finished_at": datetime(2026, 1, 2, 9, 30),
+    },
+]
+INJECTIONS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")', "\t=1"]
+
+
+def load(data: bytes) -> openpyxl.worksheet.worksheet.Worksheet:
+    return openpyxl.load_workbook(io.BytesIO(data)).active
+
+
+def test_xlsx_round_trip_keeps_values_types_and_header() -> None:
+    headers = {"source_key": "Mã hồ sơ", "received_at": "Ngày tiếp nhận"}
+    sheet = load(xlsx_bytes(ROWS, sheet="Hồ sơ", headers=headers))
+    assert sheet.title == "Hồ sơ"
+    assert sheet.freeze_panes == "A2"
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values == [
+        ["Mã hồ sơ", "Ngày tiếp nhận", "day", "count", "rate", "applicant_name", "finished_at"],
+        ["H46.19768-250303-0001", datetime(2025, 3, 3, 8, 5), datetime(2025, 3, 3), 7, 66.67, "N***** V** A*", None],
+        [
+            "H46-2",
+            datetime(2025, 12, 31, 23, 59),
+            datetime(2025, 12, 31),
+            0,
+            None,
+            "Trần Thị Bích",
+            datetime(2026, 1, 2, 9, 30),
+        ],
+    ]
+    header, first, second = sheet.iter_rows()
+    assert all(cell.font.bold for cell in header) and not any(cell.font.bold for cell in first)
+    assert [cell.data_type for cell in first] == ["s", "d", "d", "n", "n", "s", "n"]
+    assert first[1].number_format == "dd/mm/yyyy hh:mm" and first[2].number_format == "dd/mm/yyyy"
+    assert second[6].number_format == "dd/mm/yyyy hh:mm" and first[6].value is None
+    assert isinstance(first[3].value, int) and isinstance(first[4].value, float)
+
+
+def test_xlsx_writes_formula_like_text_as_text() -> None:
+    rows = [{"text": text, "n": -5} for text in INJECTIONS]
+    sheet = load(xlsx_bytes(rows, headers={"text": "=cmd|' /C calc'!A0"}))
+    cells = list(sheet.iter_rows(min_row=1))
+    assert [row[0].value for row in cells] == ["=cmd|' /C calc'!A0", *INJECTIONS]
+    assert {row[0].data_type for row in cells} == {"s"}  # never "f"
+    assert [row[1].value for row in cells[1:]] == [-5] * len(INJECTIONS)  # negative numbers stay numbers
+
+
+def test_xlsx_without_rows_has_the_header_only() -> None:
+    sheet = load(xlsx_bytes([], headers={"a": "A", "b": "B"}))
+    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [["A", "B"]]
+    assert load(xlsx_bytes([], sheet="a/b:c*d[1]?")).title == "a_b_c_d_1__"
+
+
+def test_xlsx_drops_control_characters_and_odd_floats() -> None:
+    sheet = load(xlsx_bytes([{"text": "a\x00b\x07c", "x": float("nan"), "y": {"k": 1}}]))
+    assert list(next(sheet.iter_rows(min_row=2, values_only=True))) == ["abc", None, "{'k': 1}"]
+
+
+def test_csv_neutralises_formula_injection() -> None:
+    rows = [{"text": text, "n": -5, "rate": None} for text in INJECTIONS]
+    parsed = list(csv.reader(io.StringIO(csv_text(rows))))
+    assert parsed == [["text", "n", "rate"], *([f"'{text}", "-5", ""] for text in INJECTIONS)]
+
+
+def test_csv_keeps_ordinary_values() -> None:
+    text = csv_text([{"month": "2025-03", "received": 8, "online_rate": 12.5, "on_time_rate": None, "unit": "46"}])
+    assert text == "month,received,online_rate,on_time_rate,unit\r\n2025-03,8,12.5,,46\r\n"
+    assert csv_text([]) == ""
