@@ -49,7 +49,10 @@ def view_of(layer: dict) -> dict:
     if not xs:
         return {"center": {"lon": 0, "lat": 0}, "zoom": 1}
     extent = max(max(xs) - min(xs), (max(ys) - min(ys)) * 1.6, 1e-3)
-    return {"center": {"lon": (min(xs) + max(xs)) / 2, "lat": (min(ys) + max(ys)) / 2}, "zoom": math.log2(360 / extent)}
+    return {
+        "center": {"lon": (min(xs) + max(xs)) / 2, "lat": (min(ys) + max(ys)) / 2},
+        "zoom": math.log2(360 / extent) + 0.4,
+    }
 
 
 def map_values(rows: list[dict], key: str, names: dict[str, str], codes: list[str], lang: str) -> dict:

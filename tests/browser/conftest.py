@@ -1,0 +1,166 @@
+"""Browser tests: the real dashboard under gunicorn on loopback, fed by the simulator over HTTP, in headless Debian
+Chromium driven by selenium. Screenshots go to ``tests/artifacts/screens`` (ignored by git)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from helpers import REPO, clean_environment, run_ioc
+from ioc.config import now_local
+from ioc.simulator import SimulatorConfig, running_simulator
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+)
+SCREENS = REPO / "tests" / "artifacts" / "screens"
+NETWORK_SCHEMES = ("http", "https", "ws", "wss")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    url: str
+    env: dict[str, str]
+    first_day: date
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """A warehouse filled from the simulator (about three months), and the dashboard serving it under gunicorn."""
+    data_dir = tmp_path_factory.mktemp("browser-warehouse")
+    env = {"IOC_DATA_DIR": str(data_dir), "IOC_PROVINCE": "46"}
+    assert run_ioc("init", env=env).returncode == 0
+    first_day = (now_local().date().replace(day=1) - timedelta(days=62)).replace(day=1)
+    with running_simulator(SimulatorConfig(start=first_day, daily_volume=120, seed=7)) as simulator:
+        added = run_ioc("collector", "add", "sim", "--kind", "dossier-sync", "--url", f"{simulator}/api/hoso", env=env)
+        assert added.returncode == 0, added.stderr
+        collected = run_ioc("collector", "run", "sim", env=env)
+        assert collected.returncode == 0, collected.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:server"],
+        env=clean_environment(env),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stderr.read() if server.stderr else "the dashboard exited"
+            assert time.monotonic() < deadline, "the dashboard did not answer within 30 s"
+            time.sleep(0.2)
+        yield Dashboard(url, env, first_day)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture
+def browser(downloads: Path) -> Iterator[WebDriver]:
+    """Headless Debian Chromium with its console and network logged; CI must have it, elsewhere it may be missing."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        message = "Debian chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = downloads.parent / f"profile-{time.monotonic_ns()}"
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument("--window-size=1600,1000")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def set_viewport(driver: WebDriver, width: int, height: int) -> None:
+    """Make the page's viewport exactly ``width`` × ``height`` CSS pixels."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def console_errors(driver: WebDriver) -> list[str]:
+    """Console messages at error level (warnings such as the software-WebGL notice are not errors)."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def requests_leaving_loopback(driver: WebDriver) -> list[str]:
+    """Every network URL (http, https, ws, wss) the browser asked for whose host is not 127.0.0.1."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(urlsplit(message["params"]["request"]["url"]))
+    return [url.geturl() for url in urls if url.scheme in NETWORK_SCHEMES and url.hostname != "127.0.0.1"]
+
+
+MAP_DRAWN = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+return !!(sub && sub.map && sub.map.loaded() && sub.map.areTilesLoaded()
+    && sub.map.queryRenderedFeatures().length > 0);
+"""
+
+
+def map_drawn(driver: WebDriver, graph_id: str) -> bool:
+    """Whether the map in the graph ``graph_id`` has drawn its units (maplibre reports rendered features)."""
+    return bool(driver.execute_script(MAP_DRAWN, f"#{graph_id}"))
+
+
+def screenshot(driver: WebDriver, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENS / f"{name}.png"))
