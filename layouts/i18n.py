@@ -21,7 +21,7 @@ def language(value: object) -> str:
     return value if value in LANGUAGES else DEFAULT  # type: ignore[return-value]
 
 
-def t(lang: str, key: str, **values: object) -> str:
+def t(lang: str, key: str, /, **values: object) -> str:
     """The text for ``key`` in ``lang`` with ``{name}`` placeholders filled; a missing key is a bug, so it raises."""
     text = catalogue(language(lang))[key]
     return text.format(**values) if values else text

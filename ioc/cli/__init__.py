@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import api_token, boundaries, collector, kpi, services, warehouse
+from ioc.cli import api_token, boundaries, collector, demo, kpi, services, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -23,6 +23,7 @@ warehouse.register(app)
 app.add_typer(collector.app, name="collector")
 collector.register(app)
 services.register(app)
+demo.register(app)
 kpi.register(app)
 app.add_typer(api_token.app, name="api-token")
 app.add_typer(boundaries.app, name="boundaries")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.collecting.runner import RunProgress, RunResult, run_collector
@@ -151,9 +151,9 @@ def remove(
 
 
 @contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
+def _stop_on_signals(stop: threading.Event | None = None) -> Iterator[threading.Event]:
     """SIGTERM and a first Ctrl-C ask the run to stop after the page in flight; a second Ctrl-C aborts."""
-    stop = threading.Event()
+    stop = stop if stop is not None else threading.Event()
 
     def request_stop(signum: int, _frame: Any) -> None:
         if stop.is_set() and signum == signal.SIGINT:
@@ -182,6 +182,34 @@ def _progress_bar() -> Progress:
     )
 
 
+def run_with_progress(
+    engine: Engine,
+    name: str,
+    province: str,
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    quiet: bool = False,
+    stop: threading.Event | None = None,
+    after_page: Callable[[RunProgress], None] | None = None,
+) -> RunResult:
+    """Run collector ``name`` in this process with a progress bar (``ioc collector run``, ``ioc demo``).
+
+    SIGTERM or a first Ctrl-C sets ``stop`` (a new event if none is given): the run ends after the page in flight.
+    ``after_page`` is called after each committed page; it may set ``stop`` too.
+    """
+    with _stop_on_signals(stop) as stop_event, _progress_bar() as bar:
+        task = bar.add_task(name, total=None, pages=0, rate=0.0, visible=not quiet)
+
+        def on_page(progress: RunProgress) -> None:
+            rate = progress.records / progress.elapsed if progress.elapsed else 0.0
+            bar.update(task, completed=progress.records, total=progress.expected, pages=progress.pages, rate=rate)
+            if after_page is not None:
+                after_page(progress)
+
+        return run_collector(engine, name, province, since, until, on_page=on_page, stop=stop_event)
+
+
 @app.command()
 def run(
     name: str,
@@ -193,26 +221,20 @@ def run(
 ) -> None:
     """Run a collector now: incrementally from its cursor, or a backfill when --since and --until are given."""
     settings = load_settings()
-    with open_warehouse(settings) as engine, _stop_on_signals() as stop, _progress_bar() as bar:
-        task = bar.add_task(name, total=None, pages=0, rate=0.0, visible=not quiet)
-
-        def on_page(progress: RunProgress) -> None:
-            rate = progress.records / progress.elapsed if progress.elapsed else 0.0
-            bar.update(task, completed=progress.records, total=progress.expected, pages=progress.pages, rate=rate)
-
-        result = run_collector(
+    with open_warehouse(settings) as engine:
+        result = run_with_progress(
             engine,
             name,
             settings.province,
             since.date() if since else None,
             until.date() if until else None,
-            on_page=on_page,
-            stop=stop,
+            quiet=quiet,
         )
-    _report(name, result)
+    report_run(name, result)
 
 
-def _report(name: str, result: RunResult) -> None:
+def report_run(name: str, result: RunResult) -> None:
+    """One line on how a run ended; a failed run is an error."""
     progress = result.progress
     console.print(
         f"Run {result.run_id} of {name}: [bold]{result.status}[/] in {progress.elapsed:,.1f} s — "

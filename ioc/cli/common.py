@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -10,6 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from ioc.errors import IOCError
 
 console = Console()
 errors = Console(stderr=True)
@@ -49,3 +53,17 @@ def display(value: Any) -> str:
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     return str(value)
+
+
+def require_free_port(host: str, port: int, option: str = "--port") -> None:
+    """Fail with one line if nothing could listen on ``host:port`` (another program holds it, or a bad address)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+            raise IOCError(
+                f"{option} {port}: port {port} on {host} {reason}; stop what holds it or choose another"
+            ) from None

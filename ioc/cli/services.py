@@ -1,14 +1,16 @@
-"""Long-running services: ``ioc scheduler`` and ``ioc simulate``."""
+"""Long-running services: ``ioc scheduler``, ``ioc simulate`` and ``ioc serve``."""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from typing import Annotated
 
 import typer
 from rich.logging import RichHandler
 
-from ioc.cli.common import console
+from ioc.cli.common import console, require_free_port
 from ioc.config import load_settings
 from ioc.warehouse.access import open_warehouse
 
@@ -46,7 +48,50 @@ def simulate(context: typer.Context) -> None:
     serve(config, host, port)
 
 
+#: Seconds a sync worker may spend on one request before gunicorn restarts it (a large export may be slow).
+SERVE_TIMEOUT_SECONDS = 120
+#: Seconds workers get to finish their requests after SIGTERM.
+SERVE_GRACEFUL_SECONDS = 5
+
+
+def gunicorn_command(host: str, port: int, workers: int, access_log: bool = True) -> list[str]:
+    """The WSGI server serving ``app:server`` (the composition root, never imported by ``ioc``)."""
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    command = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers)]
+    command += ["--worker-class", "sync", "--timeout", str(SERVE_TIMEOUT_SECONDS)]
+    command += ["--graceful-timeout", str(SERVE_GRACEFUL_SECONDS), "--error-logfile", "-"]
+    if access_log:
+        command += ["--access-logfile", "-"]
+    if _has_control_socket():
+        command += ["--no-control-socket"]  # one per user by default: two servers would fight over it
+    return [*command, "app:server"]
+
+
+def _has_control_socket() -> bool:
+    """Whether this gunicorn opens a control socket (25.1 and later)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (sync).")] = 2,
+    access_log: Annotated[bool, typer.Option(help="Log each request on stdout.")] = True,
+) -> None:
+    """Serve the dashboard and the HTTP API under gunicorn until SIGTERM or Ctrl-C."""
+    with open_warehouse(load_settings()):
+        pass  # refuse an uninitialised or newer warehouse before starting
+    require_free_port(host, port)
+    command = gunicorn_command(host, port, workers, access_log)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)  # gunicorn takes this process: signals reach its master directly
+
+
 def register(app: typer.Typer) -> None:
     app.command()(scheduler)
+    app.command()(serve)
     passthrough = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
     app.command(context_settings=passthrough, add_help_option=False)(simulate)

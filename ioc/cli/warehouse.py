@@ -21,7 +21,7 @@ class Level(StrEnum):
     commune = "commune"
 
 
-def _print_init(report: InitReport) -> None:
+def print_init_report(report: InitReport) -> None:
     summary = report.summary
     state = "initialised" if report.revision_before is None else "up to date"
     if report.revision_before not in (None, summary.revision):
@@ -49,7 +49,7 @@ def init(output: FormatOption = OutputFormat.table) -> None:
     if output is OutputFormat.json:
         print_json(asdict(report) | {"changed": report.changed})
     else:
-        _print_init(report)
+        print_init_report(report)
 
 
 def _unit_rows(settings: Settings, level: Level | None) -> list[dict[str, object]]:

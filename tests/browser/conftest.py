@@ -58,7 +58,7 @@ class Dashboard:
 
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """A warehouse filled from the simulator (about three months), and the dashboard serving it under gunicorn."""
+    """A warehouse filled from the simulator (about three months), and the dashboard serving it (``ioc serve``)."""
     data_dir = tmp_path_factory.mktemp("browser-warehouse")
     env = {"IOC_DATA_DIR": str(data_dir), "IOC_PROVINCE": "46"}
     assert run_ioc("init", env=env).returncode == 0
@@ -69,13 +69,13 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         collected = run_ioc("collector", "run", "sim", env=env)
         assert collected.returncode == 0, collected.stderr
     port = _free_port()
+    log = (data_dir / "dashboard.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:server"],
+        [sys.executable, "-m", "ioc", "serve", "--port", str(port), "--workers", "1", "--no-access-log"],
         env=clean_environment(env),
         cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,13 +86,14 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else "the dashboard exited"
+            assert server.poll() is None, (data_dir / "dashboard.log").read_text()
             assert time.monotonic() < deadline, "the dashboard did not answer within 30 s"
             time.sleep(0.2)
         yield Dashboard(url, env, first_day)
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="session")

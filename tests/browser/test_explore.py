@@ -1,0 +1,167 @@
+"""The explorer in headless Chromium: filters and cross-filters change every chart, the URL holds the view, exports
+match the table, a number drills down to its dossiers."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import openpyxl
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot
+from ioc.kpi.periods import Period
+
+READY = """
+return document.querySelectorAll('#explore-tiles > div').length === 7
+    && document.querySelectorAll('#explore-bars .bars .point').length > 0
+    && document.querySelectorAll('#explore-table td').length > 0;
+"""
+
+
+def _open(driver: WebDriver, url: str) -> None:
+    driver.get(url)
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(READY) and map_drawn(d, "explore-map"))
+
+
+def _received(driver: WebDriver) -> str:
+    return driver.find_element(By.CSS_SELECTOR, "#explore-tiles > div p:nth-child(2)").text
+
+
+def _graph_data(driver: WebDriver, graph_id: str) -> list:
+    return driver.execute_script(
+        f"return document.querySelector('#{graph_id} .js-plotly-plot').data.map(t => [t.x, t.y, t.z]);"
+    )
+
+
+def _table(driver: WebDriver, table_id: str = "explore-table") -> list[list[str]]:
+    rows = [
+        row.find_elements(By.CSS_SELECTOR, "td")
+        for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")
+    ]
+    return [[cell.text for cell in cells] for cells in rows if cells]
+
+
+def _choose(driver: WebDriver, select_id: str, label: str) -> None:
+    driver.find_element(By.ID, select_id).click()
+    option = WebDriverWait(driver, 10).until(
+        lambda d: next((o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if o.text == label), None)
+    )
+    option.click()
+
+
+def _last_month(dashboard) -> Period:  # type: ignore[no-untyped-def]
+    """A whole month with data: the one after the simulator's first."""
+    return Period.containing(dashboard.first_day + timedelta(days=40), "month")
+
+
+def test_a_filter_changes_every_chart_and_the_url(dashboard, browser):
+    _open(browser, f"{dashboard.url}/explore")
+    before = (_received(browser), _graph_data(browser, "explore-bars"), _graph_data(browser, "explore-map"))
+    _choose(browser, "filter-channel", "Trực tuyến")
+    WebDriverWait(browser, 20).until(lambda d: "channel=2" in d.current_url and _received(d) != before[0])
+    WebDriverWait(browser, 20).until(lambda d: _graph_data(d, "explore-bars") != before[1])
+    WebDriverWait(browser, 20).until(lambda d: _graph_data(d, "explore-map") != before[2])
+    assert "Kênh nộp: Trực tuyến" in browser.find_element(By.ID, "explore-summary").text
+    screenshot(browser, "explore-channel")
+    assert console_errors(browser) == []
+    assert requests_leaving_loopback(browser) == []
+
+
+def test_clicking_a_commune_on_the_map_filters_everything_and_clear_undoes_it(dashboard, browser):
+    _open(browser, f"{dashboard.url}/explore")
+    province_received = _received(browser)
+    # A commune with a value, and where its centre is on the screen, as maplibre projects it.
+    target = browser.execute_script(
+        """
+        const gd = document.querySelector('#explore-map .js-plotly-plot');
+        const trace = gd.data[1];
+        const i = trace.z.findIndex(v => v !== null);
+        const feature = trace.geojson.features.find(f => f.id === trace.locations[i]);
+        const ring = feature.geometry.coordinates[0];
+        const lon = ring.reduce((s, p) => s + p[0], 0) / ring.length;
+        const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
+        const map = gd._fullLayout.map._subplot.map;
+        const point = map.project([lon, lat]);
+        const box = map.getCanvas().getBoundingClientRect();
+        return {code: trace.locations[i], x: point.x - box.width / 2, y: point.y - box.height / 2};
+        """
+    )
+    canvas = browser.find_element(By.CSS_SELECTOR, "#explore-map canvas.maplibregl-canvas")
+    ActionChains(browser).move_to_element_with_offset(canvas, round(target["x"]), round(target["y"])).click().perform()
+    WebDriverWait(browser, 20).until(lambda d: f"unit={target['code']}" in d.current_url)
+    WebDriverWait(browser, 20).until(lambda d: _received(d) != province_received)
+    assert browser.find_element(By.ID, "filter-unit").get_attribute("value")  # the commune's name shows in the filter
+    browser.find_element(By.ID, "filter-clear").click()
+    WebDriverWait(browser, 20).until(lambda d: "unit=" not in d.current_url and _received(d) == province_received)
+    assert browser.find_element(By.ID, "filter-unit").get_attribute("value") == ""
+    assert console_errors(browser) == []
+
+
+def test_the_url_holds_the_whole_view(dashboard, browser):
+    month = _last_month(dashboard)
+    query = f"preset=custom&from={month.start}&to={month.last_day}&channel=2&by=field&kpi=online_rate"
+    _open(browser, f"{dashboard.url}/explore?{query}")
+    assert browser.find_element(By.ID, "filter-channel").get_attribute("value") == "Trực tuyến"
+    assert browser.find_element(By.ID, "filter-dates").text.replace(" ", "") == (
+        f"{month.start:%d/%m/%Y}–{month.last_day:%d/%m/%Y}"
+    )
+    headers = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#explore-table th .column-header-name")]
+    assert "Lĩnh vực" in headers
+    shown = _table(browser)
+    time.sleep(1)
+    assert browser.current_url.endswith(query), "loading a view must not rewrite its URL"
+    browser.refresh()
+    _open(browser, browser.current_url)
+    assert _table(browser) == shown
+    # A change made on the page is in the URL, so a reload keeps it.
+    browser.find_element(By.XPATH, "//*[@id='explore-by']//label[normalize-space()='Xã, phường']").click()
+    WebDriverWait(browser, 20).until(lambda d: "by=unit" in d.current_url)
+    WebDriverWait(browser, 20).until(lambda d: _table(d) != shown)
+    by_unit = _table(browser)
+    browser.refresh()
+    _open(browser, browser.current_url)
+    assert _table(browser) == by_unit
+
+
+def _number(text: str) -> float | None:
+    return None if text in ("", "–") else float(text.replace(".", "").replace(",", "."))
+
+
+def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloads: Path):
+    month = _last_month(dashboard)
+    _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
+    headers = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#explore-table th .column-header-name")]
+    shown = _table(browser)
+    before = set(downloads.iterdir())
+    browser.find_element(By.XPATH, "//button[normalize-space()='XLSX'][ancestor::*[.//*[@id='explore-table']]]").click()
+    WebDriverWait(browser, 20).until(
+        lambda _: [p for p in set(downloads.iterdir()) - before if p.suffix == ".xlsx" and p.stat().st_size > 0]
+    )
+    (path,) = [p for p in set(downloads.iterdir()) - before if p.suffix == ".xlsx"]
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == headers
+    assert len(rows) - 1 >= len(shown)
+    for cells, exported in zip(shown, rows[1:], strict=False):
+        assert list(exported[:2]) == cells[:2]
+        assert [None if v is None else round(float(v), 2) for v in exported[2:]] == [_number(c) for c in cells[2:]]
+
+
+def test_a_number_drills_down_to_its_dossiers_with_names_masked(dashboard, browser):
+    month = _last_month(dashboard)
+    _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
+    cell = browser.find_element(By.CSS_SELECTOR, "#explore-table tbody tr:nth-child(2) td[data-dash-column='received']")
+    expected = cell.text
+    cell.click()
+    WebDriverWait(browser, 20).until(lambda d: len(_table(d, "drill-table")) > 0)
+    title = browser.find_element(By.ID, "drill-title").text
+    assert title.endswith(f": {expected} hồ sơ"), title
+    name_cells = browser.find_elements(By.CSS_SELECTOR, "#drill-table td[data-dash-column='applicant_name']")
+    names = [cell.text for cell in name_cells]
+    assert names and all("*" in name for name in names if name)
+    assert console_errors(browser) == []
