@@ -46,6 +46,8 @@ _cache: dict[str, tuple[float, object]] = {}
 
 
 def _kept(key: str, make):  # type: ignore[no-untyped-def]
+    """``make()``, kept per warehouse for :data:`KEEP_SECONDS`."""
+    key = f"{warehouse.engine().url}|{key}"
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is None or now - hit[0] > KEEP_SECONDS:

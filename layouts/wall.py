@@ -136,6 +136,19 @@ def _alert_text(alert: Alert, names: lookups.Names, lang: str) -> str:
     )
 
 
+def _state(version: int, as_of: date) -> dict:
+    """What the wall on screen was drawn from: the data version and the day."""
+    return {"version": version, "day": as_of.isoformat()}
+
+
+def _unchanged_since(options: dict, state: dict) -> None:
+    """Stop a refresh (PreventUpdate: nothing is sent) when neither the data nor the day changed."""
+    with warehouse.engine().connect() as connection:
+        version, _ = data_version(connection)
+    if _state(version, _as_of(options["date"])) == state:
+        raise PreventUpdate
+
+
 def content(options: dict) -> dict:
     """Everything the wall shows, as component children and figures keyed by element id."""
     lang = options["lang"]
@@ -152,7 +165,7 @@ def content(options: dict) -> dict:
         communes = ranking(connection, current, "unit", "on_time_rate", RANKED)
         by_agency = cached_kpi_rows(connection, current, "agency")
         raised = alerts(connection, as_of, now_local())
-        _, updated_at = data_version(connection)
+        version, updated_at = data_version(connection)
     map_key = options["map"]
     unit_names = names.units
     agency_names = names.of("agency", lang)
@@ -177,7 +190,7 @@ def content(options: dict) -> dict:
             html.Span(_alert_text(alert, names, lang), className=f"alert alert-{alert.severity}") for alert in raised
         ]
         or [html.Span(t(lang, "wall.no_alerts"), className="alert alert-none")],
-        "state": {"version": updated_at.isoformat() if updated_at else None, "day": as_of.isoformat()},
+        "state": _state(version, as_of),
         "province": names.province,
     }
 
@@ -304,11 +317,7 @@ def rankings_layout(**params: object) -> html.Div:
 )
 def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
     """New figures in place when the data or the day changed; nothing is sent otherwise."""
-    with warehouse.engine().connect() as connection:
-        _, updated_at = data_version(connection)
-    fresh = {"version": updated_at.isoformat() if updated_at else None, "day": _as_of(options["date"]).isoformat()}
-    if fresh == state:
-        raise PreventUpdate
+    _unchanged_since(options, state)
     data = content(options)
     map_patch, trend_patch = Patch(), Patch()
     map_patch["data"][1]["z"] = data["map"].data[1].z
@@ -339,11 +348,7 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
     prevent_initial_call=True,
 )
 def refresh_rankings(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
-    with warehouse.engine().connect() as connection:
-        _, updated_at = data_version(connection)
-    fresh = {"version": updated_at.isoformat() if updated_at else None, "day": _as_of(options["date"]).isoformat()}
-    if fresh == state:
-        raise PreventUpdate
+    _unchanged_since(options, state)
     data = content(options)
     return data["agency_table"], data["unit_table"], data["alerts"], data["freshness"], data["state"]
 

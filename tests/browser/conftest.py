@@ -126,12 +126,10 @@ def browser(downloads: Path) -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def set_viewport(driver: WebDriver, width: int, height: int) -> None:
-    """Make the page's viewport exactly ``width`` × ``height`` CSS pixels."""
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
+def set_viewport(driver: WebDriver, width: int, height: int, mobile: bool = False) -> None:
+    """Make the page's viewport exactly ``width`` × ``height`` CSS pixels (``mobile``: as a phone lays pages out)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
 
 
 def console_errors(driver: WebDriver) -> list[str]:

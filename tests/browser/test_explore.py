@@ -8,12 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot
+from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot, set_viewport
 from ioc.kpi.periods import Period
 
 READY = """
@@ -164,4 +165,16 @@ def test_a_number_drills_down_to_its_dossiers_with_names_masked(dashboard, brows
     name_cells = browser.find_elements(By.CSS_SELECTOR, "#drill-table td[data-dash-column='applicant_name']")
     names = [cell.text for cell in name_cells]
     assert names and all("*" in name for name in names if name)
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("path", ["/wall", "/explore"])
+def test_pages_fit_a_phone(dashboard, browser, path):
+    set_viewport(browser, 390, 844, mobile=True)
+    browser.get(f"{dashboard.url}{path}")
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tile, #explore-tiles > div"))
+    time.sleep(1)
+    width = browser.execute_script("return [document.documentElement.scrollWidth, innerWidth];")
+    assert width[0] <= width[1], f"{path} scrolls sideways on a phone: {width}"
+    screenshot(browser, f"phone{path.replace('/', '-')}")
     assert console_errors(browser) == []
