@@ -220,7 +220,7 @@ def layout(**params: object) -> dmc.AppShell:
         ],
         gap="md",
     )
-    return frame(lang, "/explore", [body])
+    return frame(lang, "/explore", [dmc.DatesProvider(body, settings={"locale": lang, "firstDayOfWeek": 1})])
 
 
 def _export_buttons(table: str) -> dmc.Group:
