@@ -9,7 +9,7 @@ from datetime import date
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ioc.errors import IOCError
@@ -348,12 +348,13 @@ def choose_view(preset, dates, *values):  # type: ignore[no-untyped-def]
     return data, view.query() or "?"
 
 
-def _tile(key: str, row: dict, targets: dict, lang: str) -> dmc.Paper:
+def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
+    """A KPI of the selection with its traffic light and change; a click lists the dossiers behind it."""
     kpi = KPI_BY_KEY[key]
     value, change = row[key], row["change"][key]
     light = traffic_light(kpi, value, targets[key]) if key in targets else None
     better = change is not None and (change == 0 or (change > 0) == kpi.higher_is_better)
-    return dmc.Paper(
+    paper = dmc.Paper(
         [
             dmc.Text(figures.kpi_name(key, lang), size="sm", c="dimmed", lineClamp=2),
             dmc.Text(figures.value_text(key, value, lang), fw=700, size="xl", className="explore-tile-value"),
@@ -369,6 +370,7 @@ def _tile(key: str, row: dict, targets: dict, lang: str) -> dmc.Paper:
         p="xs",
         style={"borderTop": f"5px solid {theme.LIGHTS[light]}"},
     )
+    return html.Div(paper, id={"type": "explore-tile", "kpi": key}, n_clicks=0, style={"cursor": "pointer"})
 
 
 def _summary(view: View, first: date, last: date) -> str:
@@ -472,15 +474,21 @@ def render(data: dict):  # type: ignore[no-untyped-def]
     Output("drill-target", "data"),
     Output("drill-table", "page_current"),
     Input("explore-table", "active_cell"),
+    Input({"type": "explore-tile", "kpi": dash.ALL}, "n_clicks"),
     Input("explore-view", "data"),
     prevent_initial_call=True,
 )
-def choose_drill(cell, data):  # type: ignore[no-untyped-def]
-    """A table cell names a key and a measure: the dossiers behind that number. A new view clears the choice."""
-    if ctx.triggered_id == "explore-view" or not cell:
+def choose_drill(cell, tile_clicks, data):  # type: ignore[no-untyped-def]
+    """A table cell names a key and a measure, a tile a measure of the whole selection: the dossiers behind that
+    number (a rate lists the dossiers it is a share of). A new view clears the choice."""
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict):
+        if not any(tile_clicks):
+            raise PreventUpdate  # new tiles were drawn, nobody clicked
+        return {"key": None, "measure": DRILL_SETS.get(trigger["kpi"], "received"), "by": None}, 0
+    if trigger == "explore-view" or not cell:
         return None, 0
-    measure = DRILL_SETS.get(cell["column_id"], "received")  # a rate lists the dossiers it is a share of
-    return {"key": cell["row_id"], "measure": measure, "by": _view(data).by}, 0
+    return {"key": cell["row_id"], "measure": DRILL_SETS.get(cell["column_id"], "received"), "by": _view(data).by}, 0
 
 
 @callback(
@@ -513,12 +521,14 @@ def drill(target, page, data):  # type: ignore[no-untyped-def]
 
 
 def _drill_page(view: View, target: dict, offset: int, limit: int):  # type: ignore[no-untyped-def]
-    by = target["by"]
-    key = target["key"]
-    value = int(key) if by == "channel" else key
-    filters = replace(view.filters(), **{by: value})
+    by, key = target["by"], target["key"]
+    filters = view.filters()
+    if by is not None:
+        filters = replace(filters, **{by: int(key) if by == "channel" else key})
     with warehouse.engine().connect() as connection:
         result = dossier_page(connection, view.period(lookups.today()), target["measure"], filters, offset, limit)
+    if by is None:
+        return result, t(view.lang, "drill.selection")
     return result, names_for(view.with_values(by=by)).get(str(key), str(key))
 
 

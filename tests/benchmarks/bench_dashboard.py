@@ -55,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -293,7 +294,20 @@ class Server:
         self.process = None
         if self.output:
             self.output.close()
+            report_errors(Path(self.output.name))
             self.output = None
+
+
+def report_errors(log: Path) -> None:
+    """The server's errors, if any: how many, and how the first one ended."""
+    lines = log.read_text(errors="replace").splitlines()
+    starts = [i for i, line in enumerate(lines) if "[ERROR]" in line]
+    if starts:
+        after = [line for line in lines[starts[0] + 1 :] if line.strip()]
+        end = next((i for i, line in enumerate(after) if line.startswith("[")), len(after))
+        print(f"  ! the server logged {len(starts)} errors; the first: {lines[starts[0]][:160]}")
+        for line in after[max(0, end - 3) : end]:
+            print(f"      {line[:160]}")
 
 
 # ---------------------------------------------------------------- browser
@@ -309,6 +323,7 @@ class Call:
     server_ms: float | None
     browser_ms: float | None
     body: str = ""
+    status: int = 0
 
 
 class Browser:
@@ -346,6 +361,7 @@ class Browser:
                     name = callback_name(json.loads(body))
                     self.requests[params["requestId"]] = {"tag": tag, "name": name, "ms": None, "body": body}
             elif message["method"] == "Network.responseReceived" and params["requestId"] in self.requests:
+                self.requests[params["requestId"]]["status"] = params["response"]["status"]
                 timing = params["response"].get("timing") or {}
                 if timing:
                     ms = timing["receiveHeadersEnd"] - timing["sendStart"]
@@ -358,7 +374,8 @@ class Browser:
         calls = []
         for r in self.requests.values():
             hit = times.get(r["tag"])
-            calls.append(Call(r["name"], phase, where, hit[2] if hit else None, r["ms"], r["body"]))
+            server_ms = hit[2] if hit else None
+            calls.append(Call(r["name"], phase, where, server_ms, r["ms"], r["body"], r.get("status", 0)))
         self.requests = {}
         return calls
 
@@ -464,9 +481,13 @@ def replay(server: Server, calls: list[Call], phase: str) -> list[Call]:
         tag = f"{phase}-{i}"
         headers = {"Content-Type": "application/json", "X-Bench-Seq": tag}
         request = urllib.request.Request(f"{server.url}/_dash-update-component", call.body.encode(), headers)
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            response.read()
-        replayed.append(Call(call.name, phase, call.where, None, None))
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        replayed.append(Call(call.name, phase, call.where, None, None, status=status))
     times = server.times([f"{phase}-{i}" for i in range(len(replayed))])
     for i, call in enumerate(replayed):
         hit = times.get(f"{phase}-{i}")
@@ -664,6 +685,9 @@ def run(database: str, views: list, folder: Path) -> None:
     unmatched = [c for c in every if c.server_ms is None]
     if unmatched:
         print(f"POSTs without an access-log line: {len(unmatched)}")
+    for c in every + replayed:
+        if c.status >= 400:
+            print(f"  ! HTTP {c.status}: {c.name} ({c.phase}, {c.where})")
     print("slowest (browser-driven): " + "; ".join(
         f"{c.name} {c.server_ms:,.0f} ms ({c.phase}, {c.where})"
         for c in sorted(every, key=lambda c: -(c.server_ms or 0))[:6]

@@ -165,6 +165,12 @@ def test_a_number_drills_down_to_its_dossiers_with_names_masked(dashboard, brows
     name_cells = browser.find_elements(By.CSS_SELECTOR, "#drill-table td[data-dash-column='applicant_name']")
     names = [cell.text for cell in name_cells]
     assert names and all("*" in name for name in names if name)
+    # A figure above the charts drills down too: the whole selection's resolved dossiers.
+    tile = browser.find_elements(By.CSS_SELECTOR, "#explore-tiles > div")[1]
+    resolved = tile.find_element(By.CSS_SELECTOR, "p:nth-child(2)").text
+    tile.click()
+    WebDriverWait(browser, 20).until(lambda d: "toàn bộ lựa chọn" in d.find_element(By.ID, "drill-title").text)
+    assert browser.find_element(By.ID, "drill-title").text.endswith(f": {resolved} hồ sơ")
     assert console_errors(browser) == []
 
 
