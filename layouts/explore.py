@@ -4,7 +4,7 @@ drill down to the dossiers behind a number, export any table; the whole view liv
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 
 import dash
@@ -24,6 +24,7 @@ from layouts import figures, lookups, theme, warehouse
 from layouts.formatting import day, moment, number, signed
 from layouts.i18n import t
 from layouts.shell import frame
+from layouts.theme import FONT
 from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse
 
 TILES = (
@@ -237,7 +238,7 @@ def _table_style(lang: str) -> dict:
     return {
         "locale_format": {"decimal": "," if lang == "vi" else ".", "group": "." if lang == "vi" else ","},
         "style_cell": {
-            "fontFamily": "inherit",
+            "fontFamily": FONT,
             "fontSize": 14,
             "padding": "4px 8px",
             "maxWidth": 360,
@@ -255,13 +256,15 @@ def _table_style(lang: str) -> dict:
 
 
 def _stored(view: View) -> dict:
+    """The view as the page keeps it (a dcc.Store): JSON values, and its query string."""
     return {
         "query": view.query(),
-        **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in view.__dict__.items()},
+        **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in asdict(view).items()},
     }
 
 
 def _view(data: dict) -> View:
+    """The stored view back, checked again: a store is client data."""
     return parse(
         {"from": data.get("first"), "to": data.get("last")}
         | {k: v for k, v in data.items() if k not in ("first", "last", "query")}
@@ -284,10 +287,9 @@ def _view(data: dict) -> View:
     Input("explore-trend", "clickData"),
     Input("filter-clear", "n_clicks"),
     State("explore-by", "value"),
-    State("explore-trend", "figure"),
     prevent_initial_call=True,
 )
-def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by, _trend):  # type: ignore[no-untyped-def]
+def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by):  # type: ignore[no-untyped-def]
     """A preset sets the dates, new dates make the range custom; a click on the map, a bar or a month filters by it;
     clear returns to this month and no filter."""
     unchanged = [no_update] * 8
