@@ -214,6 +214,12 @@ def _table(rows: list[dict], by: str, names: dict[str, str], lang: str) -> html.
     return html.Table([html.Thead(header), html.Tbody(body)], className="wall-table")
 
 
+def warm_up() -> None:
+    """Read names, the map's outlines and today's wall once as a worker starts, so the first screen to ask is served
+    from memory (the answers stay valid until a load changes the data version)."""
+    content(_options({}))
+
+
 def _frame(options: dict, page: str) -> html.Div:
     data = content(options)
     lang = options["lang"]

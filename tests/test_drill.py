@@ -154,6 +154,20 @@ def test_every_drillable_measure_totals_what_the_aggregates_count(edges) -> None
     assert checked > 100  # the cases are not all empty
 
 
+def test_a_procedure_over_part_of_a_month_is_counted_from_the_dossiers(edges) -> None:
+    """The aggregates keep procedures by month only, so this total comes from counting rows: the same listing."""
+    part = Period(date(2025, 3, 2), date(2025, 3, 20))
+    with edges.connect() as connection:
+        with pytest.raises(IOCError):
+            counts_by(connection, part, None, Filters(procedure="1.001234"))
+        counted = 0
+        for measure in MEASURES_DRILLABLE:
+            page = dossier_page(connection, part, measure, Filters(procedure="1.001234"), limit=MAX_LIMIT)
+            assert page.total == len(page.rows), measure
+            counted += page.total
+    assert counted > 0
+
+
 @pytest.mark.parametrize(
     ("measure", "expected"),
     [

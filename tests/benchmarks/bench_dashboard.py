@@ -299,15 +299,12 @@ class Server:
 
 
 def report_errors(log: Path) -> None:
-    """The server's errors, if any: how many, and how the first one ended."""
+    """The server's errors, if any: how many tracebacks, and how the first one ended."""
     lines = log.read_text(errors="replace").splitlines()
-    starts = [i for i, line in enumerate(lines) if "[ERROR]" in line]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
     if starts:
-        after = [line for line in lines[starts[0] + 1 :] if line.strip()]
-        end = next((i for i, line in enumerate(after) if line.startswith("[")), len(after))
-        print(f"  ! the server logged {len(starts)} errors; the first: {lines[starts[0]][:160]}")
-        for line in after[max(0, end - 3) : end]:
-            print(f"      {line[:160]}")
+        last = next((line for line in lines[starts[0] + 1 :] if line and not line.startswith(" ")), "?")
+        print(f"  ! the server logged {len(starts)} tracebacks ({log.name}); the first ends: {last[:200]}")
 
 
 # ---------------------------------------------------------------- browser
@@ -685,9 +682,10 @@ def run(database: str, views: list, folder: Path) -> None:
     unmatched = [c for c in every if c.server_ms is None]
     if unmatched:
         print(f"POSTs without an access-log line: {len(unmatched)}")
-    for c in every + replayed:
-        if c.status >= 400:
-            print(f"  ! HTTP {c.status}: {c.name} ({c.phase}, {c.where})")
+    for label, source in (("browser-driven", every), ("replayed", replayed)):
+        for c in source:
+            if c.status >= 400:
+                print(f"  ! HTTP {c.status} {label}: {c.name} ({c.phase}, {c.where})")
     print("slowest (browser-driven): " + "; ".join(
         f"{c.name} {c.server_ms:,.0f} ms ({c.phase}, {c.where})"
         for c in sorted(every, key=lambda c: -(c.server_ms or 0))[:6]
