@@ -34,6 +34,8 @@ DESIGN_TABLES = {
     "dossier_monthly_agency",
     "dossier_total",
     "dossier_total_agency",
+    "dossier_daily_field",
+    "dossier_monthly_field",
     "data_version",
     "api_token",
     "kpi_target",
@@ -124,7 +126,7 @@ def test_a_failed_migration_leaves_no_table_behind(engine):
 
 
 def test_upgrading_a_warehouse_with_dossiers_counts_its_aggregates(engine):
-    """0002 creates the aggregates and fills them from the dossiers loaded before it."""
+    """0002 and 0003 create the aggregates and fill them from the dossiers loaded before them."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
         connection.execute(
@@ -159,4 +161,10 @@ def test_upgrading_a_warehouse_with_dossiers_counts_its_aggregates(engine):
             select(func.sum(monthly.c.received), func.sum(monthly.c.resolved), func.sum(monthly.c.pending_in))
         ).one()
         assert tuple(totals) == (2, 1, 2)
-        assert aggregates.data_version(connection)[0] == 1
+        for name in ("dossier_daily_field", "dossier_monthly_field"):
+            table = Base.metadata.tables[name]
+            by_field = connection.execute(
+                select(func.sum(table.c.received), func.sum(table.c.resolved), func.sum(table.c.pending_in))
+            ).one()
+            assert tuple(by_field) == (2, 1, 2), name
+        assert aggregates.data_version(connection)[0] == 2  # each migration's recount changed the data

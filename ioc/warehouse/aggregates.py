@@ -8,13 +8,13 @@ both as additive upserts. So the aggregates always equal a recount of ``dossier`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, inspect, select, update
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
@@ -64,8 +64,10 @@ GRAINS = tuple(
     _grain(table)
     for table in (
         schema.DOSSIER_DAILY_AGENCY,
+        schema.DOSSIER_DAILY_FIELD,
         schema.DOSSIER_DAILY,
         schema.DOSSIER_MONTHLY_AGENCY,
+        schema.DOSSIER_MONTHLY_FIELD,
         schema.DOSSIER_MONTHLY,
         schema.DOSSIER_TOTAL_AGENCY,
         schema.DOSSIER_TOTAL,
@@ -147,14 +149,17 @@ def data_version(connection: Connection) -> tuple[int, datetime | None]:
     return (row[0], row[1]) if row else (0, None)
 
 
-def rebuild(connection: Connection, batch: int = 50_000) -> None:
-    """Recount every aggregate from every dossier (after a migration, or to repair)."""
-    for grain in GRAINS:
+def rebuild(connection: Connection, only: Collection[str] | None = None, batch: int = 50_000) -> None:
+    """Recount aggregates from every dossier (after a migration, or to repair): those whose tables are named in
+    ``only``, by default every one whose table exists (a migration runs before later ones create theirs)."""
+    existing = set(inspect(connection).get_table_names())
+    chosen = [g for g in GRAINS if (g.table.name in only if only is not None else g.table.name in existing)]
+    for grain in chosen:
         connection.execute(delete(grain.table))
     counts = new_counts()
     columns = [DOSSIER.c[name] for name in STATE_COLUMNS]
     result = connection.execute(select(*columns).execution_options(yield_per=batch))
     for rows in result.partitions():
         tally(rows, 1, counts)
-    apply(connection, counts)
+    apply(connection, {grain: counts[grain] for grain in chosen})
     bump_version(connection, now_local())
