@@ -33,12 +33,8 @@ class Names:
 
     def of(self, by: str, lang: str) -> dict[str, str]:
         """Names for the keys of a breakdown."""
-        if by == "agency":
-            return (
-                self.agencies_en | {k: v for k, v in self.agencies.items() if k not in self.agencies_en}
-                if lang == "en"
-                else self.agencies
-            )
+        if by == "agency":  # in English, the English name where the agency list has one
+            return self.agencies | self.agencies_en if lang == "en" else self.agencies
         return {"unit": self.units, "field": self.fields, "procedure": self.procedures}.get(by, {})
 
 
