@@ -18,10 +18,10 @@ from ioc.kpi.drill import DRILL_SETS, dossier_page
 from ioc.kpi.overview import trend_period
 from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
-from ioc.kpi.registry import KPI_BY_KEY, KPIS, traffic_light
+from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
 from layouts import figures, lookups, theme, warehouse
-from layouts.formatting import day, moment, number, signed
+from layouts.formatting import day, moment, number
 from layouts.i18n import t
 from layouts.shell import frame
 from layouts.theme import FONT
@@ -125,28 +125,8 @@ def layout(**params: object) -> dmc.AppShell:
             dmc.SimpleGrid(id="explore-tiles", cols={"base": 2, "sm": 4, "lg": 7}, spacing="sm"),
             dmc.Grid(
                 [
-                    dmc.GridCol(
-                        dmc.Paper(
-                            [
-                                dmc.Text(t(lang, "explore.map_hint"), size="sm", c="dimmed"),
-                                dcc.Graph(id="explore-map", style={"height": "460px"}, **graph),
-                            ],
-                            withBorder=True,
-                            p="sm",
-                        ),
-                        span={"base": 12, "md": 6},
-                    ),
-                    dmc.GridCol(
-                        dmc.Paper(
-                            [
-                                dmc.Text(t(lang, "explore.trend_hint"), size="sm", c="dimmed"),
-                                dcc.Graph(id="explore-trend", style={"height": "460px"}, **graph),
-                            ],
-                            withBorder=True,
-                            p="sm",
-                        ),
-                        span={"base": 12, "md": 6},
-                    ),
+                    dmc.GridCol(_graph_panel(t(lang, hint), graph_id, graph), span={"base": 12, "md": 6})
+                    for hint, graph_id in (("explore.map_hint", "explore-map"), ("explore.trend_hint", "explore-trend"))
                 ]
             ),
             dmc.Paper(
@@ -222,6 +202,15 @@ def layout(**params: object) -> dmc.AppShell:
         gap="md",
     )
     return frame(lang, "/explore", [dmc.DatesProvider(body, settings={"locale": lang, "firstDayOfWeek": 1})])
+
+
+def _graph_panel(hint: str, graph_id: str, graph: dict) -> dmc.Paper:
+    """A graph under a line saying what a click on it does."""
+    return dmc.Paper(
+        [dmc.Text(hint, size="sm", c="dimmed"), dcc.Graph(id=graph_id, style={"height": "460px"}, **graph)],
+        withBorder=True,
+        p="sm",
+    )
 
 
 def _export_buttons(table: str) -> dmc.Group:
@@ -352,25 +341,16 @@ def choose_view(preset, dates, *values):  # type: ignore[no-untyped-def]
 
 def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
     """A KPI of the selection with its traffic light and change; a click lists the dossiers behind it."""
-    kpi = KPI_BY_KEY[key]
-    value, change = row[key], row["change"][key]
-    light = traffic_light(kpi, value, targets[key]) if key in targets else None
-    better = change is not None and (change == 0 or (change > 0) == kpi.higher_is_better)
+    tile = figures.tile_figure(key, row, targets, lang)
     paper = dmc.Paper(
         [
             dmc.Text(figures.kpi_name(key, lang), size="sm", c="dimmed", lineClamp=2),
-            dmc.Text(figures.value_text(key, value, lang), fw=700, size="xl", className="explore-tile-value"),
-            dmc.Text(
-                "–"
-                if change is None
-                else f"{signed(change, lang, 2 if kpi.is_rate else 0)}{t(lang, 'points') if kpi.is_rate else ''}",
-                size="xs",
-                c="dimmed" if change in (None, 0) else "green" if better else "red",
-            ),
+            dmc.Text(tile.value, fw=700, size="xl", className="explore-tile-value"),
+            dmc.Text(tile.change, size="xs", c={"better": "green", "worse": "red"}.get(tile.direction, "dimmed")),
         ],
         withBorder=True,
         p="xs",
-        style={"borderTop": f"5px solid {theme.LIGHTS[light]}"},
+        style={"borderTop": f"5px solid {theme.LIGHTS[tile.light]}"},
     )
     return html.Div(paper, id={"type": "explore-tile", "kpi": key}, n_clicks=0, style={"cursor": "pointer"})
 

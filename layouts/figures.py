@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from ioc.kpi.registry import KPI_BY_KEY
+from ioc.kpi.registry import KPI_BY_KEY, traffic_light
 from layouts import theme
-from layouts.formatting import number, percent
+from layouts.formatting import number, percent, signed
 from layouts.i18n import t
 
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "vi"}
@@ -26,6 +27,28 @@ def kpi_name(key: str, lang: str) -> str:
 
 def value_text(key: str, value: float | None, lang: str) -> str:
     return percent(value, lang) if KPI_BY_KEY[key].is_rate else number(value, lang)
+
+
+@dataclass(frozen=True)
+class TileFigure:
+    """A KPI as a tile shows it: its value, traffic light, and change against the earlier period."""
+
+    value: str
+    light: str | None  # green, amber, red; None without a value or a target
+    change: str  # signed, rates in points; "–" without a comparison
+    direction: str  # better, worse, flat (no change or nothing to compare)
+
+
+def tile_figure(key: str, row: dict, targets: dict, lang: str) -> TileFigure:
+    """The tile of ``key`` for a :func:`ioc.kpi.query.change_rows` row."""
+    kpi = KPI_BY_KEY[key]
+    value, change = row[key], row["change"][key]
+    light = traffic_light(kpi, value, targets[key]) if key in targets else None
+    if change is None:
+        return TileFigure(value_text(key, value, lang), light, "–", "flat")
+    text = f"{signed(change, lang, 2 if kpi.is_rate else 0)}{t(lang, 'points') if kpi.is_rate else ''}"
+    direction = "flat" if change == 0 else "better" if (change > 0) == kpi.higher_is_better else "worse"
+    return TileFigure(value_text(key, value, lang), light, text, direction)
 
 
 def _coordinates(geometry: dict) -> Iterable[tuple[float, float]]:

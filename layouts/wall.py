@@ -17,11 +17,10 @@ from ioc.alerts import Alert, alerts
 from ioc.config import now_local
 from ioc.kpi.overview import month_to_date, ranking, summary, trend
 from ioc.kpi.query import cached_kpi_rows
-from ioc.kpi.registry import KPI_BY_KEY, traffic_light
 from ioc.kpi.targets import effective_targets
 from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, warehouse
-from layouts.formatting import day, moment, number, signed
+from layouts.formatting import day, moment, number
 from layouts.i18n import language, t
 
 TILES = (
@@ -63,28 +62,20 @@ def _options(params: dict) -> dict:
 
 
 def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
-    kpi = KPI_BY_KEY[key]
-    value, change = row[key], row["change"][key]
-    light = traffic_light(kpi, value, targets[key]) if key in targets else None
-    if change is None:
-        trend_text, trend_class = t(lang, "wall.no_comparison"), "flat"
-    else:
-        better = change == 0 or (change > 0) == kpi.higher_is_better
-        unit = t(lang, "points") if kpi.is_rate else ""
-        trend_text = (
-            f"{'▲' if change > 0 else '▼' if change < 0 else '■'} {signed(change, lang, 2 if kpi.is_rate else 0)}{unit}"
-        )
-        trend_class = "flat" if change == 0 else "better" if better else "worse"
+    tile = figures.tile_figure(key, row, targets, lang)
+    difference = row["change"][key]
+    arrow = "■" if not difference else "▲" if difference > 0 else "▼"
+    change = t(lang, "wall.no_comparison") if difference is None else f"{arrow} {tile.change}"
     target = targets.get(key)
     return html.Div(
-        className=f"tile light-{light or 'none'}",
+        className=f"tile light-{tile.light or 'none'}",
         id={"type": "wall-tile", "kpi": key},
         children=[
             html.Div(figures.kpi_name(key, lang), className="tile-label"),
-            html.Div(figures.value_text(key, value, lang), className="tile-value"),
+            html.Div(tile.value, className="tile-value"),
             html.Div(
                 [
-                    html.Span(trend_text, className=f"tile-change {trend_class}"),
+                    html.Span(change, className=f"tile-change {tile.direction}"),
                     html.Span(t(lang, "wall.vs_last_month"), className="tile-muted"),
                 ],
             ),

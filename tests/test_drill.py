@@ -5,7 +5,6 @@ pages are disjoint and names masked unless asked otherwise."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -15,40 +14,15 @@ from ioc.errors import IOCError
 from ioc.kpi.drill import MAX_LIMIT, MEASURES_DRILLABLE, DossierPage, dossier_page, mask_name
 from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, counts_by, kpi_rows
-from ioc.records import DossierRecord
 from ioc.warehouse.load import load_page
 from tests.test_aggregates import random_dossier
+from tests.test_kpi_query import edge as dossier  # commune 19768, received 03/03/2025 08:00, due 07/03 17:00
 
 NOW = datetime(2025, 6, 1, 12, 0)
 MARCH = Period(date(2025, 3, 1), date(2025, 4, 1), "month")
 #: The rates' denominators, as ``counts_by`` names them.
 DENOMINATOR = {"online_rate": "received", "on_time_rate": "resolved", "online_payment_rate": "fee_known"}
 DENOMINATOR |= {"digitisation_rate": "received"}
-
-
-def dossier(key: str, **changes) -> DossierRecord:
-    """A desk dossier of commune 19768 received 03/03/2025 08:00, due 07/03/2025 17:00, still being handled."""
-    base = DossierRecord(
-        source_key=key,
-        procedure_code="1.001234",
-        procedure_name=None,
-        field_code="HT",
-        field_name=None,
-        channel=1,
-        applicant_name="Nguyễn Văn An",
-        applicant_type=1,
-        agency_code="UBND-19768",
-        unit_code="19768",
-        received_at=datetime(2025, 3, 3, 8, 0),
-        due_at=datetime(2025, 3, 7, 17, 0),
-        status=4,
-        finished_at=None,
-        returned_at=None,
-        paid_online=None,
-        digitised=False,
-        source_updated_at=datetime(2025, 4, 1),
-    )
-    return replace(base, **changes)
 
 
 EDGE_CASES = [
