@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import api_token, boundaries, collector, demo, kpi, services, warehouse
+from ioc.cli import api_token, boundaries, collector, demo, kpi, services, user, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -27,6 +27,7 @@ demo.register(app)
 kpi.register(app)
 app.add_typer(api_token.app, name="api-token")
 app.add_typer(boundaries.app, name="boundaries")
+app.add_typer(user.app, name="user")
 
 
 def main() -> None:

@@ -1,0 +1,102 @@
+"""People who sign in: roles ``leader`` < ``analyst`` < ``admin``, passwords hashed with a slow KDF (scrypt), every
+change audited. There is no default user and no default password: the first admin comes from ``ioc user add``."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import Connection, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ioc.errors import IOCError
+from ioc.warehouse import audit, schema
+
+USER = schema.User.__table__
+ROLES = ("leader", "analyst", "admin")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
+MIN_PASSWORD = 12
+#: scrypt with N=2^15, r=8, p=1 (about 0.15 s a check here): slow enough to make guessing a stolen hash expensive.
+KDF = "scrypt:32768:8:1"
+
+
+def role_at_least(role: str, needed: str) -> bool:
+    """Whether ``role`` may do what ``needed`` may (an admin may do what an analyst may, and so on)."""
+    return ROLES.index(role) >= ROLES.index(needed)
+
+
+def _check_password(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise IOCError(f"a password needs at least {MIN_PASSWORD} characters")
+    if username.lower() in password.lower():
+        raise IOCError("a password must not contain the user name")
+
+
+def _existing(connection: Connection, username: str):  # type: ignore[no-untyped-def]
+    row = connection.execute(select(USER).where(USER.c.username == username)).first()
+    if row is None:
+        raise IOCError(f"no user named {username!r}; see: ioc user list")
+    return row
+
+
+def add_user(
+    connection: Connection, username: str, role: str, password: str, actor: str, now: datetime, full_name: str = ""
+) -> None:
+    """A new, active user; the password is kept only as its hash."""
+    if not USERNAME.match(username):
+        raise IOCError(
+            "a user name is 2 to 100 lower-case letters, digits, '.', '-' or '_', starting with one of the first two"
+        )
+    if role not in ROLES:
+        raise IOCError(f"unknown role {role!r}; use {', '.join(ROLES)}")
+    _check_password(password, username)
+    if connection.execute(select(USER.c.id).where(USER.c.username == username)).first():
+        raise IOCError(f"a user named {username!r} exists already")
+    connection.execute(
+        USER.insert().values(
+            username=username,
+            full_name=full_name.strip() or None,
+            role=role,
+            password_hash=generate_password_hash(password, method=KDF),
+            active=True,
+            created_at=now,
+        )
+    )
+    audit.record(connection, actor, "user.add", username, now, {"role": role})
+
+
+def list_users(connection: Connection) -> list[dict]:
+    """Every user, without their password hash."""
+    columns = (USER.c.username, USER.c.full_name, USER.c.role, USER.c.active, USER.c.created_at, USER.c.last_login_at)
+    return [dict(row) for row in connection.execute(select(*columns).order_by(USER.c.username)).mappings()]
+
+
+def set_active(connection: Connection, username: str, active: bool, actor: str, now: datetime) -> None:
+    """Enable or disable a user (a disabled user cannot sign in; the account and its history stay)."""
+    _existing(connection, username)
+    connection.execute(update(USER).where(USER.c.username == username).values(active=active))
+    audit.record(connection, actor, "user.enable" if active else "user.disable", username, now)
+
+
+def set_password(connection: Connection, username: str, password: str, actor: str, now: datetime) -> None:
+    _existing(connection, username)
+    _check_password(password, username)
+    hashed = generate_password_hash(password, method=KDF)
+    connection.execute(update(USER).where(USER.c.username == username).values(password_hash=hashed))
+    audit.record(connection, actor, "user.passwd", username, now)
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=KDF)
+
+
+def verify(connection: Connection, username: str, password: str) -> str | None:
+    """The role of an active user whose password this is; None otherwise (the same answer, whatever was wrong)."""
+    row = connection.execute(select(USER).where(USER.c.username == username)).first()
+    if row is None:
+        check_password_hash(_dummy_hash(), password)  # as slow as a real check: timing tells nothing
+        return None
+    return row.role if check_password_hash(row.password_hash, password) and row.active else None
