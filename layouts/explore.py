@@ -27,15 +27,6 @@ from layouts.shell import frame
 from layouts.theme import FONT
 from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse
 
-TILES = (
-    "received",
-    "resolved",
-    "on_time_rate",
-    "online_rate",
-    "pending_overdue",
-    "online_payment_rate",
-    "digitisation_rate",
-)
 DRILL_PAGE = 25
 #: The most dossiers one drill-down export holds.
 EXPORT_LIMIT = 500
@@ -443,7 +434,7 @@ def render(data: dict):  # type: ignore[no-untyped-def]
         _summary(view, first, last),
         "",
         True,
-        [_tile(key, summary, targets, lang) for key in TILES],
+        [_tile(key, summary, targets, lang) for key in figures.TILES],
         figures.choropleth(layer, by_unit, view.kpi, names.units, lang),
         figures.trend(months, lang) if months else figures.empty(lang),
         figures.bars(rows, view.by, view.kpi, key_names, lang) if rows else figures.empty(lang),

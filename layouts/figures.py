@@ -16,6 +16,16 @@ from layouts import theme
 from layouts.formatting import number, percent, signed
 from layouts.i18n import t
 
+#: The KPIs the wall and the explorer show as tiles, in order.
+TILES = (
+    "received",
+    "resolved",
+    "on_time_rate",
+    "online_rate",
+    "pending_overdue",
+    "online_payment_rate",
+    "digitisation_rate",
+)
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "vi"}
 WALL_GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "scrollZoom": False}
 

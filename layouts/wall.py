@@ -23,15 +23,6 @@ from layouts import figures, lookups, warehouse
 from layouts.formatting import day, moment, number
 from layouts.i18n import language, t
 
-TILES = (
-    "received",
-    "resolved",
-    "on_time_rate",
-    "online_rate",
-    "pending_overdue",
-    "online_payment_rate",
-    "digitisation_rate",
-)
 MAP_KPIS = ("on_time_rate", "online_rate", "received", "pending_overdue", "digitisation_rate", "online_payment_rate")
 PAGES = ("/wall", "/wall/rankings")
 REFRESH_SECONDS = 60
@@ -163,7 +154,7 @@ def content(options: dict) -> dict:
     return {
         "period": t(lang, "wall.period", first=day(current.start), last=day(current.last_day)),
         "freshness": t(lang, "wall.updated", at=moment(updated_at)),
-        "tiles": [_tile(key, row, targets, lang) for key in TILES],
+        "tiles": [_tile(key, row, targets, lang) for key in figures.TILES],
         "map": figures.choropleth(layer, by_unit, map_key, unit_names, lang, dark=True, scale=WALL_FONT_SCALE),
         "map_title": t(lang, "wall.map_title", kpi=figures.kpi_name(map_key, lang)),
         "trend": figures.trend(months, lang, dark=True, scale=WALL_FONT_SCALE),

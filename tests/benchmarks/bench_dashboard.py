@@ -48,7 +48,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import queue
 import socket
 import statistics
 import subprocess
@@ -160,18 +159,7 @@ def ensure_warehouse(path: Path, dossiers: int, folder: str) -> None:
         leftover.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
     bench_kpi.ioc_init(folder, url)
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue = context.Queue()
-    process = context.Process(target=bench_kpi.build, args=(url, dossiers, results))
-    process.start()
-    while True:
-        try:
-            load_s, rebuild_s, _ = results.get(timeout=2)
-            break
-        except queue.Empty:
-            if not process.is_alive():
-                raise SystemExit(f"build failed (exit code {process.exitcode})") from None
-    process.join()
+    load_s, rebuild_s, _ = bench_kpi.build_in_spawned_process(url, dossiers)
     print(f"built in {load_s + rebuild_s:,.0f} s")
 
 

@@ -420,6 +420,23 @@ def measure(url: str) -> None:
 # ---------------------------------------------------------------- main
 
 
+def build_in_spawned_process(url: str, dossiers: int) -> tuple[float, float, int]:
+    """:func:`build` in a spawned process (so its memory is not the caller's): insert and rebuild seconds, peak KiB."""
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue = context.Queue()
+    process = context.Process(target=build, args=(url, dossiers, results))
+    process.start()
+    while True:
+        try:
+            outcome = results.get(timeout=2)
+            break
+        except queue.Empty:
+            if not process.is_alive():
+                raise SystemExit(f"build failed (exit code {process.exitcode})") from None
+    process.join()
+    return outcome
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dossiers", type=int, default=10_000_000)
@@ -436,17 +453,7 @@ def main() -> None:
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
             ioc_init(folder, url)
-            results: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()
-            process = multiprocessing.get_context("spawn").Process(target=build, args=(url, args.dossiers, results))
-            process.start()
-            while True:
-                try:
-                    load_s, rebuild_s, build_kib = results.get(timeout=2)
-                    break
-                except queue.Empty:
-                    if not process.is_alive():
-                        raise SystemExit(f"build failed (exit code {process.exitcode})") from None
-            process.join()
+            load_s, rebuild_s, build_kib = build_in_spawned_process(url, args.dossiers)
             print(f"dossier insert         {load_s:>10,.1f} s   ({args.dossiers / load_s:,.0f} dossiers/s)")
             print(f"aggregates rebuild     {rebuild_s:>10,.1f} s")
             print(f"build time             {load_s + rebuild_s:>10,.1f} s   (build process peak RSS "
