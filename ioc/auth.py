@@ -3,9 +3,11 @@ change audited. There is no default user and no default password: the first admi
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Connection, select, update
@@ -20,6 +22,12 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 MIN_PASSWORD = 12
 #: scrypt with N=2^15, r=8, p=1 (about 0.15 s a check here): slow enough to make guessing a stolen hash expensive.
 KDF = "scrypt:32768:8:1"
+AUDIT = schema.AuditLog.__table__
+#: Sign-in throttling: this many failures for one user name, or from one address, within the window locks further
+#: attempts until the oldest of them leaves the window.
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
 
 
 def role_at_least(role: str, needed: str) -> bool:
@@ -100,3 +108,65 @@ def verify(connection: Connection, username: str, password: str) -> str | None:
         check_password_hash(_dummy_hash(), password)  # as slow as a real check: timing tells nothing
         return None
     return row.role if check_password_hash(row.password_hash, password) and row.active else None
+
+
+class ThrottledError(IOCError):
+    """Too many failed sign-ins for this name or from this address; try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A signed-in user as a session remembers them; ``stamp`` changes with the password, ending older sessions."""
+
+    id: int
+    username: str
+    role: str
+    stamp: str
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def _retry_after(connection: Connection, now: datetime, source_ip: str | None, username: str) -> int | None:
+    since = now - THROTTLE_WINDOW
+    failures = select(AUDIT.c.at).where(AUDIT.c.action == "login.failed", AUDIT.c.at > since)
+    by_user = failures.where(AUDIT.c.actor == username).order_by(AUDIT.c.at.desc()).limit(MAX_FAILURES_PER_USER)
+    by_address = (
+        failures.where(AUDIT.c.source_ip == source_ip).order_by(AUDIT.c.at.desc()).limit(MAX_FAILURES_PER_ADDRESS)
+    )
+    waits = []
+    for query, limit in ((by_user, MAX_FAILURES_PER_USER), (by_address, MAX_FAILURES_PER_ADDRESS)):
+        times = connection.execute(query).scalars().all()
+        if len(times) >= limit:
+            waits.append(int((times[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1)
+    return max(waits) if waits else None
+
+
+def sign_in(connection: Connection, username: str, password: str, source_ip: str | None, now: datetime) -> SignedIn:
+    """Check a sign-in attempt, audited whatever its outcome; IOCError if it fails, ThrottledError if locked."""
+    username = username.strip().lower()[:100]
+    retry_after = _retry_after(connection, now, source_ip, username)
+    if retry_after is not None:
+        audit.record(connection, username or "-", "login.throttled", None, now, source_ip=source_ip)
+        raise ThrottledError(retry_after)
+    role = verify(connection, username, password)
+    if role is None:
+        audit.record(connection, username or "-", "login.failed", None, now, source_ip=source_ip)
+        raise IOCError("wrong user name or password")
+    row = connection.execute(select(USER).where(USER.c.username == username)).one()
+    connection.execute(update(USER).where(USER.c.id == row.id).values(last_login_at=now))
+    audit.record(connection, username, "login.success", None, now, {"role": role}, source_ip)
+    return SignedIn(row.id, username, role, _stamp(row.password_hash))
+
+
+def signed_in(connection: Connection, user_id: int, stamp: str) -> SignedIn | None:
+    """The user a session names, while they are active and their password unchanged; None otherwise."""
+    row = connection.execute(select(USER).where(USER.c.id == user_id, USER.c.active.is_(True))).first()
+    if row is None or not secrets.compare_digest(_stamp(row.password_hash), stamp):
+        return None
+    return SignedIn(row.id, row.username, row.role, stamp)

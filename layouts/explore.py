@@ -21,6 +21,7 @@ from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
 from layouts import figures, lookups, theme, warehouse
+from layouts.access import is_admin
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
 from layouts.shell import frame
@@ -74,7 +75,7 @@ def layout(**params: object) -> dmc.AppShell:
 
     def select(name: str, value: object) -> dmc.Select:
         return dmc.Select(
-            id=f"filter-{name}",
+            id=f"explore-filter-{name}",
             label=t(lang, f"filter.{name}"),
             data=options[name],
             value=None if value is None else str(value),
@@ -87,14 +88,14 @@ def layout(**params: object) -> dmc.AppShell:
     filters = dmc.Group(
         [
             dmc.Select(
-                id="filter-preset",
+                id="explore-filter-preset",
                 label=t(lang, "filter.period"),
                 value=view.preset,
                 w=180,
                 data=[{"value": p, "label": t(lang, f"preset.{p}")} for p in PRESETS],
             ),
             dmc.DatePickerInput(
-                id="filter-dates",
+                id="explore-filter-dates",
                 label=t(lang, "filter.range"),
                 type="range",
                 value=[first.isoformat(), last.isoformat()],
@@ -102,7 +103,7 @@ def layout(**params: object) -> dmc.AppShell:
                 w=240,
             ),
             *[select(name, getattr(view, name)) for name in FILTERS],
-            dmc.Button(t(lang, "filter.clear"), id="filter-clear", variant="light", color="red"),
+            dmc.Button(t(lang, "filter.clear"), id="explore-filter-clear", variant="light", color="red"),
         ],
         align="flex-end",
         gap="sm",
@@ -167,13 +168,13 @@ def layout(**params: object) -> dmc.AppShell:
                 [
                     dmc.Group(
                         [
-                            dmc.Title(id="drill-title", order=4, children=t(lang, "drill.title_empty")),
+                            dmc.Title(id="explore-drill-title", order=4, children=t(lang, "drill.title_empty")),
                             _export_buttons("drill"),
                         ],
                         justify="space-between",
                     ),
                     dash_table.DataTable(
-                        id="drill-table",
+                        id="explore-drill-table",
                         page_action="custom",
                         page_current=0,
                         page_size=DRILL_PAGE,
@@ -187,7 +188,7 @@ def layout(**params: object) -> dmc.AppShell:
             ),
             dcc.Location(id="explore-url", refresh=False),
             dcc.Store(id="explore-view", data=_stored(view)),
-            dcc.Store(id="drill-target"),
+            dcc.Store(id="explore-drill-target"),
             dcc.Download(id="explore-download"),
         ],
         gap="md",
@@ -207,7 +208,9 @@ def _graph_panel(hint: str, graph_id: str, graph: dict) -> dmc.Paper:
 def _export_buttons(table: str) -> dmc.Group:
     return dmc.Group(
         [
-            dmc.Button(label, id={"type": "export", "table": table, "format": fmt}, size="xs", variant="default")
+            dmc.Button(
+                label, id={"type": "explore-export", "table": table, "format": fmt}, size="xs", variant="default"
+            )
             for fmt, label in (("csv", "CSV"), ("xlsx", "XLSX"))
         ],
         gap="xs",
@@ -252,20 +255,20 @@ def _view(data: dict) -> View:
 
 
 @callback(
-    Output("filter-preset", "value"),
-    Output("filter-dates", "value"),
-    Output("filter-unit", "value"),
-    Output("filter-agency", "value"),
-    Output("filter-field", "value"),
-    Output("filter-procedure", "value"),
-    Output("filter-channel", "value"),
-    Output("filter-applicant_type", "value"),
-    Input("filter-preset", "value"),
-    Input("filter-dates", "value"),
+    Output("explore-filter-preset", "value"),
+    Output("explore-filter-dates", "value"),
+    Output("explore-filter-unit", "value"),
+    Output("explore-filter-agency", "value"),
+    Output("explore-filter-field", "value"),
+    Output("explore-filter-procedure", "value"),
+    Output("explore-filter-channel", "value"),
+    Output("explore-filter-applicant_type", "value"),
+    Input("explore-filter-preset", "value"),
+    Input("explore-filter-dates", "value"),
     Input("explore-map", "clickData"),
     Input("explore-bars", "clickData"),
     Input("explore-trend", "clickData"),
-    Input("filter-clear", "n_clicks"),
+    Input("explore-filter-clear", "n_clicks"),
     State("explore-by", "value"),
     prevent_initial_call=True,
 )
@@ -274,15 +277,15 @@ def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by): 
     clear returns to this month and no filter."""
     unchanged = [no_update] * 8
     trigger = ctx.triggered_id
-    if trigger == "filter-clear":
+    if trigger == "explore-filter-clear":
         first, last = View().days(lookups.today())
         return "month", [first.isoformat(), last.isoformat()], None, None, None, None, None, None
-    if trigger == "filter-preset":
+    if trigger == "explore-filter-preset":
         if preset == "custom":
             raise PreventUpdate
         first, last = View(preset=preset).days(lookups.today())
         return [no_update, [first.isoformat(), last.isoformat()], *unchanged[2:]]
-    if trigger == "filter-dates":
+    if trigger == "explore-filter-dates":
         if not dates or len(dates) != 2 or not all(dates):
             raise PreventUpdate
         view_first, view_last = View(preset=preset).days(lookups.today())
@@ -308,9 +311,9 @@ def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by): 
 @callback(
     Output("explore-view", "data"),
     Output("explore-url", "search"),
-    Input("filter-preset", "value"),
-    Input("filter-dates", "value"),
-    *[Input(f"filter-{name}", "value") for name in FILTERS],
+    Input("explore-filter-preset", "value"),
+    Input("explore-filter-dates", "value"),
+    *[Input(f"explore-filter-{name}", "value") for name in FILTERS],
     Input("explore-by", "value"),
     Input("explore-kpi", "value"),
     State("explore-view", "data"),
@@ -444,8 +447,8 @@ def render(data: dict):  # type: ignore[no-untyped-def]
 
 
 @callback(
-    Output("drill-target", "data"),
-    Output("drill-table", "page_current"),
+    Output("explore-drill-target", "data"),
+    Output("explore-drill-table", "page_current"),
     Input("explore-table", "active_cell"),
     Input({"type": "explore-tile", "kpi": dash.ALL}, "n_clicks"),
     Input("explore-view", "data"),
@@ -465,16 +468,16 @@ def choose_drill(cell, tile_clicks, data):  # type: ignore[no-untyped-def]
 
 
 @callback(
-    Output("drill-title", "children"),
-    Output("drill-table", "data"),
-    Output("drill-table", "columns"),
-    Output("drill-table", "page_count"),
-    Input("drill-target", "data"),
-    Input("drill-table", "page_current"),
+    Output("explore-drill-title", "children"),
+    Output("explore-drill-table", "data"),
+    Output("explore-drill-table", "columns"),
+    Output("explore-drill-table", "page_count"),
+    Input("explore-drill-target", "data"),
+    Input("explore-drill-table", "page_current"),
     State("explore-view", "data"),
 )
 def drill(target, page, data):  # type: ignore[no-untyped-def]
-    """One page of the dossiers behind the chosen number, applicants' names masked."""
+    """One page of the dossiers behind the chosen number; applicants' names masked, except for admins."""
     view = _view(data)
     lang = view.lang
     if not target:
@@ -499,7 +502,9 @@ def _drill_page(view: View, target: dict, offset: int, limit: int):  # type: ign
     if by is not None:
         filters = replace(filters, **{by: int(key) if by == "channel" else key})
     with warehouse.engine().connect() as connection:
-        result = dossier_page(connection, view.period(lookups.today()), target["measure"], filters, offset, limit)
+        period = view.period(lookups.today())
+        masked = not is_admin()
+        result = dossier_page(connection, period, target["measure"], filters, offset, limit, mask_names=masked)
     if by is None:
         return result, t(view.lang, "drill.selection")
     return result, names_for(view.with_values(by=by)).get(str(key), str(key))
@@ -516,9 +521,9 @@ def _drill_row(row: dict, lang: str) -> dict:
 
 @callback(
     Output("explore-download", "data"),
-    Input({"type": "export", "table": dash.ALL, "format": dash.ALL}, "n_clicks"),
+    Input({"type": "explore-export", "table": dash.ALL, "format": dash.ALL}, "n_clicks"),
     State("explore-view", "data"),
-    State("drill-target", "data"),
+    State("explore-drill-target", "data"),
     prevent_initial_call=True,
 )
 def export(clicks, data, target):  # type: ignore[no-untyped-def]

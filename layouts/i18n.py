@@ -1,4 +1,5 @@
-"""Every string the dashboard shows, from ``translations/<lang>.json``: Vietnamese first, English as the switch."""
+"""Every string the dashboard shows, from ``translations/<lang>.json`` and ``translations/<area>.<lang>.json`` (one
+file per area, such as each admin page): Vietnamese first, English as the switch."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ FOLDER = Path(__file__).parent / "translations"
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    return json.loads((FOLDER / f"{lang}.json").read_text(encoding="utf-8"))
+    texts: dict[str, str] = {}
+    for path in [FOLDER / f"{lang}.json", *sorted(FOLDER.glob(f"*.{lang}.json"))]:
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in texts:
+                raise ValueError(f"{path.name}: the key {key!r} is defined twice")
+            texts[key] = text
+    return texts
 
 
 def language(value: object) -> str:

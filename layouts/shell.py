@@ -1,4 +1,5 @@
-"""The Dash app around the pages: local assets only, the warehouse engine, the API, a health check, the header."""
+"""The Dash app around the pages: local assets only, the warehouse engine, the API, a health check, the header, and
+the guard that checks every request (:mod:`layouts.security`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,20 @@ from pathlib import Path
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, clientside_callback, dcc
+from dash import Input, Output, clientside_callback, dcc, html
 from flask import jsonify
+from flask_wtf.csrf import generate_csrf
 
 from ioc.api.kpi import api_blueprint
 from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
-from layouts import warehouse
+from layouts import security, warehouse
+from layouts.access import allowed, current_principal, path_need
 from layouts.i18n import LANGUAGES, t
 
 ASSETS = Path(__file__).parent / "assets"
-NAVIGATION = (("/wall", "nav.wall"), ("/explore", "nav.explore"))
+NAVIGATION = (("/wall", "nav.wall"), ("/explore", "nav.explore"), ("/admin", "nav.admin"))
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -38,11 +41,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.config.include_assets_files = True
-    from layouts import explore, home, wall  # pages register themselves on an app that uses pages
+    from layouts import admin, explore, home, wall  # pages register themselves on an app that uses pages
 
-    for page in (home, wall, explore):
+    for page in (home, wall, explore, admin):
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
+    security.install(app, engine, settings)
     app.server.register_blueprint(api_blueprint(engine))
 
     @app.server.get("/healthz")
@@ -57,11 +61,16 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
 
 def frame(lang: str, active: str, children: list) -> dmc.AppShell:
-    """The analysts' pages: a header with the title, the pages and the language switch, then the page."""
+    """The signed-in pages: a header with the title, the pages this user may open, the language switch and sign-out,
+    then the page."""
+    principal = current_principal()
     links = [
         dmc.Anchor(t(lang, key), href=f"{path}?lang={lang}", underline="never", fw=700 if path == active else 400)
         for path, key in NAVIGATION
+        if allowed(principal, path_need(path))
     ]
+    if principal is not None and principal.role is not None:
+        links.append(_sign_out(lang, principal.name))
     header = dmc.Group(
         [
             dmc.Group(
@@ -91,6 +100,20 @@ def frame(lang: str, active: str, children: list) -> dmc.AppShell:
         [dmc.AppShellHeader(header), dmc.AppShellMain(children), dcc.Location(id="shell-url", refresh=True)],
         header={"height": 56},
         padding="md",
+    )
+
+
+def _sign_out(lang: str, username: str) -> html.Form:
+    """The user's name and a sign-out button: a form POST carrying the session's CSRF token."""
+    return html.Form(
+        [
+            dmc.Text(username, size="sm", c="dimmed"),
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="shell-csrf"),
+            html.Button(t(lang, "nav.sign_out"), type="submit", className="shell-sign-out"),
+        ],
+        method="POST",
+        action="/logout",
+        className="shell-sign-out-form",
     )
 
 

@@ -117,7 +117,7 @@ def test_tokens_are_stored_hashed_listed_without_secret_and_audited(served, ware
         stored = connection.execute(select(schema.ApiToken.token_hash)).scalar_one()
         actions = connection.execute(select(schema.AuditLog.action)).scalars().all()
     assert token not in stored and len(stored) == 64
-    assert actions == ["api_token.create"]
+    assert [action for action in actions if action.startswith("api_token.")] == ["api_token.create"]
     again = run_ioc("api-token", "create", "open-data portal", env=env)
     assert again.returncode != 0 and "exists already" in again.stderr
 

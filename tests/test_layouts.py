@@ -26,7 +26,7 @@ def test_every_language_has_every_string():
 
 def test_every_literal_key_the_pages_use_exists():
     used = set()
-    for path in LAYOUTS.glob("*.py"):
+    for path in LAYOUTS.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             is_t = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"
             if is_t and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):

@@ -25,6 +25,7 @@ from ioc.warehouse.schema import Base
 
 DESIGN_TABLES = {
     "unit",
+    "display_token",
     "agency",
     "procedure",
     "dossier",

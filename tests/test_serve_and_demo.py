@@ -199,10 +199,16 @@ def test_the_demo_loads_the_simulator_serves_the_wall_and_leaves_nothing_behind_
     process, log, port, simulator_port = start_demo(ioc_env, tmp_path, "demo")
     try:
         line = wait_for(lambda: ready_line(log), 90, process, log)
-        assert line == f"{READY_PREFIX} http://127.0.0.1:{port}/wall"
+        wall = line.removeprefix(f"{READY_PREFIX} ")
+        assert wall.startswith(f"http://127.0.0.1:{port}/display?token=iocd_")
         health = healthz(port)
         assert health is not None and health["data_version"] > 1
-        assert httpx.get(f"http://127.0.0.1:{port}/wall", timeout=30).status_code == 200
+        with httpx.Client(follow_redirects=True, timeout=30) as screen:
+            opened = screen.get(wall)
+            assert opened.status_code == 200 and opened.url.path == "/wall"
+            assert screen.get(f"http://127.0.0.1:{port}/explore").status_code == 403  # a display reaches the wall only
+        assert httpx.get(f"http://127.0.0.1:{port}/wall", timeout=30).status_code == 401
+        assert "Sign in as admin with the password " in log.read_text()
         first = first_day_months_before(now_local().date(), 1)
         kpi = run_ioc("kpi", "--from", f"{first}", "--to", f"{now_local().date()}", "--format", "json", env=ioc_env)
         assert kpi.returncode == 0, kpi.stderr

@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import api_token, boundaries, collector, demo, kpi, services, user, warehouse
+from ioc.cli import boundaries, collector, demo, kpi, services, tokens, user, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -25,7 +25,8 @@ collector.register(app)
 services.register(app)
 demo.register(app)
 kpi.register(app)
-app.add_typer(api_token.app, name="api-token")
+app.add_typer(tokens.api_app, name="api-token")
+app.add_typer(tokens.display_app, name="display-token")
 app.add_typer(boundaries.app, name="boundaries")
 app.add_typer(user.app, name="user")
 

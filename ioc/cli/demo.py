@@ -8,6 +8,7 @@ however this process ends short of SIGKILL, it terminates them on its way out.
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import typer
 from sqlalchemy import Engine
 
 from ioc.cli.collector import report_run, run_with_progress
+from ioc import auth, tokens
 from ioc.cli.common import console, require_free_port
 from ioc.cli.warehouse import print_init_report
 from ioc.collecting.runner import RunProgress
@@ -32,12 +34,13 @@ from ioc.errors import IOCError
 from ioc.initialise import initialise
 from ioc.simulator.config import FIRST_START, MAX_DAILY_VOLUME
 from ioc.warehouse.access import open_warehouse, transaction
+from ioc.warehouse.audit import command_line_actor
 
 HOST = "127.0.0.1"
 COLLECTOR = "demo-dossiers"
 #: Dossiers a working day at the simulator: 12 months (about 350,000 dossiers) load in 35–45 s on two cores.
 DEFAULT_DAILY_VOLUME = 1000
-#: The line scripts wait for (CI among them), followed by the wall's address.
+#: The line scripts wait for (CI among them), followed by the wall's address with a display token.
 READY_PREFIX = "IOC demo ready:"
 START_SECONDS = 120.0
 STOP_SECONDS = 6.0
@@ -145,6 +148,19 @@ def _ensure_collector(engine: Engine, url: str) -> None:
             console.print(f"Collector [bold]{COLLECTOR}[/] exists: continuing from where it stopped")
 
 
+def _ways_in(engine: Engine) -> tuple[str, str]:
+    """A new display token for the wall (named after this start), and how to sign in: as a new ``admin`` with a
+    random password when the warehouse has no user yet (shown once), else with the existing accounts."""
+    now, actor = now_local(), command_line_actor()
+    with transaction(engine) as connection:
+        token = tokens.create(connection, tokens.DISPLAY, f"demo-wall {now:%Y-%m-%d %H:%M:%S}", actor, now)
+        if auth.list_users(connection):
+            return token, "Sign in with an existing account (ioc user list; ioc user add NAME --role admin)."
+        password = secrets.token_urlsafe(12)
+        auth.add_user(connection, "admin", "admin", password, actor, now, full_name="Quản trị demo")
+    return token, f"Sign in as admin with the password {password} (shown once; change it: ioc user passwd admin)."
+
+
 def _run(children: _Children, port: int, simulator_port: int, start: date, daily_volume: int) -> None:
     """Start everything, then wait for a signal or a child's death."""
     settings = load_settings()
@@ -157,8 +173,10 @@ def _run(children: _Children, port: int, simulator_port: int, start: date, daily
         _ensure_collector(engine, f"{simulator}/api/hoso")
         children.start("dashboard", "serve", "--host", HOST, "--port", str(port), "--workers", "2", "--no-access-log")
         children.wait_until_answering(f"{dashboard}/healthz", "dashboard")
-        print(f"Wall screen: {dashboard}/wall", flush=True)
-        print(f"Explore:     {dashboard}/explore", flush=True)
+        token, sign_in = _ways_in(engine)
+        wall = f"{dashboard}/display?token={token}"
+        print(f"Wall screen (no password): {wall}", flush=True)
+        print(f"Explore and admin: {dashboard}/login — {sign_in}", flush=True)
         stop = threading.Event()  # set by SIGTERM or Ctrl-C, or below when a child dies
         died: list[str] = []
 
@@ -176,7 +194,7 @@ def _run(children: _Children, port: int, simulator_port: int, start: date, daily
             return
         children.check()
         report_run(COLLECTOR, result)
-    print(f"{READY_PREFIX} {dashboard}/wall", flush=True)
+    print(f"{READY_PREFIX} {wall}", flush=True)
     children.start("scheduler", "scheduler")
     console.print("Running until Ctrl-C or SIGTERM.")
     while True:

@@ -54,6 +54,11 @@ SERVE_TIMEOUT_SECONDS = 120
 SERVE_GRACEFUL_SECONDS = 5
 
 
+#: Gunicorn's usual line without the query string and the referrer (%(U)s, not %(r)s and %(f)s): a display token in
+#: ``/display?token=`` never reaches the log.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
 def gunicorn_command(host: str, port: int, workers: int, access_log: bool = True) -> list[str]:
     """The WSGI server serving ``app:server`` (the composition root, never imported by ``ioc``)."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -61,7 +66,7 @@ def gunicorn_command(host: str, port: int, workers: int, access_log: bool = True
     command += ["--worker-class", "sync", "--timeout", str(SERVE_TIMEOUT_SECONDS)]
     command += ["--graceful-timeout", str(SERVE_GRACEFUL_SECONDS), "--error-logfile", "-"]
     if access_log:
-        command += ["--access-logfile", "-"]
+        command += ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
     if _has_control_socket():
         command += ["--no-control-socket"]  # one per user by default: two servers would fight over it
     return [*command, "app:server"]

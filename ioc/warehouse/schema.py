@@ -255,6 +255,20 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class DisplayToken(Base):
+    """A wall-screen's token: opens the wall read-only and nothing else; only its SHA-256 is kept; revocable."""
+
+    __tablename__ = "display_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class KpiTarget(Base):
     """A KPI's target and traffic-light bands, for the province or one unit or agency."""
 
@@ -348,3 +362,6 @@ class AuditLog(Base):
     target: Mapped[str | None] = mapped_column(String(300))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source_ip: Mapped[str | None] = mapped_column(String(64))
+
+    #: Sign-in throttling counts recent failures by action and time.
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)

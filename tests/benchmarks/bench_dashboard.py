@@ -94,9 +94,9 @@ RSS_TARGET_MB = 300
 CALLBACKS = {
     "explore-summary.children": "render",
     "explore-view.data": "choose_view",
-    "filter-preset.value": "cross_filter",
-    "drill-target.data": "choose_drill",
-    "drill-title.children": "drill",
+    "explore-filter-preset.value": "cross_filter",
+    "explore-drill-target.data": "choose_drill",
+    "explore-drill-title.children": "drill",
     "explore-download.data": "export",
     "wall-tiles.children": "refresh_overview",
     "wall-agency-table.children": "refresh_rankings",
@@ -403,7 +403,7 @@ def click(browser: Browser, action: str) -> bool:
         cells = driver.find_elements(By.CSS_SELECTOR, '#explore-table td[data-dash-column="on_time_rate"]')
         target = cells[0] if cells else None
     elif action == "next page":
-        buttons = driver.find_elements(By.CSS_SELECTOR, "#drill-table button.next-page")
+        buttons = driver.find_elements(By.CSS_SELECTOR, "#explore-drill-table button.next-page")
         target = buttons[0] if buttons and buttons[0].is_enabled() else None
     elif action in ("export", "export drill"):
         buttons = driver.find_elements(By.XPATH, "//button[normalize-space()='CSV']")

@@ -49,11 +49,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: One account per role in the browser tests' warehouse; each password is the role's name and this.
+PASSWORD_SUFFIX = "-browser-test-password"
+
+
 @dataclass(frozen=True)
 class Dashboard:
     url: str
     env: dict[str, str]
     first_day: date
+    display_url: str
+
+    @staticmethod
+    def username(role: str) -> str:
+        return f"test-{role}"
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +77,14 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         assert added.returncode == 0, added.stderr
         collected = run_ioc("collector", "run", "sim", env=env)
         assert collected.returncode == 0, collected.stderr
+    for role in ("leader", "analyst", "admin"):
+        secret = {"TEST_PASSWORD": role + PASSWORD_SUFFIX}
+        added = run_ioc(
+            "user", "add", Dashboard.username(role), "--role", role, "--password-env", "TEST_PASSWORD", env=env | secret
+        )
+        assert added.returncode == 0, added.stderr
+    token = run_ioc("display-token", "create", "browser-tests", env=env)
+    assert token.returncode == 0, token.stderr
     port = _free_port()
     log = (data_dir / "dashboard.log").open("w")
     server = subprocess.Popen(
@@ -78,6 +95,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    display_url = token.stdout.strip().replace("http://127.0.0.1:8050", url)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -89,7 +107,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
             assert server.poll() is None, (data_dir / "dashboard.log").read_text()
             assert time.monotonic() < deadline, "the dashboard did not answer within 30 s"
             time.sleep(0.2)
-        yield Dashboard(url, env, first_day)
+        yield Dashboard(url, env, first_day, display_url)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -124,6 +142,23 @@ def browser(downloads: Path) -> Iterator[WebDriver]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def sign_in(driver: WebDriver, dashboard: Dashboard, role: str) -> None:
+    """Sign in as the test account with ``role`` through the sign-in form, or, for ``"display"``, open the wall's
+    display link as a wall-screen does."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if role == "display":
+        driver.get(dashboard.display_url)
+        WebDriverWait(driver, 20).until(lambda d: urlsplit(d.current_url).path == "/wall")
+        return
+    driver.get(f"{dashboard.url}/login")
+    driver.find_element(By.ID, "username").send_keys(dashboard.username(role))
+    driver.find_element(By.ID, "password").send_keys(role + PASSWORD_SUFFIX)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: urlsplit(d.current_url).path != "/login")
 
 
 def set_viewport(driver: WebDriver, width: int, height: int, mobile: bool = False) -> None:

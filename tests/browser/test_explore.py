@@ -14,7 +14,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot, set_viewport
+from browser.conftest import (
+    console_errors,
+    map_drawn,
+    requests_leaving_loopback,
+    screenshot,
+    set_viewport,
+    sign_in,
+)
 from ioc.kpi.periods import Period
 
 READY = """
@@ -22,6 +29,11 @@ return document.querySelectorAll('#explore-tiles > div').length === 7
     && document.querySelectorAll('#explore-bars .bars .point').length > 0
     && document.querySelectorAll('#explore-table td').length > 0;
 """
+
+
+@pytest.fixture(autouse=True)
+def _as_an_analyst(dashboard, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, dashboard, "analyst")
 
 
 def _open(driver: WebDriver, url: str) -> None:
@@ -63,7 +75,7 @@ def _last_month(dashboard) -> Period:  # type: ignore[no-untyped-def]
 def test_a_filter_changes_every_chart_and_the_url(dashboard, browser):
     _open(browser, f"{dashboard.url}/explore")
     before = (_received(browser), _graph_data(browser, "explore-bars"), _graph_data(browser, "explore-map"))
-    _choose(browser, "filter-channel", "Trực tuyến")
+    _choose(browser, "explore-filter-channel", "Trực tuyến")
     WebDriverWait(browser, 20).until(lambda d: "channel=2" in d.current_url and _received(d) != before[0])
     WebDriverWait(browser, 20).until(lambda d: _graph_data(d, "explore-bars") != before[1])
     WebDriverWait(browser, 20).until(lambda d: _graph_data(d, "explore-map") != before[2])
@@ -96,10 +108,12 @@ def test_clicking_a_commune_on_the_map_filters_everything_and_clear_undoes_it(da
     ActionChains(browser).move_to_element_with_offset(canvas, round(target["x"]), round(target["y"])).click().perform()
     WebDriverWait(browser, 20).until(lambda d: f"unit={target['code']}" in d.current_url)
     WebDriverWait(browser, 20).until(lambda d: _received(d) != province_received)
-    assert browser.find_element(By.ID, "filter-unit").get_attribute("value")  # the commune's name shows in the filter
-    browser.find_element(By.ID, "filter-clear").click()
+    assert browser.find_element(By.ID, "explore-filter-unit").get_attribute(
+        "value"
+    )  # the commune's name shows in the filter
+    browser.find_element(By.ID, "explore-filter-clear").click()
     WebDriverWait(browser, 20).until(lambda d: "unit=" not in d.current_url and _received(d) == province_received)
-    assert browser.find_element(By.ID, "filter-unit").get_attribute("value") == ""
+    assert browser.find_element(By.ID, "explore-filter-unit").get_attribute("value") == ""
     assert console_errors(browser) == []
 
 
@@ -107,8 +121,8 @@ def test_the_url_holds_the_whole_view(dashboard, browser):
     month = _last_month(dashboard)
     query = f"preset=custom&from={month.start}&to={month.last_day}&channel=2&by=field&kpi=online_rate"
     _open(browser, f"{dashboard.url}/explore?{query}")
-    assert browser.find_element(By.ID, "filter-channel").get_attribute("value") == "Trực tuyến"
-    assert browser.find_element(By.ID, "filter-dates").text.replace(" ", "") == (
+    assert browser.find_element(By.ID, "explore-filter-channel").get_attribute("value") == "Trực tuyến"
+    assert browser.find_element(By.ID, "explore-filter-dates").text.replace(" ", "") == (
         f"{month.start:%d/%m/%Y}–{month.last_day:%d/%m/%Y}"
     )
     headers = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#explore-table th .column-header-name")]
@@ -153,25 +167,42 @@ def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloa
         assert [None if v is None else round(float(v), 2) for v in exported[2:]] == [_number(c) for c in cells[2:]]
 
 
+def _drill_names(driver: WebDriver) -> list[str]:
+    cells = driver.find_elements(By.CSS_SELECTOR, "#explore-drill-table td[data-dash-column='applicant_name']")
+    return [cell.text for cell in cells]
+
+
 def test_a_number_drills_down_to_its_dossiers_with_names_masked(dashboard, browser):
     month = _last_month(dashboard)
     _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
     cell = browser.find_element(By.CSS_SELECTOR, "#explore-table tbody tr:nth-child(2) td[data-dash-column='received']")
     expected = cell.text
     cell.click()
-    WebDriverWait(browser, 20).until(lambda d: len(_table(d, "drill-table")) > 0)
-    title = browser.find_element(By.ID, "drill-title").text
+    WebDriverWait(browser, 20).until(lambda d: len(_table(d, "explore-drill-table")) > 0)
+    title = browser.find_element(By.ID, "explore-drill-title").text
     assert title.endswith(f": {expected} hồ sơ"), title
-    name_cells = browser.find_elements(By.CSS_SELECTOR, "#drill-table td[data-dash-column='applicant_name']")
-    names = [cell.text for cell in name_cells]
+    names = _drill_names(browser)
     assert names and all("*" in name for name in names if name)
     # A figure above the charts drills down too: the whole selection's resolved dossiers.
     tile = browser.find_elements(By.CSS_SELECTOR, "#explore-tiles > div")[1]
     resolved = tile.find_element(By.CSS_SELECTOR, "p:nth-child(2)").text
     tile.click()
-    WebDriverWait(browser, 20).until(lambda d: "toàn bộ lựa chọn" in d.find_element(By.ID, "drill-title").text)
-    assert browser.find_element(By.ID, "drill-title").text.endswith(f": {resolved} hồ sơ")
+    WebDriverWait(browser, 20).until(lambda d: "toàn bộ lựa chọn" in d.find_element(By.ID, "explore-drill-title").text)
+    assert browser.find_element(By.ID, "explore-drill-title").text.endswith(f": {resolved} hồ sơ")
     assert console_errors(browser) == []
+
+
+def test_an_admin_sees_applicants_names_in_full(dashboard, browser):
+    browser.delete_all_cookies()
+    sign_in(browser, dashboard, "admin")
+    month = _last_month(dashboard)
+    _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
+    browser.find_element(
+        By.CSS_SELECTOR, "#explore-table tbody tr:nth-child(2) td[data-dash-column='received']"
+    ).click()
+    WebDriverWait(browser, 20).until(lambda d: len(_table(d, "explore-drill-table")) > 0)
+    names = [name for name in _drill_names(browser) if name]
+    assert names and not any("*" in name for name in names)
 
 
 @pytest.mark.parametrize("path", ["/wall", "/explore"])

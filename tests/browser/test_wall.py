@@ -9,7 +9,14 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
-from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot, set_viewport
+from browser.conftest import (
+    console_errors,
+    map_drawn,
+    requests_leaving_loopback,
+    screenshot,
+    set_viewport,
+    sign_in,
+)
 from ioc.config import load_settings
 from ioc.warehouse import schema
 from ioc.warehouse.engine import make_engine
@@ -20,6 +27,11 @@ return document.querySelectorAll('.tile').length === 7
     && document.querySelectorAll('#wall-trend .bars .point').length > 0
     && document.querySelectorAll('#wall-rankings li').length > 0;
 """
+
+
+@pytest.fixture(autouse=True)
+def _as_a_wall_screen(dashboard, browser) -> None:  # type: ignore[no-untyped-def]
+    sign_in(browser, dashboard, "display")
 
 
 def _wait_drawn(driver: WebDriver) -> None:

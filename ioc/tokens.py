@@ -1,0 +1,103 @@
+"""Secret tokens made from the command line: shown once, stored only as SHA-256 hashes, revocable, audited.
+
+Two kinds: bearer tokens for the read-only API (``ioc api-token``) and display tokens that open the wall on a
+wall-screen (``ioc display-token``). A kind is its table, the prefix that makes a leaked token recognisable, and the
+name its audit entries carry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Table, select, update
+
+from ioc.errors import IOCError
+from ioc.warehouse import audit, schema
+
+#: A token's last use is written at most this often (a wall asks every minute; the time need not be finer).
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    table: Table
+    prefix: str
+    noun: str
+
+
+API = TokenKind(schema.ApiToken.__table__, "ioc_", "api_token")  # type: ignore[arg-type]
+DISPLAY = TokenKind(schema.DisplayToken.__table__, "iocd_", "display_token")  # type: ignore[arg-type]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime) -> str:
+    """A new token named ``name``, returned once and never stored in clear."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise IOCError("a token's name must be 1 to 100 characters")
+    if connection.execute(select(kind.table.c.id).where(kind.table.c.name == name)).first():
+        raise IOCError(f"a token named {name!r} exists already; revoke it or choose another name")
+    token = kind.prefix + secrets.token_urlsafe(32)
+    connection.execute(
+        kind.table.insert().values(name=name, token_hash=token_hash(token), created_at=now, created_by=actor)
+    )
+    audit.record(connection, actor, f"{kind.noun}.create", name, now)
+    return token
+
+
+def revoke(connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime) -> None:
+    """Make a token useless from now on (it stays listed, revoked)."""
+    table = kind.table
+    revoked = connection.execute(
+        update(table).where(table.c.name == name, table.c.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    if revoked.rowcount == 0:
+        raise IOCError(f"no active token named {name!r}")
+    audit.record(connection, actor, f"{kind.noun}.revoke", name, now)
+
+
+def list_all(connection: Connection, kind: TokenKind) -> list[dict]:
+    """Every token's name and dates (never the token)."""
+    columns = [kind.table.c[name] for name in ("name", "created_at", "created_by", "last_used_at", "revoked_at")]
+    return [dict(row) for row in connection.execute(select(*columns).order_by(kind.table.c.name)).mappings()]
+
+
+def _note_use(connection: Connection, kind: TokenKind, row, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
+        connection.execute(update(kind.table).where(kind.table.c.id == row.id).values(last_used_at=now))
+
+
+def authenticate(connection: Connection, kind: TokenKind, token: str, now: datetime) -> tuple[int, str] | None:
+    """The id and name of the active token ``token`` is, noting its use; None for anything else."""
+    if not token.startswith(kind.prefix):
+        return None
+    table = kind.table
+    row = connection.execute(
+        select(table.c.id, table.c.name, table.c.last_used_at).where(
+            table.c.token_hash == token_hash(token), table.c.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    _note_use(connection, kind, row, now)
+    return row.id, row.name
+
+
+def active_name(connection: Connection, kind: TokenKind, token_id: int, now: datetime) -> str | None:
+    """The name of the token with ``token_id`` while it is not revoked, noting its use; None once revoked."""
+    table = kind.table
+    row = connection.execute(
+        select(table.c.id, table.c.name, table.c.last_used_at).where(
+            table.c.id == token_id, table.c.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    _note_use(connection, kind, row, now)
+    return row.name

@@ -1,0 +1,269 @@
+"""The server's guard: sign-in, sessions, display tokens, CSRF, and security headers, for every request.
+
+- Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure behind TLS) managed by Flask-Login. A user's
+  session names their id and a stamp of their password: disabling the user or changing the password ends it at the
+  next request; it also ends 12 hours after sign-in. A wall-screen's session names its display token, checked at
+  every request, so revoking the token signs the screen out within a minute.
+- Before anything runs, :mod:`layouts.access` decides from the path, or from the ids a Dash callback writes, what the
+  request needs. Nobody signed in gets 401 (a page gets the sign-in form), the wrong role 403; no data either way.
+- CSRF (Flask-WTF): every POST carries a token tied to the session — the sign-in and sign-out forms in a hidden
+  field, Dash's callbacks in the ``X-CSRFToken`` header that dash-renderer copies from the ``_csrf_token`` cookie.
+- Sign-in attempts are throttled and audited in the warehouse (:func:`ioc.auth.sign_in`), so the limit holds across
+  workers and restarts.
+- Headers: a Content-Security-Policy with no external source (inline scripts only by the hashes Dash reports), no
+  framing, no sniffing, no referrer, and no caching of anything behind a sign-in.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import dash
+from flask import Flask, Response, g, redirect, render_template_string, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from sqlalchemy import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ioc import auth, tokens
+from ioc.config import Settings, now_local, signing_key
+from ioc.errors import IOCError
+from ioc.warehouse.audit import record
+from layouts.access import PUBLIC, allowed, callback_need, current_principal, path_need
+from layouts.i18n import language, t
+
+TEMPLATE = (Path(__file__).parent / "templates" / "sign_in.html").read_text(encoding="utf-8")
+SESSION_HOURS = 12
+#: A wall-screen's session lasts as long as browsers keep cookies (400 days); revoking its token ends it sooner.
+DISPLAY_DAYS = 400
+CSRF_COOKIE = "_csrf_token"
+MAX_REQUEST_BYTES = 50 * 1024 * 1024
+DASH_CALLBACK = "/_dash-update-component"
+ROUTER_LOCATION = "_pages_location"
+
+
+class Principal(UserMixin):
+    """A session's holder for Flask-Login: ``u:<id>:<stamp>`` for a user, ``d:<id>`` for a display token."""
+
+    def __init__(self, session_id: str, name: str, role: str | None) -> None:
+        self.id = session_id
+        self.name = name
+        self.role = role
+
+
+def _load(engine: Engine, session_id: str) -> Principal | None:
+    kind, _, rest = session_id.partition(":")
+    now = now_local()
+    if kind == "u":
+        user_id, _, stamp = rest.partition(":")
+        if not user_id.isdigit() or now.timestamp() - session.get("since", 0) > SESSION_HOURS * 3600:
+            return None
+        with engine.connect() as connection:
+            user = auth.signed_in(connection, int(user_id), stamp)
+        return Principal(session_id, user.username, user.role) if user else None
+    if kind == "d" and rest.isdigit():
+        with engine.begin() as connection:
+            name = tokens.active_name(connection, tokens.DISPLAY, int(rest), now)
+        return Principal(session_id, f"display:{name}", None) if name else None
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    """A path on this site to go to after signing in; anything else (another host, a scheme) becomes ``/``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
+
+
+def _page(status: int, lang: str, message: str | None, form: bool, username: str = "", next_: str = "/") -> Response:
+    html = render_template_string(
+        TEMPLATE,
+        lang=lang,
+        title=t(lang, "sign_in.title"),
+        subtitle=t(lang, "app.title"),
+        message=message,
+        form=form,
+        csrf_token=generate_csrf() if form else "",
+        next=next_,
+        username=username,
+        username_label=t(lang, "sign_in.username"),
+        password_label=t(lang, "sign_in.password"),
+        submit=t(lang, "sign_in.submit"),
+        home="/",
+        home_label=t(lang, "sign_in.home"),
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _wants_page() -> bool:
+    return request.method == "GET" and request.accept_mimetypes.accept_html and not request.path.startswith("/_")
+
+
+def _refuse(status: int) -> Response:
+    lang = language(request.args.get("lang"))
+    if _wants_page():
+        if status == 401:
+            return _page(401, lang, None, True, next_=request.full_path.rstrip("?"))
+        return _page(403, lang, t(lang, "sign_in.forbidden"), False)
+    response = Response(json.dumps({"error": "sign in required" if status == 401 else "forbidden"}), status=status)
+    response.mimetype = "application/json"
+    return response
+
+
+def _callback_pathname(body: dict[str, Any]) -> str | None:
+    for item in body.get("inputs") or []:
+        if isinstance(item, dict) and item.get("id") == ROUTER_LOCATION and item.get("property") == "pathname":
+            return item.get("value")
+    return None
+
+
+def request_need() -> str | None:
+    """What this request needs (see :mod:`layouts.access`); None when no rule allows it."""
+    if request.path == DASH_CALLBACK:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+            return None
+        return callback_need(body["output"], _callback_pathname(body))
+    return path_need(request.path)
+
+
+def content_security_policy(app: dash.Dash, behind_tls: bool) -> str:
+    """The CSP for every response: nothing from outside this server; inline scripts only by their hashes."""
+    directives = {
+        "default-src": "'self'",
+        "script-src": " ".join(["'self'", *app.csp_hashes()]),
+        "style-src": "'self' 'unsafe-inline'",  # Mantine and plotly.js set styles at run time
+        "img-src": "'self' data: blob:",
+        "font-src": "'self' data:",
+        "connect-src": "'self'",
+        "worker-src": "'self' blob:",  # the map (maplibre) draws in a worker it makes from a blob
+        "child-src": "'self' blob:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    if behind_tls:
+        directives["upgrade-insecure-requests"] = ""
+    return "; ".join(f"{name} {value}".strip() for name, value in directives.items())
+
+
+def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
+    """Guard every request ``app`` serves."""
+    server: Flask = app.server
+    server.config.update(
+        SECRET_KEY=signing_key(settings),
+        SESSION_COOKIE_NAME="ioc_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.behind_tls,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=DISPLAY_DAYS),
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which has its own limits
+        WTF_CSRF_SSL_STRICT=settings.behind_tls,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+    )
+    if settings.behind_tls:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    logins = LoginManager()
+    logins.session_protection = None  # the stamp and the 12-hour limit end sessions; a wall's address may change
+    logins.init_app(server)
+    logins.user_loader(lambda session_id: _load(engine, session_id))
+
+    @server.before_request
+    def guard() -> Response | None:
+        need = request_need()
+        if need == PUBLIC:
+            return None
+        principal = current_principal()
+        if allowed(principal, need):
+            g.principal = principal
+            return None
+        if request.path.startswith("/api/") and request.headers.get("Authorization"):
+            return None  # a bearer token: the API checks it itself
+        return _refuse(401 if principal is None else 403)
+
+    CSRFProtect(server)  # after the guard: nobody signed in gets 401 before any CSRF question
+
+    @server.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Response:
+        response = Response(json.dumps({"error": f"CSRF check failed: {error.description}"}), status=400)
+        response.mimetype = "application/json"
+        return response
+
+    @server.route("/login", methods=["GET", "POST"])
+    def sign_in() -> Response:
+        lang = language(request.args.get("lang"))
+        next_ = _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            if current_user.is_authenticated and current_user.role:
+                return redirect(next_)  # type: ignore[return-value]
+            return _page(200, lang, None, True, next_=next_)
+        username, password = request.form.get("username", ""), request.form.get("password", "")
+        try:
+            with engine.begin() as connection:
+                user = auth.sign_in(connection, username, password, request.remote_addr, now_local())
+        except auth.ThrottledError as error:
+            response = _page(429, lang, t(lang, "sign_in.throttled", minutes=-(-error.retry_after // 60)), True)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        except IOCError:
+            return _page(401, lang, t(lang, "sign_in.failed"), True, username=username[:100], next_=next_)
+        session.clear()
+        login_user(Principal(f"u:{user.id}:{user.stamp}", user.username, user.role))
+        session["since"] = now_local().timestamp()
+        return redirect(next_)  # type: ignore[return-value]
+
+    @server.post("/logout")
+    def sign_out() -> Response:
+        principal = current_principal()
+        if principal is not None and principal.role is not None:
+            with engine.begin() as connection:
+                record(connection, principal.name, "logout", None, now_local(), source_ip=request.remote_addr)
+        logout_user()
+        session.clear()
+        return redirect("/login")  # type: ignore[return-value]
+
+    @server.get("/display")
+    def open_display() -> Response:
+        lang = language(request.args.get("lang"))
+        token = request.args.get("token", "")
+        now = now_local()
+        with engine.begin() as connection:
+            found = tokens.authenticate(connection, tokens.DISPLAY, token, now)
+            action, target = ("display.open", found[1]) if found else ("display.refused", None)
+            record(connection, "display", action, target, now, source_ip=request.remote_addr)
+        if found is None:
+            return _page(401, lang, t(lang, "sign_in.display_refused"), False)
+        session.clear()
+        session.permanent = True
+        login_user(Principal(f"d:{found[0]}", f"display:{found[1]}", None))
+        kept = {key: value for key, value in request.args.items() if key != "token"}
+        return redirect("/wall" + (f"?{urlencode(kept)}" if kept else ""))  # type: ignore[return-value]
+
+    policy: list[str] = []
+
+    @server.after_request
+    def headers(response: Response) -> Response:
+        if not policy:  # Dash adds its last inline script at the first request: hash them then
+            policy.append(content_security_policy(app, settings.behind_tls))
+        response.headers["Content-Security-Policy"] = policy[0]
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if settings.behind_tls:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if path_need(request.path) != PUBLIC:
+            response.headers["Cache-Control"] = "no-store"
+        principal = getattr(g, "principal", None)
+        if principal is not None and response.mimetype == "text/html":
+            response.set_cookie(
+                CSRF_COOKIE, generate_csrf(), secure=settings.behind_tls, samesite="Strict", httponly=False
+            )
+        return response
