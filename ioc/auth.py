@@ -110,14 +110,6 @@ def verify(connection: Connection, username: str, password: str) -> str | None:
     return row.role if check_password_hash(row.password_hash, password) and row.active else None
 
 
-class ThrottledError(IOCError):
-    """Too many failed sign-ins for this name or from this address; try again in ``retry_after`` seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
 @dataclass(frozen=True)
 class SignedIn:
     """A signed-in user as a session remembers them; ``stamp`` changes with the password, ending older sessions."""
@@ -126,6 +118,14 @@ class SignedIn:
     username: str
     role: str
     stamp: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt's outcome: the user, or nobody; ``retry_after`` seconds when attempts are locked."""
+
+    user: SignedIn | None
+    retry_after: int | None = None
 
 
 def _stamp(password_hash: str) -> str:
@@ -147,21 +147,21 @@ def _retry_after(connection: Connection, now: datetime, source_ip: str | None, u
     return max(waits) if waits else None
 
 
-def sign_in(connection: Connection, username: str, password: str, source_ip: str | None, now: datetime) -> SignedIn:
-    """Check a sign-in attempt, audited whatever its outcome; IOCError if it fails, ThrottledError if locked."""
+def sign_in(connection: Connection, username: str, password: str, source_ip: str | None, now: datetime) -> Attempt:
+    """Check a sign-in attempt and audit it, whatever its outcome (the caller commits: nothing here raises)."""
     username = username.strip().lower()[:100]
     retry_after = _retry_after(connection, now, source_ip, username)
     if retry_after is not None:
         audit.record(connection, username or "-", "login.throttled", None, now, source_ip=source_ip)
-        raise ThrottledError(retry_after)
+        return Attempt(None, retry_after)
     role = verify(connection, username, password)
     if role is None:
         audit.record(connection, username or "-", "login.failed", None, now, source_ip=source_ip)
-        raise IOCError("wrong user name or password")
+        return Attempt(None)
     row = connection.execute(select(USER).where(USER.c.username == username)).one()
     connection.execute(update(USER).where(USER.c.id == row.id).values(last_login_at=now))
     audit.record(connection, username, "login.success", None, now, {"role": role}, source_ip)
-    return SignedIn(row.id, username, role, _stamp(row.password_hash))
+    return Attempt(SignedIn(row.id, username, role, _stamp(row.password_hash)))
 
 
 def signed_in(connection: Connection, user_id: int, stamp: str) -> SignedIn | None:

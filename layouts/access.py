@@ -44,7 +44,7 @@ PREFIXES: dict[str, str] = {
     "/_dash-component-suites/": PUBLIC,
     "/wall/": WALL,
     "/admin/": "admin",
-    "/api/": "analyst",
+    "/api/v1/": "analyst",
 }
 
 #: Prefixes of the ids of the components a callback writes → what it needs.

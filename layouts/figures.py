@@ -5,6 +5,7 @@ Maps are ``go.Choroplethmap`` on the ``white-bg`` style: no tile server, no topo
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -88,12 +89,19 @@ def view_of(layer: dict) -> dict:
     }
 
 
+def plain(text: str) -> str:
+    """A name as plotly.js shows it literally: plotly reads a few HTML tags in labels and hover text, so a name's
+    ``<``, ``>`` and ``&`` are written as entities, which it shows as the characters."""
+    return html.escape(str(text), quote=False)
+
+
 def map_values(rows: list[dict], key: str, names: dict[str, str], codes: list[str], lang: str) -> dict:
     """The parts of a map trace that change with the data: one value and one hover text per unit code."""
     by_code = {str(row["unit"]): row.get(key) for row in rows}
     values = [by_code.get(code) for code in codes]
     hover = [
-        f"{names.get(code, code)}<br>{value_text(key, value, lang)}" for code, value in zip(codes, values, strict=True)
+        f"{plain(names.get(code, code))}<br>{value_text(key, value, lang)}"
+        for code, value in zip(codes, values, strict=True)
     ]
     return {"z": values, "text": hover}
 
@@ -191,7 +199,7 @@ def bars(rows: list[dict], by: str, key: str, names: dict[str, str], lang: str, 
     figure = go.Figure(
         go.Bar(
             x=[row[key] for row in shown],
-            y=[names.get(k, k) for k in keys],
+            y=[plain(names.get(k, k)) for k in keys],
             customdata=keys,
             orientation="h",
             marker_color=theme.ACCENT,

@@ -31,7 +31,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ioc import auth, tokens
 from ioc.config import Settings, now_local, signing_key
-from ioc.errors import IOCError
 from ioc.warehouse.audit import record
 from layouts.access import PUBLIC, allowed, callback_need, current_principal, path_need
 from layouts.i18n import language, t
@@ -204,14 +203,14 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
                 return redirect(next_)  # type: ignore[return-value]
             return _page(200, lang, None, True, next_=next_)
         username, password = request.form.get("username", ""), request.form.get("password", "")
-        try:
-            with engine.begin() as connection:
-                user = auth.sign_in(connection, username, password, request.remote_addr, now_local())
-        except auth.ThrottledError as error:
-            response = _page(429, lang, t(lang, "sign_in.throttled", minutes=-(-error.retry_after // 60)), True)
-            response.headers["Retry-After"] = str(error.retry_after)
+        with engine.begin() as connection:
+            attempt = auth.sign_in(connection, username, password, request.remote_addr, now_local())
+        if attempt.retry_after is not None:
+            response = _page(429, lang, t(lang, "sign_in.throttled", minutes=-(-attempt.retry_after // 60)), True)
+            response.headers["Retry-After"] = str(attempt.retry_after)
             return response
-        except IOCError:
+        user = attempt.user
+        if user is None:
             return _page(401, lang, t(lang, "sign_in.failed"), True, username=username[:100], next_=next_)
         session.clear()
         login_user(Principal(f"u:{user.id}:{user.stamp}", user.username, user.role))

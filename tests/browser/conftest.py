@@ -49,6 +49,38 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: Names holding HTML and script, given to the busiest agency and procedure and to some applicants: every page must
+#: show them as text and never run them (window.__xss stays undefined).
+HOSTILE_AGENCY = '<img src=x onerror="window.__xss=1">Sở <b>Thử</b>'
+HOSTILE_PROCEDURE = '<script>window.__xss=2</script>Thủ tục "thử" & <i>nghiệm</i>'
+HOSTILE_APPLICANT = '<svg onload="window.__xss=3">Nguyễn <b>Văn</b> Độc'
+
+
+def _give_hostile_names(env: dict[str, str]) -> None:
+    from sqlalchemy import text
+
+    from ioc.warehouse.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{env['IOC_DATA_DIR']}/ioc.db")
+    busiest = "SELECT {0} FROM dossier GROUP BY {0} ORDER BY count(*) DESC LIMIT 1"
+    with engine.begin() as connection:
+        agency = connection.execute(
+            text(
+                "SELECT agency_code FROM dossier JOIN agency ON agency.code = agency_code"
+                " WHERE agency.kind = 'department' GROUP BY agency_code ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
+        procedure = connection.execute(text(busiest.format("procedure_code"))).scalar_one()
+        connection.execute(
+            text("UPDATE agency SET name = :n, name_en = :n WHERE code = :c"), {"n": HOSTILE_AGENCY, "c": agency}
+        )
+        connection.execute(
+            text("UPDATE procedure SET name = :n WHERE code = :c"), {"n": HOSTILE_PROCEDURE, "c": procedure}
+        )
+        connection.execute(text("UPDATE dossier SET applicant_name = :n WHERE id % 3 = 0"), {"n": HOSTILE_APPLICANT})
+    engine.dispose()
+
+
 #: One account per role in the browser tests' warehouse; each password is the role's name and this.
 PASSWORD_SUFFIX = "-browser-test-password"
 
@@ -83,6 +115,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
             "user", "add", Dashboard.username(role), "--role", role, "--password-env", "TEST_PASSWORD", env=env | secret
         )
         assert added.returncode == 0, added.stderr
+    _give_hostile_names(env)
     token = run_ioc("display-token", "create", "browser-tests", env=env)
     assert token.returncode == 0, token.stderr
     port = _free_port()

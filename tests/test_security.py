@@ -1,0 +1,481 @@
+"""Security, against the real app (Flask test client): the role matrix over every page, callback and endpoint; CSRF;
+sign-in throttling; sessions that end; display tokens; headers; hostile input; secrets never shown.
+
+The expected roles are written here, independently of :mod:`layouts.access`: a page or callback the matrix cannot
+classify fails the test, so a new one must be given its role on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import dash
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, func, select
+
+from ioc import auth, tokens
+from ioc.collecting.runner import run_collector
+from ioc.collecting.store import add_collector
+from ioc.config import load_settings, now_local
+from ioc.initialise import initialise
+from ioc.warehouse import schema
+from ioc.warehouse.engine import make_engine
+from ioc.warehouse.load import load_page
+from layouts.shell import create_app
+from tests.test_kpi_query import EDGE_CASES, NOW, edge
+
+WHO = (None, "display", "leader", "analyst", "admin")
+RANK = {None: -1, "display": 0, "leader": 1, "analyst": 2, "admin": 3}
+HOSTILE = '<img src=x onerror="alert(1)">Trần <script>alert(2)</script>'
+SECRET_VARIABLE = "IOC_TEST_SOURCE_API_KEY"
+SECRET_VALUE = "s3cret-value-that-must-never-show-0d41"
+MARCH = "from=2025-03-01&to=2025-03-31"
+
+
+def password(who: str) -> str:
+    return f"S3curity-test-{who[:3]}-password"
+
+
+@dataclass
+class Site:
+    app: dash.Dash
+    engine: Engine
+    display_token: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One app for the module (Dash keeps its callbacks in one process-wide list): the domain's March dossiers, one
+    holding HTML and script in its procedure and applicant names, a user per role, a display token, and a collector
+    whose API key is a secret in the environment."""
+    patch = pytest.MonkeyPatch()
+    for name in list(os.environ):
+        if name.startswith("IOC_") and name != "IOC_TEST_POSTGRES_URL":
+            patch.delenv(name)
+    data_dir = tmp_path_factory.mktemp("security")
+    patch.setenv("IOC_DATA_DIR", str(data_dir))
+    patch.setenv(SECRET_VARIABLE, SECRET_VALUE)
+    settings = load_settings()
+    initialise(settings)
+    engine = make_engine(settings.warehouse_url)
+    now = now_local()
+    hostile = edge("hostile", procedure_code="9.999999", procedure_name=HOSTILE, applicant_name=HOSTILE)
+    with engine.begin() as connection:
+        collector = add_collector(connection, "edge", "dossier-sync", "http://127.0.0.1:9/api/hoso")
+        load_page(connection, collector.id, None, [*EDGE_CASES, hostile], [], NOW)
+        add_collector(connection, "keyed", "dossier-sync", "http://127.0.0.1:9/api/hoso", "apikey", [SECRET_VARIABLE])
+        for role in auth.ROLES:
+            auth.add_user(connection, f"test-{role}", role, password(role), "test", now, full_name=HOSTILE)
+        auth.add_user(connection, "victim", "leader", password("victim"), "test", now)
+        token = tokens.create(connection, tokens.DISPLAY, "room", "test", now)
+    # A failing run of the keyed collector: its error is recorded, and must not hold the key.
+    assert run_collector(engine, "keyed", settings.province).status == "failed"
+    log = data_dir / "app.log"
+    handler = logging.FileHandler(log)
+    logging.getLogger().addHandler(handler)
+    app = create_app(settings)
+    app.server.logger.addHandler(handler)
+    assert app.server.test_client().get("/healthz").status_code == 200  # Dash sets up its callbacks at a first request
+    try:
+        yield Site(app, engine, token, log)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        engine.dispose()
+        patch.undo()
+
+
+def sign_in(client: FlaskClient, username: str, secret: str, **environ: str) -> int:
+    """Post the sign-in form as a browser would (signed out first), from the address ``REMOTE_ADDR`` if given."""
+    client.delete_cookie("ioc_session")
+    page = client.get("/login", environ_base=environ)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"username": username, "password": secret, "csrf_token": csrf, "next": "/"}
+    return client.post("/login", data=form, environ_base=environ).status_code
+
+
+def client_as(site: Site, who: str | None) -> FlaskClient:
+    """A browser-like client: signed out, a wall-screen with the display link, or signed in with a role."""
+    client = site.app.server.test_client()
+    if who == "display":
+        assert client.get(f"/display?token={site.display_token}").status_code == 302
+    elif who is not None:
+        assert sign_in(client, f"test-{who}", password(who)) == 302
+    if who is not None:
+        assert client.get("/wall").status_code == 200  # a page: the CSRF cookie comes with it
+    return client
+
+
+def csrf(client: FlaskClient) -> dict[str, str]:
+    cookie = client.get_cookie("_csrf_token")
+    return {"X-CSRFToken": cookie.value} if cookie else {}
+
+
+@pytest.fixture(scope="module")
+def clients(site: Site) -> dict[str | None, FlaskClient]:
+    return {who: client_as(site, who) for who in WHO}
+
+
+# --- what each page and callback needs, decided here -----------------------------------------------------------
+
+
+def page_need(path: str) -> str:
+    if path == "/admin" or path.startswith("/admin/"):
+        return "admin"
+    if path == "/wall" or path.startswith("/wall/"):
+        return "display"
+    return {"/": "leader", "/explore": "analyst"}[path]
+
+
+def callback_need(module: str) -> str:
+    if module.startswith("layouts.admin"):
+        return "admin"
+    return {"layouts.wall": "display", "layouts.explore": "analyst"}[module]
+
+
+def pages() -> list[str]:
+    return sorted(page["path"] for page in dash.page_registry.values())
+
+
+def server_callbacks(app: dash.Dash) -> dict[str, dict]:
+    """Every callback that runs on the server (clientside ones never reach it), by output key."""
+    return {key: spec for key, spec in app.callback_map.items() if getattr(spec.get("callback"), "__module__", None)}
+
+
+def callback_body(key: str, spec: dict, pathname: str | None = None) -> dict:
+    def item(dependency: dict) -> dict | list:
+        if dependency["id"].startswith("{"):
+            return []  # a wildcard input: the components it matches (none here)
+        value = pathname if dependency["id"] == "_pages_location" and dependency["property"] == "pathname" else None
+        return {"id": dependency["id"], "property": dependency["property"], "value": value}
+
+    outputs = [
+        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+        for part in (key.strip(".").split("...") if key.startswith("..") else [key])
+    ]
+    return {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [item(d) for d in spec["inputs"]],
+        "state": [item(d) for d in spec.get("state", [])],
+        "changedPropIds": [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"],
+    }
+
+
+def assert_refused(response, who: str | None) -> None:  # type: ignore[no-untyped-def]
+    expected = 401 if who is None else 403
+    assert response.status_code == expected, (who, response.status_code, response.text[:200])
+    if response.mimetype == "application/json":
+        assert set(response.get_json()) == {"error"}
+    else:
+        assert "Nguyễn" not in response.text and "66,67" not in response.text and "onerror" not in response.text
+
+
+# --- the matrix --------------------------------------------------------------------------------------------------
+
+
+def test_the_matrix_classifies_every_page_and_callback(site: Site) -> None:
+    assert {"/", "/wall", "/wall/rankings", "/explore", "/admin"} <= set(pages())
+    for path in pages():
+        page_need(path)  # a KeyError names a page nobody decided on
+    modules = {spec["callback"].__module__ for spec in server_callbacks(site.app).values()}
+    assert {"layouts.wall", "layouts.explore", "dash.dash"} <= modules
+    for module in modules - {"dash.dash"}:
+        callback_need(module)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_page_answers_only_the_roles_that_may_see_it(site: Site, clients, who: str | None) -> None:
+    client = clients[who]
+    for path in pages():
+        response = client.get(path, headers={"Accept": "text/html"})
+        if RANK[who] >= RANK[page_need(path)]:
+            assert response.status_code == 200, (path, who)
+        else:
+            assert_refused(response, who)
+            if who is None:
+                assert 'name="password"' in response.text  # the sign-in form, and nothing else
+        # The page router: the same rule when the page's content is asked for directly.
+        router = next(k for k, s in server_callbacks(site.app).items() if s["callback"].__module__ == "dash.dash")
+        body = callback_body(router, site.app.callback_map[router], path)
+        routed = client.post("/_dash-update-component", json=body, headers=csrf(client))
+        if RANK[who] >= RANK[page_need(path)]:
+            assert routed.status_code == 200, (path, who, routed.text[:300])
+        else:
+            assert_refused(routed, who)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_callback_answers_only_the_roles_that_may_use_it(site: Site, clients, who: str | None) -> None:
+    client = clients[who]
+    checked = 0
+    for key, spec in server_callbacks(site.app).items():
+        module = spec["callback"].__module__
+        if module == "dash.dash":
+            continue  # the router: by page, above
+        response = client.post("/_dash-update-component", json=callback_body(key, spec), headers=csrf(client))
+        if RANK[who] >= RANK[callback_need(module)]:
+            assert response.status_code not in (400, 401, 403), (key, who, response.text[:200])
+        else:
+            assert_refused(response, who)
+        checked += 1
+    assert checked >= 8
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_endpoint_checks_the_role(site: Site, clients, who: str | None) -> None:
+    client = clients[who]
+    public = ["/healthz", "/api/v1/openapi.json", "/assets/wall.css", "/_favicon.ico"]
+    for path in public:
+        assert client.get(path).status_code == 200, path
+    assert client.get("/login").status_code == (302 if RANK[who] >= RANK["leader"] else 200)  # signed in: onwards
+    for path in ("/_dash-layout", "/_dash-dependencies"):
+        response = client.get(path)
+        assert response.status_code == 200 if who else 401, path
+    api = client.get(f"/api/v1/kpi?{MARCH}")
+    if RANK[who] >= RANK["analyst"]:
+        assert api.status_code == 200 and api.get_json()[0]["received"] == 9
+    else:
+        assert_refused(api, who)
+    for unknown in ("/static/app.js", "/_reload-hash", "/no/such/page", "/wallpaper", "/api/v2/kpi"):
+        response = client.get(unknown)  # deny by default: no rule names them
+        assert response.status_code == (401 if who is None else 403) and "Nguyễn" not in response.text, unknown
+
+
+def test_every_route_of_the_server_is_covered(site: Site) -> None:
+    """A route added later without a rule is refused to everyone, which this lists so it is decided on purpose."""
+    rules = {rule.rule for rule in site.app.server.url_map.iter_rules()}
+    known = {
+        "/static/<path:filename>", "/assets/<path:filename>", "/_dash-component-suites/<string:package_name>/"
+        "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies", "/_dash-update-component",
+        "/_reload-hash", "/_favicon.ico", "/", "/<path:path>", "/login", "/logout", "/display", "/api/v1/kpi",
+        "/api/v1/openapi.json", "/healthz",
+    }  # fmt: skip
+    assert rules == known
+
+
+# --- CSRF --------------------------------------------------------------------------------------------------------
+
+
+def test_a_post_without_the_sessions_csrf_token_is_refused(site: Site) -> None:
+    client = client_as(site, "analyst")
+    key, spec = next((k, s) for k, s in server_callbacks(site.app).items() if k == "explore-download.data")
+    body = callback_body(key, spec)
+    for headers in ({}, {"X-CSRFToken": "forged"}, csrf(client_as(site, "leader"))):
+        refused = client.post("/_dash-update-component", json=body, headers=headers)
+        assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]
+    assert client.post("/_dash-update-component", json=body, headers=csrf(client)).status_code in (200, 204)
+    # The sign-in and sign-out forms too.
+    fresh = site.app.server.test_client()
+    form = {"username": "test-admin", "password": password("admin")}
+    assert fresh.post("/login", data=form).status_code == 400
+    assert client.post("/logout").status_code == 400
+    assert client.get("/explore").status_code == 200  # still signed in
+    assert client.post("/logout", data={"csrf_token": csrf(client)["X-CSRFToken"]}).status_code == 302
+    assert client.get("/explore").status_code == 401
+
+
+# --- sign-in -----------------------------------------------------------------------------------------------------
+
+
+def _actions(engine: Engine, actor: str) -> list[str]:
+    with engine.connect() as connection:
+        query = select(schema.AuditLog.action).where(schema.AuditLog.actor == actor).order_by(schema.AuditLog.id)
+        return list(connection.execute(query).scalars())
+
+
+def test_every_sign_in_is_audited_and_failures_are_throttled(site: Site) -> None:
+    client = site.app.server.test_client()
+    address = {"REMOTE_ADDR": "10.9.0.1"}
+    assert sign_in(client, "victim", password("victim"), **address) == 302
+    for _ in range(auth.MAX_FAILURES_PER_USER):
+        assert sign_in(client, "victim", "wrong-password-guess", **address) == 401
+    locked = client.get("/login")
+    assert sign_in(client, "victim", password("victim"), **address) == 429  # even the right password, for now
+    page = client.get("/login", environ_base=address)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    throttled = client.post(
+        "/login", data={"username": "victim", "password": "x", "csrf_token": csrf_token}, environ_base=address
+    )
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 800
+    assert locked.status_code == 200
+    expected = ["login.success", *["login.failed"] * auth.MAX_FAILURES_PER_USER, "login.throttled", "login.throttled"]
+    assert _actions(site.engine, "victim") == expected
+    with site.engine.connect() as connection:
+        addresses = connection.execute(
+            select(schema.AuditLog.source_ip).where(schema.AuditLog.actor == "victim")
+        ).scalars()
+        assert set(addresses) == {"10.9.0.1"}
+    # Another user from another address is not affected.
+    assert sign_in(site.app.server.test_client(), "test-leader", password("leader"), REMOTE_ADDR="10.9.0.2") == 302
+
+
+def test_one_address_guessing_many_names_is_throttled(site: Site) -> None:
+    client = site.app.server.test_client()
+    address = {"REMOTE_ADDR": "10.9.0.3"}
+    for attempt in range(auth.MAX_FAILURES_PER_ADDRESS):
+        assert sign_in(client, f"guess-{attempt}", "wrong-password-guess", **address) == 401
+    assert sign_in(client, "test-analyst", password("analyst"), **address) == 429
+    assert sign_in(client, "test-analyst", password("analyst"), REMOTE_ADDR="10.9.0.4") == 302
+
+
+def test_throttling_lifts_after_the_window(warehouse: Engine) -> None:
+    now = now_local()
+    with warehouse.begin() as connection:
+        auth.add_user(connection, "slow-typist", "leader", password("slow"), "test", now)
+        for _ in range(auth.MAX_FAILURES_PER_USER):
+            assert auth.sign_in(connection, "slow-typist", "wrong", "10.0.0.1", now) == auth.Attempt(None)
+        locked = auth.sign_in(connection, "slow-typist", password("slow"), "10.0.0.1", now + timedelta(minutes=1))
+        assert locked.user is None and 13 * 60 < locked.retry_after <= 14 * 60 + 1  # type: ignore[operator]
+        later = now + auth.THROTTLE_WINDOW + timedelta(seconds=1)
+        assert auth.sign_in(connection, "slow-typist", password("slow"), "10.0.0.1", later).user.role == "leader"  # type: ignore[union-attr]
+        again = auth.sign_in(connection, " Slow-Typist ", password("slow"), "10.0.0.1", later).user
+        assert again is not None and again.username == "slow-typist"
+
+
+def test_a_wrong_name_and_a_wrong_password_look_the_same(site: Site) -> None:
+    client = site.app.server.test_client()
+    pages_seen = []
+    for username in ("no-such-user", "test-leader", "' OR '1'='1' --"):
+        page = client.get("/login")
+        csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        form = {"username": username, "password": "not-the-password", "csrf_token": csrf_token}
+        response = client.post("/login", data=form, environ_base={"REMOTE_ADDR": "10.9.0.5"})
+        assert response.status_code == 401
+        pages_seen.append(response.text.replace(username, "NAME").replace(csrf_token, "TOKEN"))
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in pages_seen[0]
+    assert len({re.sub(r'value="[^"]*"', "", page) for page in pages_seen}) == 1
+
+
+def test_after_sign_in_only_a_path_on_this_site_is_followed(site: Site) -> None:
+    for target, expected in (("/explore?x=1", "/explore?x=1"), ("//evil.example/", "/"), ("https://evil.example", "/")):
+        client = site.app.server.test_client()
+        page = client.get(f"/login?next={target}")
+        csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        form = {"username": "test-analyst", "password": password("analyst"), "csrf_token": csrf_token, "next": target}
+        response = client.post("/login", data=form, environ_base={"REMOTE_ADDR": "10.9.0.6"})
+        assert response.status_code == 302 and response.headers["Location"] == expected
+
+
+def test_sessions_end_when_the_user_is_disabled_or_the_password_changes(site: Site) -> None:
+    now = now_local()
+    with site.engine.begin() as connection:
+        auth.add_user(connection, "leaving", "analyst", password("leaving"), "test", now)
+    first, second = site.app.server.test_client(), site.app.server.test_client()
+    for client in (first, second):
+        assert sign_in(client, "leaving", password("leaving"), REMOTE_ADDR="10.9.0.7") == 302
+        assert client.get("/explore").status_code == 200
+    with site.engine.begin() as connection:
+        auth.set_password(connection, "leaving", password("leaving") + "-new", "test", now)
+    assert first.get("/explore").status_code == 401
+    assert sign_in(first, "leaving", password("leaving") + "-new", REMOTE_ADDR="10.9.0.7") == 302
+    with site.engine.begin() as connection:
+        auth.set_active(connection, "leaving", False, "test", now)
+    assert first.get("/explore").status_code == 401
+    assert second.get("/explore").status_code == 401
+
+
+def test_a_display_token_opens_the_wall_only_until_revoked(site: Site) -> None:
+    now = now_local()
+    with site.engine.begin() as connection:
+        token = tokens.create(connection, tokens.DISPLAY, "lobby", "test", now)
+    screen = site.app.server.test_client()
+    opened = screen.get(f"/display?token={token}&rotate=30&lang=en")
+    assert opened.status_code == 302 and opened.headers["Location"] == "/wall?rotate=30&lang=en"
+    assert screen.get("/wall").status_code == 200 and screen.get("/wall/rankings").status_code == 200
+    for path in ("/", "/explore", "/admin", f"/api/v1/kpi?{MARCH}"):
+        assert screen.get(path).status_code == 403, path
+    assert screen.get("/display?token=iocd_guessed").status_code == 401
+    with site.engine.begin() as connection:
+        listed = {row["name"]: row for row in tokens.list_all(connection, tokens.DISPLAY)}
+        assert listed["lobby"]["last_used_at"] is not None
+        tokens.revoke(connection, tokens.DISPLAY, "lobby", "test", now)
+    assert screen.get("/wall").status_code == 401
+    assert _actions(site.engine, "display")[-2:] == ["display.open", "display.refused"]
+
+
+# --- headers and cookies -----------------------------------------------------------------------------------------
+
+
+def test_every_response_carries_a_csp_with_no_external_source(site: Site, clients) -> None:
+    for path in ("/login", "/wall", "/assets/wall.css", "/healthz", "/explore"):
+        response = clients["analyst"].get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+        assert not re.search(r"https?:|\*|'unsafe-eval'", policy), policy
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert clients["analyst"].get("/explore").headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_cookie_is_http_only_and_same_site(site: Site) -> None:
+    client = site.app.server.test_client()
+    page = client.get("/login")
+    cookie = next(c for c in page.headers.getlist("Set-Cookie") if c.startswith("ioc_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # Secure: behind TLS only
+
+
+# --- hostile input -----------------------------------------------------------------------------------------------
+
+
+def _render(site: Site, client: FlaskClient, view: dict) -> dict:
+    key = next(k for k in site.app.callback_map if k.startswith("..explore-summary.children"))
+    body = callback_body(key, site.app.callback_map[key])
+    body["inputs"][0]["value"] = view
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200, response.text[:300]
+    return response.get_json()["response"]
+
+
+MARCH_VIEW = {"preset": "custom", "from": "2025-03-01", "to": "2025-03-31", "by": "procedure", "kpi": "received"}
+
+
+def test_html_in_names_is_text_in_tables_and_escaped_in_figures(site: Site, clients) -> None:
+    shown = _render(site, clients["analyst"], MARCH_VIEW)
+    table = shown["explore-table"]["data"]
+    assert HOSTILE in {row["name"] for row in table}  # a DataTable shows its cells as text
+    bars = json.dumps(shown["explore-bars"]["figure"])
+    assert "&lt;img src=x onerror=" in bars and "<img" not in bars and "<script" not in bars
+    page = json.dumps(shown)
+    assert "dangerously_allow_html" not in page and "Markdown" not in page
+
+
+def test_sql_in_filters_changes_nothing_and_returns_no_error(site: Site, clients) -> None:
+    with site.engine.connect() as connection:
+        before = connection.execute(select(func.count()).select_from(schema.Dossier)).scalar_one()
+    for hostile in ("19768' OR '1'='1", "1; DROP TABLE dossier; --", "' UNION SELECT password_hash FROM app_user --"):
+        shown = _render(site, clients["analyst"], MARCH_VIEW | {"unit": hostile, "by": "unit"})
+        assert "password_hash" not in json.dumps(shown) and "scrypt" not in json.dumps(shown)
+        api = clients["analyst"].get(f"/api/v1/kpi?{MARCH}&unit={hostile}")
+        assert api.status_code == 400 and set(api.get_json()) == {"error"}
+    with site.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(schema.Dossier)).scalar_one() == before
+
+
+def test_no_secret_appears_in_any_response_or_log_line(site: Site, clients) -> None:
+    admin = clients["admin"]
+    seen = []
+    for path in pages():
+        seen.append(admin.get(path).text)
+        router = next(k for k, s in server_callbacks(site.app).items() if s["callback"].__module__ == "dash.dash")
+        body = callback_body(router, site.app.callback_map[router], path)
+        seen.append(admin.post("/_dash-update-component", json=body, headers=csrf(admin)).text)
+    for key, spec in server_callbacks(site.app).items():
+        seen.append(admin.post("/_dash-update-component", json=callback_body(key, spec), headers=csrf(admin)).text)
+    with site.engine.connect() as connection:
+        stored = [str(row) for table in (schema.CollectorRun, schema.Collector, schema.AuditLog) for row in
+                  connection.execute(select(table.__table__)).all()]  # fmt: skip
+    assert any(SECRET_VARIABLE in text for text in stored)  # the variable's name is kept, its value never
+    assert not [text for text in seen + stored if SECRET_VALUE in text]
+    assert SECRET_VALUE not in site.log.read_text()
+    assert SECRET_VALUE not in json.dumps([admin.get(f"/api/v1/kpi?{MARCH}").get_json()])
