@@ -74,6 +74,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_kpi  # noqa: E402
 
+from ioc import auth  # noqa: E402
+from ioc.config import now_local  # noqa: E402
 from ioc.warehouse.engine import make_engine  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -163,6 +165,21 @@ def ensure_warehouse(path: Path, dossiers: int, folder: str) -> None:
     print(f"built in {load_s + rebuild_s:,.0f} s")
 
 
+BENCH_USER = "bench-analyst"
+BENCH_PASSWORD = "benchmark-analyst-password"
+
+
+def ensure_user(database: str) -> None:
+    """The analyst the browser signs in as (its password reset on a reused warehouse)."""
+    engine = make_engine(database)
+    with engine.begin() as connection:
+        if any(user["username"] == BENCH_USER for user in auth.list_users(connection)):
+            auth.set_password(connection, BENCH_USER, BENCH_PASSWORD, "bench", now_local())
+        else:
+            auth.add_user(connection, BENCH_USER, "analyst", BENCH_PASSWORD, "bench", now_local())
+    engine.dispose()
+
+
 def explorer_views(codes: dict[str, str]) -> list[tuple[str, dict[str, str], tuple[str, ...]]]:
     """(name, URL parameters, clicks after the load) of 20 typical explorer views around 2025-12-20."""
     month = {"from": "2025-12-01", "to": "2025-12-20"}
@@ -224,6 +241,7 @@ class Server:
         self.port = port or free_port()
         self.log = self.folder / f"access-{self.port}.log"
         env = {**os.environ, "IOC_DATABASE_URL": self.database, "IOC_PROVINCE": bench_kpi.PROVINCE}
+        env["IOC_DATA_DIR"] = str(self.folder)  # one signing key for every worker: the browser stays signed in
         command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{self.port}"]
         command += ["--no-control-socket", "--access-logfile", str(self.log)]
         command += ["--access-logformat", "%(m)s %(U)s %(s)s %(B)s %(D)s %({x-bench-seq}i)s", "app:server"]
@@ -326,6 +344,22 @@ class Browser:
         self.cdp("Page.addScriptToEvaluateOnNewDocument", source=PAGE_SCRIPT)
         self.cdp("Browser.setDownloadBehavior", behavior="deny")
         self.requests: dict[str, dict] = {}  # Chrome's requestId → tag, callback, browser ms
+
+    def sign_in(self, url: str) -> None:
+        """Sign in as the benchmark's analyst through the form (cookies hold for every port of 127.0.0.1)."""
+        self.driver.get(f"{url}/login")
+        self.driver.find_element(By.ID, "username").send_keys(BENCH_USER)
+        self.driver.find_element(By.ID, "password").send_keys(BENCH_PASSWORD)
+        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        deadline = time.monotonic() + TIMEOUT_S
+        while "/login" in self.driver.current_url and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def session_headers(self) -> dict[str, str]:
+        """The signed-in session's cookies and CSRF header, for requests sent without the browser."""
+        cookies = {cookie["name"]: cookie["value"] for cookie in self.driver.get_cookies()}
+        jar = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        return {"Cookie": jar, "X-CSRFToken": cookies.get("_csrf_token", "")}
 
     def cdp(self, command: str, **params: object) -> dict:
         return self.driver.execute_cdp_cmd(command, params)
@@ -459,12 +493,12 @@ def explore_pass(browser: Browser, server: Server, views: list, phase: str) -> l
     return calls
 
 
-def replay(server: Server, calls: list[Call], phase: str) -> list[Call]:
+def replay(server: Server, calls: list[Call], phase: str, session: dict[str, str]) -> list[Call]:
     """The same POST bodies sent again one at a time, no browser running: the server's time alone."""
     replayed = []
     for i, call in enumerate(calls):
         tag = f"{phase}-{i}"
-        headers = {"Content-Type": "application/json", "X-Bench-Seq": tag}
+        headers = {"Content-Type": "application/json", "X-Bench-Seq": tag, **session}
         request = urllib.request.Request(f"{server.url}/_dash-update-component", call.body.encode(), headers)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
@@ -612,6 +646,7 @@ def run(database: str, views: list, folder: Path) -> None:
         # The wall: a fresh worker and a fresh browser.
         server.start()
         browser = Browser()
+        browser.sign_in(server.url)
         wall_calls = wall_pass(browser, server, results)
         wall_memory = server.memory_mb()
         server.stop()
@@ -642,13 +677,14 @@ def run(database: str, views: list, folder: Path) -> None:
         memory = server.memory_mb()
         layouts, pages = server.get_times("/_dash-layout"), server.get_times("/explore")
         server.stop()
+        session = browser.session_headers()
         browser.quit()
         browser = None
 
         # The same POSTs replayed one at a time on a third fresh worker, no browser running.
         server.start()
         sent = [c for c in calls if c.phase == "cold"]
-        replayed = replay(server, sent, "cold") + replay(server, sent, "warm")
+        replayed = replay(server, sent, "cold", session) + replay(server, sent, "warm", session)
         server.stop()
     finally:
         if browser:
@@ -707,6 +743,8 @@ def main() -> None:
         path = (args.db or Path(folder) / "ioc.db").resolve()
         ensure_warehouse(path, args.dossiers, folder)
         database = f"sqlite:///{path}"
+        bench_kpi.ioc_init(folder, database)  # migrates a reused warehouse to this IOC's schema
+        ensure_user(database)
         engine = make_engine(database)
         codes = bench_kpi.pick_codes(engine)
         with engine.connect() as connection:
