@@ -45,7 +45,7 @@ DASH_CALLBACK = "/_dash-update-component"
 ROUTER_LOCATION = "_pages_location"
 
 
-class Principal(UserMixin):
+class SessionUser(UserMixin):
     """A session's holder for Flask-Login: ``u:<id>:<stamp>`` for a user, ``d:<id>`` for a display token."""
 
     def __init__(self, session_id: str, name: str, role: str | None) -> None:
@@ -54,7 +54,7 @@ class Principal(UserMixin):
         self.role = role
 
 
-def _load(engine: Engine, session_id: str) -> Principal | None:
+def _load(engine: Engine, session_id: str) -> SessionUser | None:
     kind, _, rest = session_id.partition(":")
     now = now_local()
     if kind == "u":
@@ -63,11 +63,11 @@ def _load(engine: Engine, session_id: str) -> Principal | None:
             return None
         with engine.connect() as connection:
             user = auth.signed_in(connection, int(user_id), stamp)
-        return Principal(session_id, user.username, user.role) if user else None
+        return SessionUser(session_id, user.username, user.role) if user else None
     if kind == "d" and rest.isdigit():
         with engine.begin() as connection:
             name = tokens.active_name(connection, tokens.DISPLAY, int(rest), now)
-        return Principal(session_id, f"display:{name}", None) if name else None
+        return SessionUser(session_id, f"display:{name}", None) if name else None
     return None
 
 
@@ -213,7 +213,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         if user is None:
             return _page(401, lang, t(lang, "sign_in.failed"), True, username=username[:100], next_=next_)
         session.clear()
-        login_user(Principal(f"u:{user.id}:{user.stamp}", user.username, user.role))
+        login_user(SessionUser(f"u:{user.id}:{user.stamp}", user.username, user.role))
         session["since"] = now_local().timestamp()
         return redirect(next_)  # type: ignore[return-value]
 
@@ -240,7 +240,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
             return _page(401, lang, t(lang, "sign_in.display_refused"), False)
         session.clear()
         session.permanent = True
-        login_user(Principal(f"d:{found[0]}", f"display:{found[1]}", None))
+        login_user(SessionUser(f"d:{found[0]}", f"display:{found[1]}", None))
         kept = {key: value for key, value in request.args.items() if key != "token"}
         return redirect("/wall" + (f"?{urlencode(kept)}" if kept else ""))  # type: ignore[return-value]
 
