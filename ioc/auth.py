@@ -82,8 +82,11 @@ def list_users(connection: Connection) -> list[dict]:
 
 
 def set_active(connection: Connection, username: str, active: bool, actor: str, now: datetime) -> None:
-    """Enable or disable a user (a disabled user cannot sign in; the account and its history stay)."""
+    """Enable or disable a user (a disabled user cannot sign in; the account and its history stay). Nobody disables
+    their own account: an admin doing so would lock themselves out."""
     _existing(connection, username)
+    if not active and actor == username:
+        raise IOCError("you cannot disable your own account")
     connection.execute(update(USER).where(USER.c.username == username).values(active=active))
     audit.record(connection, actor, "user.enable" if active else "user.disable", username, now)
 

@@ -70,6 +70,16 @@ def read_boundaries(path: Path, level: str, code_field: str) -> tuple[list[str |
     return [_code(value, level) for value in frame[code_field]], np.asarray(frame.geometry.values)
 
 
+def boundary_fields(path: Path) -> list[str]:
+    """The attribute fields of a boundary file, for choosing the one that holds unit codes (reads no geometry)."""
+    import pyogrio
+
+    try:
+        return [str(name) for name in pyogrio.read_info(path)["fields"]]
+    except Exception as error:  # GDAL's errors have many types; report them in one line
+        raise IOCError(f"{path.name}: cannot read boundaries ({error})") from None
+
+
 def simplify_to_budget(geometries: np.ndarray, budget: int = LAYER_BUDGET) -> tuple[np.ndarray, float]:
     """The least simplified coverage (shared edges kept) whose GeoJSON fits ``budget``, and its tolerance."""
     valid = shapely.make_valid(shapely.set_precision(geometries, GRID))
@@ -126,6 +136,32 @@ def boundary_collection(connection: Connection, level: str) -> dict:
         for code, geometry in rows
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass
+class BoundaryState:
+    """A level's stored outlines: the units that have one, those that do not, and where the outlines came from."""
+
+    level: str
+    outlined: list[str]
+    without_boundary: list[str]
+    sources: list[str]
+    imported_at: datetime | None
+
+
+def boundary_state(connection: Connection, level: str) -> BoundaryState:
+    """What is stored for ``level`` (a map of it is schematic while ``outlined`` is empty)."""
+    units = set(connection.execute(select(UNIT.c.code).where(UNIT.c.level == level)).scalars())
+    rows = connection.execute(
+        select(BOUNDARY.c.unit_code, BOUNDARY.c.source, BOUNDARY.c.imported_at).where(BOUNDARY.c.level == level)
+    ).all()
+    return BoundaryState(
+        level=level,
+        outlined=sorted(row.unit_code for row in rows),
+        without_boundary=sorted(units - {row.unit_code for row in rows}),
+        sources=sorted({row.source for row in rows if row.source}),
+        imported_at=max((row.imported_at for row in rows), default=None),
+    )
 
 
 def schematic_grid(codes: list[str], columns: int | None = None, size: float = 0.1) -> dict:

@@ -41,6 +41,12 @@ class Names:
 _cache: dict[str, tuple[float, object]] = {}
 
 
+def forget() -> None:
+    """Drop what this process keeps, after a change the pages must show at once (other workers follow within
+    :data:`KEEP_SECONDS`)."""
+    _cache.clear()
+
+
 def _kept(key: str, make):  # type: ignore[no-untyped-def]
     """``make()``, kept per warehouse for :data:`KEEP_SECONDS`."""
     key = f"{warehouse.engine().url}|{key}"

@@ -479,3 +479,33 @@ def test_no_secret_appears_in_any_response_or_log_line(site: Site, clients) -> N
     assert not [text for text in seen + stored if SECRET_VALUE in text]
     assert SECRET_VALUE not in site.log.read_text()
     assert SECRET_VALUE not in json.dumps([admin.get(f"/api/v1/kpi?{MARCH}").get_json()])
+
+
+def _call(site: Site, client: FlaskClient, output_part: str, values: dict[str, object]) -> dict:
+    """Post the callback whose output key holds ``output_part``, with ``values`` by ``id.property``."""
+    key = next(k for k in site.app.callback_map if output_part in k)
+    body = callback_body(key, site.app.callback_map[key])
+    for item in body["inputs"] + body["state"]:
+        item["value"] = values.get(f"{item['id']}.{item['property']}")
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200, response.text[:300]
+    return response.get_json()["response"]
+
+
+def test_an_admin_makes_and_revokes_a_display_link_from_the_admin_pages(site: Site, clients) -> None:
+    admin = clients["admin"]
+    made = _call(site, admin, "admin-displays-link.children", {"admin-displays-create.n_clicks": 1,
+                 "admin-displays-name.value": "hall", "admin-displays-lang.data": "vi"})  # fmt: skip
+    link = made["admin-displays-link"]["children"]
+    assert link.startswith("http://localhost/display?token=iocd_")
+    screen = site.app.server.test_client()
+    assert screen.get(link.removeprefix("http://localhost")).status_code == 302
+    assert screen.get("/wall").status_code == 200
+    assert "hall" in json.dumps(made["admin-displays-table"]["data"]) and link not in json.dumps(
+        made["admin-displays-table"]
+    )
+    revoked = _call(site, admin, "admin-displays-revoked.children", {"admin-displays-revoke.n_clicks": 1,
+                    "admin-displays-pick.value": "hall", "admin-displays-lang.data": "vi"})  # fmt: skip
+    assert revoked["admin-displays-revoked"]["color"] == "green"
+    assert screen.get("/wall").status_code == 401
+    assert _actions(site.engine, "test-admin")[-2:] == ["display_token.create", "display_token.revoke"]

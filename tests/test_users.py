@@ -79,3 +79,12 @@ def test_ioc_user_commands(warehouse, warehouse_env):
     assert run_ioc("user", "disable", "nobody", env=env).stderr.strip() == (
         "ioc: error: no user named 'nobody'; see: ioc user list"
     )
+
+
+def test_nobody_disables_their_own_account(warehouse):
+    with warehouse.begin() as connection:
+        add_user(connection, "quan.tri", "admin", PASSWORD, "cli:test", NOW)
+        with pytest.raises(IOCError, match="your own account"):
+            set_active(connection, "quan.tri", False, "quan.tri", NOW)
+        set_active(connection, "quan.tri", False, "cli:root", NOW)  # another admin, or the command line, may
+        assert verify(connection, "quan.tri", PASSWORD) is None

@@ -23,8 +23,8 @@ import httpx
 import typer
 from sqlalchemy import Engine
 
-from ioc.cli.collector import report_run, run_with_progress
 from ioc import auth, tokens
+from ioc.cli.collector import report_run, run_with_progress
 from ioc.cli.common import console, require_free_port
 from ioc.cli.warehouse import print_init_report
 from ioc.collecting.runner import RunProgress

@@ -3,7 +3,6 @@
 # No ``from __future__ import annotations``: the commands are made in a function, and typer must see their
 # annotations evaluated there (they name the function's arguments).
 
-
 from typing import Annotated
 
 import typer

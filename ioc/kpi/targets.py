@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select
@@ -15,21 +16,35 @@ KPI_TARGET = schema.KpiTarget.__table__
 SCOPES = ("province", "unit", "agency")
 
 
-def effective_targets(connection: Connection, scope: str = "province", scope_code: str = "") -> dict[str, Target]:
-    """Each KPI's target for a scope: its own row, else the province's row, else the shipped default."""
-    targets = dict(default_targets())
+@dataclass(frozen=True)
+class TargetSetting:
+    """A KPI's target for a scope and where it comes from: ``default`` (shipped with IOC), ``province``, or the
+    scope's own row (``unit`` or ``agency``), with who set it and when."""
+
+    target: Target
+    source: str
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+def target_settings(connection: Connection, scope: str = "province", scope_code: str = "") -> dict[str, TargetSetting]:
+    """Each KPI's target for a scope, and its source: its own row, else the province's row, else the default."""
+    settings = {key: TargetSetting(target, "default") for key, target in default_targets().items()}
     t = KPI_TARGET.c
     rows = connection.execute(
-        select(t.kpi, t.target, t.green_from, t.amber_from)
-        .where(
-            (KPI_TARGET.c.scope == "province")
-            | ((KPI_TARGET.c.scope == scope) & (KPI_TARGET.c.scope_code == scope_code))
-        )
-        .order_by(KPI_TARGET.c.scope != "province")  # the scope's own rows last, so they win
+        select(t.kpi, t.scope, t.target, t.green_from, t.amber_from, t.updated_at, t.updated_by)
+        .where((t.scope == "province") | ((t.scope == scope) & (t.scope_code == scope_code)))
+        .order_by(t.scope != "province")  # the scope's own rows last, so they win
     )
-    for kpi, target, green_from, amber_from in rows:
-        targets[kpi] = Target(target, green_from, amber_from)
-    return targets
+    for row in rows:
+        target = Target(row.target, row.green_from, row.amber_from)
+        settings[row.kpi] = TargetSetting(target, row.scope, row.updated_at, row.updated_by)
+    return settings
+
+
+def effective_targets(connection: Connection, scope: str = "province", scope_code: str = "") -> dict[str, Target]:
+    """Each KPI's target for a scope: its own row, else the province's row, else the shipped default."""
+    return {key: setting.target for key, setting in target_settings(connection, scope, scope_code).items()}
 
 
 def check_target(kpi_key: str, target: Target) -> None:

@@ -1,0 +1,168 @@
+"""``/admin/audit``: the audit log (nhật ký), newest first — filtered by actor, action, target and days, paged on
+the server by :func:`ioc.warehouse.audit.query`; details are shown as JSON text, never as markup."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, time, timedelta
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, State, callback, ctx, dash_table, dcc
+
+from ioc.warehouse.audit import choices, query
+from layouts import warehouse
+from layouts.formatting import moment, number
+from layouts.i18n import language, t
+from layouts.shell import frame
+from layouts.theme import FONT
+
+PATH = "/admin/audit"
+TITLE_KEY = "admin.audit.title"
+PAGE_SIZE = 50
+COLUMNS = ("at", "actor", "action", "target", "source_ip", "details")
+FILTERS = ("admin-audit-actor", "admin-audit-action", "admin-audit-target", "admin-audit-dates")
+TABLE_STYLE = {
+    "style_table": {"overflowX": "auto"},
+    "style_cell": {
+        "fontFamily": FONT,
+        "fontSize": 14,
+        "padding": "4px 8px",
+        "textAlign": "left",
+        "whiteSpace": "normal",
+        "height": "auto",
+    },
+    "style_data_conditional": [{"if": {"column_id": "details"}, "fontFamily": "monospace", "fontSize": 13}],
+    "style_header": {"fontWeight": 600},
+}
+
+
+def _day(value: object) -> date | None:
+    """A date picker's value (``YYYY-MM-DD``, perhaps with a time), else None."""
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _range(dates: list | None) -> tuple[datetime | None, datetime | None]:
+    """Whole days, both included, as the query's ``since`` ≤ time < ``until``."""
+    first, last = (_day(value) for value in ((dates or []) + [None, None])[:2])
+    since = datetime.combine(first, time()) if first else None
+    until = datetime.combine(last + timedelta(days=1), time()) if last else None
+    return since, until
+
+
+def _row(entry: dict) -> dict:
+    return {
+        "at": moment(entry["at"]),
+        "actor": entry["actor"],
+        "action": entry["action"],
+        "target": entry["target"] or "",
+        "source_ip": entry["source_ip"] or "",
+        "details": json.dumps(entry["details"] or {}, ensure_ascii=False, sort_keys=True, default=str),
+    }
+
+
+def entries(
+    actor: str | None, action: str | None, target: str | None, dates: list | None, page: int | None, lang: str
+) -> tuple[list[dict], int, str]:
+    """One page of the filtered log as table rows, the number of pages, and a line saying how many entries match."""
+    since, until = _range(dates)
+    page = max(0, int(page or 0))
+    with warehouse.engine().connect() as connection:
+        rows, total = query(
+            connection,
+            actor=actor or None,
+            action=action or None,
+            target_contains=(target or "").strip() or None,
+            since=since,
+            until=until,
+            limit=PAGE_SIZE,
+            offset=page * PAGE_SIZE,
+        )
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    return [_row(row) for row in rows], pages, t(lang, "admin.audit.total", count=number(total, lang))
+
+
+def layout(**params: object) -> dmc.AppShell:
+    lang = language(params.get("lang"))
+    with warehouse.engine().connect() as connection:
+        known = choices(connection)
+    rows, pages, total = entries(None, None, None, None, 0, lang)
+    filters = dmc.Group(
+        [
+            dmc.Select(
+                id="admin-audit-actor",
+                label=t(lang, "admin.audit.column.actor"),
+                data=known["actor"],
+                clearable=True,
+                searchable=True,
+                placeholder=t(lang, "admin.audit.all"),
+                w=220,
+            ),
+            dmc.Select(
+                id="admin-audit-action",
+                label=t(lang, "admin.audit.column.action"),
+                data=known["action"],
+                clearable=True,
+                searchable=True,
+                placeholder=t(lang, "admin.audit.all"),
+                w=220,
+            ),
+            dmc.TextInput(id="admin-audit-target", label=t(lang, "admin.audit.target_contains"), debounce=400, w=220),
+            dmc.DatePickerInput(
+                id="admin-audit-dates",
+                label=t(lang, "admin.audit.days"),
+                type="range",
+                valueFormat="DD/MM/YYYY",
+                clearable=True,
+                w=260,
+            ),
+        ],
+        align="flex-end",
+        gap="sm",
+    )
+    table = dash_table.DataTable(
+        id="admin-audit-table",
+        columns=[{"name": t(lang, f"admin.audit.column.{c}"), "id": c} for c in COLUMNS],
+        data=rows,
+        page_action="custom",
+        page_current=0,
+        page_size=PAGE_SIZE,
+        page_count=pages,
+        **TABLE_STYLE,
+    )
+    body = dmc.Stack(
+        [
+            dmc.Title(t(lang, TITLE_KEY), order=2),
+            filters,
+            dmc.Text(total, id="admin-audit-total", size="sm", c="dimmed"),
+            dmc.Paper(table, withBorder=True, p="sm"),
+            dcc.Store(id="admin-audit-lang", data=lang),
+        ],
+        gap="md",
+    )
+    return frame(lang, "/admin", [dmc.DatesProvider(body, settings={"locale": lang, "firstDayOfWeek": 1})])
+
+
+@callback(
+    Output("admin-audit-table", "data"),
+    Output("admin-audit-table", "page_count"),
+    Output("admin-audit-table", "page_current"),
+    Output("admin-audit-total", "children"),
+    *[Input(component, "value") for component in FILTERS],
+    Input("admin-audit-table", "page_current"),
+    State("admin-audit-lang", "data"),
+    prevent_initial_call=True,
+)
+def show(actor, action, target, dates, page, lang):  # type: ignore[no-untyped-def]
+    """The page asked for; a changed filter starts again at the first page."""
+    page = page if ctx.triggered_id == "admin-audit-table" else 0
+    rows, pages, total = entries(actor, action, target, dates, page, language(lang))
+    return rows, pages, page, total
+
+
+def register() -> None:
+    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Nhật ký", name="admin-audit")
