@@ -1,4 +1,5 @@
-"""``ioc collector …`` and ``ioc quarantine list``: configure collectors, run them, read what they rejected."""
+"""``ioc collector …`` and ``ioc quarantine list|reprocess``: configure collectors, run them, read and re-process
+what they rejected."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy import Connection, Engine, func, select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import RunProgress, RunResult, run_collector
 from ioc.collecting.store import (
     CollectorConfig,
@@ -28,6 +30,7 @@ from ioc.config import load_settings
 from ioc.errors import IOCError
 from ioc.warehouse import schema
 from ioc.warehouse.access import open_warehouse, transaction
+from ioc.warehouse.audit import command_line_actor
 
 app = typer.Typer(help="Configure and run collectors.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Records the collectors rejected, with the reasons.", no_args_is_help=True)
@@ -267,6 +270,44 @@ def quarantine_list(
             query = query.where(collectors.c.id == get_collector(connection, collector).id)
         rows = [dict(row) for row in connection.execute(query).mappings()]
     print_rows(rows, output, "Quarantine")
+
+
+def _record_ids(values: list[str]) -> list[int]:
+    """``--ids 3 --ids 5,8`` → [3, 5, 8]."""
+    ids = []
+    for value in values:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if not part.isdigit():
+                raise IOCError(f"--ids {value!r}: give record ids (numbers), separated by commas")
+            ids.append(int(part))
+    return ids
+
+
+@quarantine_app.command("reprocess")
+def quarantine_reprocess(
+    collector: str,
+    ids: Annotated[
+        list[str] | None, typer.Option("--ids", help="Only these records (ids, comma-separated or repeated).")
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Parse a collector's rejected records again with its current configuration; load those that now pass."""
+    settings = load_settings()
+    with open_warehouse(settings) as engine:
+        result = reprocess_quarantine(
+            engine,
+            collector,
+            settings.province,
+            _record_ids(ids) if ids else None,
+            actor=command_line_actor(),
+        )
+    if output is OutputFormat.json:
+        print_json({key: getattr(result, key) for key in type(result).__dataclass_fields__})
+        return
+    console.print(
+        f"Re-processed {result.examined} records of {collector}: {result.loaded} loaded ({result.inserted} inserted, "
+        f"{result.updated} updated, {result.unchanged} unchanged), {result.still_rejected} still rejected"
+    )
 
 
 def register(root: typer.Typer) -> None:

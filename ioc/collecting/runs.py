@@ -7,7 +7,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ioc.config import now_local
 from ioc.errors import IOCError
@@ -104,6 +104,14 @@ def claim_run(
     return int(result.inserted_primary_key[0])
 
 
+def live_run(connection: Connection, collector_id: int, owner: RunOwner | None = None) -> int | None:
+    """The id of the collector's run that a live process is running, if any (what :func:`claim_run` refuses on)."""
+    owner = owner or RunOwner.this_process()
+    now = now_local()
+    running = connection.execute(select(RUN).where(RUN.c.collector_id == collector_id, RUN.c.status == "running"))
+    return next((row.id for row in running if not _is_stale(row, owner, now)), None)
+
+
 def resumable_backfill_cursor(
     connection: Connection, collector_id: int, since: datetime, until: datetime
 ) -> str | None:
@@ -131,7 +139,7 @@ def record_page(connection: Connection, run_id: int, counts: PageCounts, cursor:
             rejected=RUN.c.rejected + counts.rejected,
             cursor_after=cursor,
             heartbeat_at=now_local(),
-            **({"total": remaining} if remaining is not None else {}),
+            **({"total": func.coalesce(RUN.c.total, remaining)} if remaining is not None else {}),
         )
     )
 

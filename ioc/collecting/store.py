@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
@@ -19,11 +20,11 @@ from ioc.collecting.kind import AUTH_SECRETS
 from ioc.collecting.registry import get_kind
 from ioc.config import TIMEZONE, now_local
 from ioc.errors import IOCError
-from ioc.warehouse import schema
+from ioc.warehouse import audit, schema
 
 COLLECTOR = schema.Collector.__table__
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 INTERVAL_PATTERN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_INTERVAL_SECONDS = 10
@@ -107,6 +108,16 @@ def validate_options(kind: str, options: dict[str, Any]) -> BaseModel:
         raise IOCError(f"option {where}: {first['msg']}") from None
 
 
+def check_url(url: str | None) -> str | None:
+    """An ``http://`` or ``https://`` address with a host, or None for a kind that needs none."""
+    if url is None:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url.strip()):
+        raise IOCError(f"--url {url!r}: use an http:// or https:// address with a host")
+    return url.strip()
+
+
 def parse_secret_envs(auth: str, given: list[str]) -> dict[str, str]:
     """Map each secret role of ``auth`` to an environment variable name.
 
@@ -141,6 +152,29 @@ def _config(row: Any) -> CollectorConfig:
     return CollectorConfig(**{column: row[column] for column in CollectorConfig.__dataclass_fields__})
 
 
+def _validated(
+    kind: str,
+    url: str | None,
+    auth: str,
+    secret_envs: list[str],
+    every: str | None,
+    cron: str | None,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    """The stored fields of a collector, each checked as ``ioc collector add`` and the admin form check them."""
+    if every and cron:
+        raise IOCError("give --every or --cron, not both")
+    validated = validate_options(kind, options)
+    return {
+        "url": check_url(url),
+        "auth": auth,
+        "secret_envs": parse_secret_envs(auth, secret_envs),
+        "interval_seconds": parse_interval(every) if every else None,
+        "cron": check_cron(cron) if cron else None,
+        "options": validated.model_dump(mode="json", exclude_unset=True),
+    }
+
+
 def add_collector(
     connection: Connection,
     name: str,
@@ -152,34 +186,50 @@ def add_collector(
     cron: str | None = None,
     options: dict[str, Any] | None = None,
     enabled: bool = True,
+    *,
+    actor: str | None = None,
+    source_ip: str | None = None,
 ) -> CollectorConfig:
-    """Validate and store a new collector."""
+    """Validate and store a new collector; audited (``actor`` defaults to the command line's)."""
     if not NAME_PATTERN.match(name):
         raise IOCError(f"collector name {name!r}: use lower-case letters, digits, - and _ (at most 100)")
-    if every and cron:
-        raise IOCError("give --every or --cron, not both")
-    validated = validate_options(kind, options or {})
-    if url is not None and not re.match(r"^https?://", url):
-        raise IOCError(f"--url {url!r}: use an http:// or https:// address")
+    fields = _validated(kind, url, auth, secret_envs or [], every, cron, options or {})
     if connection.execute(select(COLLECTOR.c.id).where(COLLECTOR.c.name == name)).first():
         raise IOCError(f"a collector named {name!r} exists already")
     now = now_local()
     connection.execute(
-        insert(COLLECTOR).values(
-            name=name,
-            kind=kind,
-            url=url,
-            auth=auth,
-            secret_envs=parse_secret_envs(auth, secret_envs or []),
-            interval_seconds=parse_interval(every) if every else None,
-            cron=check_cron(cron) if cron else None,
-            options=validated.model_dump(mode="json", exclude_unset=True),
-            enabled=enabled,
-            created_at=now,
-            updated_at=now,
-        )
+        insert(COLLECTOR).values(name=name, kind=kind, **fields, enabled=enabled, created_at=now, updated_at=now)
+    )
+    audit.record(
+        connection,
+        actor or audit.command_line_actor(),
+        "collector.add",
+        name,
+        now,
+        {"kind": kind, **fields, "enabled": enabled},
+        source_ip,
     )
     return get_collector(connection, name)
+
+
+def edit_collector(
+    connection: Connection,
+    name: str,
+    url: str | None,
+    auth: str,
+    secret_envs: list[str],
+    every: str | None,
+    cron: str | None,
+    options: dict[str, Any],
+    enabled: bool,
+    *,
+    actor: str | None = None,
+    source_ip: str | None = None,
+) -> CollectorConfig:
+    """Replace a collector's configuration (its kind and name stay), validated as :func:`add_collector` does."""
+    config = get_collector(connection, name)
+    fields = _validated(config.kind, url, auth, secret_envs, every, cron, options)
+    return update_collector(connection, name, actor=actor, source_ip=source_ip, **fields, enabled=enabled)
 
 
 def get_collector(connection: Connection, name: str) -> CollectorConfig:
@@ -193,22 +243,39 @@ def list_collectors(connection: Connection) -> list[CollectorConfig]:
     return [_config(row) for row in connection.execute(select(COLLECTOR).order_by(COLLECTOR.c.name)).mappings()]
 
 
-def update_collector(connection: Connection, name: str, **changes: Any) -> CollectorConfig:
-    """Change stored fields (already validated by the caller's form) and stamp ``updated_at``."""
+def update_collector(
+    connection: Connection, name: str, *, actor: str | None = None, source_ip: str | None = None, **changes: Any
+) -> CollectorConfig:
+    """Change stored fields (already validated by the caller), stamp ``updated_at`` and audit what changed."""
     config = get_collector(connection, name)
     if "options" in changes:
         changes["options"] = validate_options(config.kind, changes["options"]).model_dump(
             mode="json", exclude_unset=True
         )
-    connection.execute(update(COLLECTOR).where(COLLECTOR.c.id == config.id).values(**changes, updated_at=now_local()))
+    now = now_local()
+    connection.execute(update(COLLECTOR).where(COLLECTOR.c.id == config.id).values(**changes, updated_at=now))
+    changed = {key: value for key, value in changes.items() if getattr(config, key) != value}
+    action = "collector.update"
+    if set(changed) == {"enabled"}:
+        action = "collector.enable" if changed["enabled"] else "collector.disable"
+    audit.record(connection, actor or audit.command_line_actor(), action, name, now, changed, source_ip)
     return get_collector(connection, name)
 
 
-def set_enabled(connection: Connection, name: str, enabled: bool) -> CollectorConfig:
-    return update_collector(connection, name, enabled=enabled)
+def set_enabled(
+    connection: Connection, name: str, enabled: bool, *, actor: str | None = None, source_ip: str | None = None
+) -> CollectorConfig:
+    return update_collector(connection, name, actor=actor, source_ip=source_ip, enabled=enabled)
 
 
-def remove_collector(connection: Connection, name: str, purge: bool = False) -> int:
+def remove_collector(
+    connection: Connection,
+    name: str,
+    purge: bool = False,
+    *,
+    actor: str | None = None,
+    source_ip: str | None = None,
+) -> int:
     """Remove a collector with its runs and quarantine; its dossiers too with ``purge``. Returns dossiers removed."""
     config = get_collector(connection, name)
     dossier = schema.Dossier.__table__
@@ -219,4 +286,8 @@ def remove_collector(connection: Connection, name: str, purge: bool = False) -> 
     connection.execute(delete(schema.Quarantine.__table__).where(schema.Quarantine.collector_id == config.id))
     connection.execute(delete(schema.CollectorRun.__table__).where(schema.CollectorRun.collector_id == config.id))
     connection.execute(delete(COLLECTOR).where(COLLECTOR.c.id == config.id))
+    details = {"kind": config.kind, "dossiers_removed": held}
+    audit.record(
+        connection, actor or audit.command_line_actor(), "collector.remove", name, now_local(), details, source_ip
+    )
     return held
