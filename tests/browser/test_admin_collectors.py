@@ -3,8 +3,10 @@ quarantine, fixes its configuration, re-processes what it rejected and sees the 
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -45,13 +47,18 @@ def _click_text(driver: WebDriver, text: str, within: str = "body") -> None:
 
 
 def _rows(driver: WebDriver, table_id: str) -> list[dict[str, str]]:
-    """A DataTable's rows as shown, by column id."""
-    rows = []
-    for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr"):
-        cells = {cell.get_attribute("data-dash-column"): cell.text for cell in row.find_elements(By.CSS_SELECTOR, "td")}
-        if cells:
-            rows.append(cells)
-    return rows
+    """A DataTable's rows as shown, by column id (read again if the table is redrawn while being read)."""
+    for _ in range(10):
+        try:
+            rows = []
+            for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr"):
+                cells = {c.get_attribute("data-dash-column"): c.text for c in row.find_elements(By.CSS_SELECTOR, "td")}
+                if cells:
+                    rows.append(cells)
+            return rows
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    raise AssertionError(f"the table {table_id} kept being redrawn")
 
 
 def _row(driver: WebDriver, table_id: str, column: str, value: str) -> dict[str, str] | None:
