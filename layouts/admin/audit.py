@@ -13,29 +13,16 @@ from dash import Input, Output, State, callback, ctx, dash_table, dcc
 
 from ioc.warehouse.audit import choices, query
 from layouts import warehouse
+from layouts.admin.widgets import TABLE_STYLE, choice, day_range
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
 from layouts.shell import frame
-from layouts.theme import FONT
 
 PATH = "/admin/audit"
 TITLE_KEY = "admin.audit.title"
 PAGE_SIZE = 50
 COLUMNS = ("at", "actor", "action", "target", "source_ip", "details")
 FILTERS = ("admin-audit-actor", "admin-audit-action", "admin-audit-target", "admin-audit-dates")
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {
-        "fontFamily": FONT,
-        "fontSize": 14,
-        "padding": "4px 8px",
-        "textAlign": "left",
-        "whiteSpace": "normal",
-        "height": "auto",
-    },
-    "style_data_conditional": [{"if": {"column_id": "details"}, "fontFamily": "monospace", "fontSize": 13}],
-    "style_header": {"fontWeight": 600},
-}
 
 
 def _day(value: object) -> date | None:
@@ -93,33 +80,14 @@ def layout(**params: object) -> dmc.AppShell:
     rows, pages, total = entries(None, None, None, None, 0, lang)
     filters = dmc.Group(
         [
-            dmc.Select(
-                id="admin-audit-actor",
-                label=t(lang, "admin.audit.column.actor"),
-                data=known["actor"],
-                clearable=True,
-                searchable=True,
-                placeholder=t(lang, "admin.audit.all"),
-                w=220,
+            choice(
+                "admin-audit-actor", t(lang, "admin.audit.column.actor"), known["actor"], t(lang, "admin.audit.all")
             ),
-            dmc.Select(
-                id="admin-audit-action",
-                label=t(lang, "admin.audit.column.action"),
-                data=known["action"],
-                clearable=True,
-                searchable=True,
-                placeholder=t(lang, "admin.audit.all"),
-                w=220,
+            choice(
+                "admin-audit-action", t(lang, "admin.audit.column.action"), known["action"], t(lang, "admin.audit.all")
             ),
             dmc.TextInput(id="admin-audit-target", label=t(lang, "admin.audit.target_contains"), debounce=400, w=220),
-            dmc.DatePickerInput(
-                id="admin-audit-dates",
-                label=t(lang, "admin.audit.days"),
-                type="range",
-                valueFormat="DD/MM/YYYY",
-                clearable=True,
-                w=260,
-            ),
+            day_range("admin-audit-dates", t(lang, "admin.audit.days")),
         ],
         align="flex-end",
         gap="sm",
@@ -133,6 +101,7 @@ def layout(**params: object) -> dmc.AppShell:
         page_size=PAGE_SIZE,
         page_count=pages,
         **TABLE_STYLE,
+        style_data_conditional=[{"if": {"column_id": "details"}, "fontFamily": "monospace", "fontSize": 13}],
     )
     body = dmc.Stack(
         [

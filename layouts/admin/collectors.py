@@ -23,7 +23,8 @@ from ioc.warehouse.access import transaction
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin.collector_form import MESSAGE, changed, drawer, message
-from layouts.admin.runs import PRE_STYLE, STATUS_COLORS, TABLE_STYLE, duration, run_facts
+from layouts.admin.runs import PRE_STYLE, STATUS_COLORS, duration, run_facts
+from layouts.admin.widgets import TABLE_STYLE
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
 from layouts.shell import frame

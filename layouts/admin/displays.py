@@ -13,10 +13,10 @@ from ioc.config import now_local
 from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_username
+from layouts.admin.widgets import TABLE_STYLE
 from layouts.formatting import moment
 from layouts.i18n import language, t
 from layouts.shell import frame
-from layouts.theme import FONT
 
 PATH = "/admin/displays"
 TITLE_KEY = "admin.displays.title"
@@ -46,9 +46,7 @@ def layout(**params: object) -> dmc.AppShell:
         columns=[{"name": t(lang, f"admin.displays.column.{column}"), "id": column} for column in COLUMNS],
         data=_rows(listed),
         page_size=25,
-        style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": FONT, "fontSize": 14, "padding": "4px 8px", "textAlign": "left"},
-        style_header={"fontWeight": 600},
+        **TABLE_STYLE,
     )
     create = dmc.Paper(
         dmc.Stack(

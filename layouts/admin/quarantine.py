@@ -18,7 +18,8 @@ from ioc.config import load_settings
 from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_ip, current_username
-from layouts.admin.runs import PRE_STYLE, TABLE_STYLE, collector_options
+from layouts.admin.runs import PRE_STYLE, collector_options
+from layouts.admin.widgets import TABLE_STYLE, choice
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
 from layouts.shell import frame
@@ -35,15 +36,12 @@ def layout(**params: object) -> dmc.AppShell:
     names = collector_options()
     filters = dmc.Group(
         [
-            dmc.Select(
-                id="admin-quarantine-collector",
-                label=t(lang, "admin.quarantine.filter.collector"),
-                data=names,
-                value=chosen if any(option["value"] == chosen for option in names) else None,
-                clearable=True,
-                searchable=True,
-                placeholder=t(lang, "admin.quarantine.filter.all"),
-                w=220,
+            choice(
+                "admin-quarantine-collector",
+                t(lang, "admin.quarantine.filter.collector"),
+                names,
+                t(lang, "admin.quarantine.filter.all"),
+                chosen if any(option["value"] == chosen for option in names) else None,
             ),
             dmc.TextInput(
                 id="admin-quarantine-reason",

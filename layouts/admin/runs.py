@@ -15,10 +15,10 @@ from ioc.collecting.store import list_collectors
 from ioc.config import now_local
 from ioc.errors import IOCError
 from layouts import warehouse
+from layouts.admin.widgets import TABLE_STYLE, choice, day_range
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
 from layouts.shell import frame
-from layouts.theme import FONT
 
 PATH = "/admin/runs"
 TITLE_KEY = "admin.runs.title"
@@ -27,15 +27,6 @@ STATUS_COLORS = {"running": "blue", "succeeded": "green", "failed": "red", "stop
 COLUMNS = ("id", "collector", "mode", "status", "started_at", "finished_at", "elapsed", "pages", "inserted")
 COLUMNS += ("updated", "rejected")
 #: DataTables of the admin pages: the app's font, text left, the active row marked.
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {"fontFamily": FONT, "fontSize": 14, "padding": "4px 8px", "textAlign": "left", "maxWidth": 420},
-    "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
-    "style_data": {"overflow": "hidden", "textOverflow": "ellipsis"},
-    "style_data_conditional": [
-        {"if": {"state": "active"}, "backgroundColor": "#e7f5ff", "border": "1px solid #228be6"},
-    ],
-}
 
 
 #: Raw text (errors, records) shown as it is: wrapped, scrollable, never interpreted.
@@ -109,15 +100,12 @@ def layout(**params: object) -> dmc.AppShell:
     names = collector_options()
     filters = dmc.Group(
         [
-            dmc.Select(
-                id="admin-runs-collector",
-                label=t(lang, "admin.runs.filter.collector"),
-                data=names,
-                value=chosen if any(option["value"] == chosen for option in names) else None,
-                clearable=True,
-                searchable=True,
-                placeholder=t(lang, "admin.runs.filter.all"),
-                w=220,
+            choice(
+                "admin-runs-collector",
+                t(lang, "admin.runs.filter.collector"),
+                names,
+                t(lang, "admin.runs.filter.all"),
+                chosen if any(option["value"] == chosen for option in names) else None,
             ),
             dmc.Select(
                 id="admin-runs-status",
@@ -135,14 +123,7 @@ def layout(**params: object) -> dmc.AppShell:
                 placeholder=t(lang, "admin.runs.filter.all"),
                 w=180,
             ),
-            dmc.DatePickerInput(
-                id="admin-runs-dates",
-                label=t(lang, "admin.runs.filter.dates"),
-                type="range",
-                valueFormat="DD/MM/YYYY",
-                clearable=True,
-                w=260,
-            ),
+            day_range("admin-runs-dates", t(lang, "admin.runs.filter.dates")),
         ],
         align="flex-end",
         gap="sm",

@@ -18,24 +18,16 @@ from ioc.kpi.targets import SCOPES, TargetSetting, set_target, target_settings
 from ioc.warehouse.access import database_errors
 from layouts import lookups, warehouse
 from layouts.access import current_username
+from layouts.admin.widgets import TABLE_STYLE
 from layouts.figures import kpi_name
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
 from layouts.shell import frame
-from layouts.theme import FONT
 
 PATH = "/admin/targets"
 TITLE_KEY = "admin.targets.title"
 COLUMNS = ("name", "direction", "target", "green_from", "amber_from", "source", "updated")
 BANDS = ("target", "green_from", "amber_from")
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {"fontFamily": FONT, "fontSize": 14, "padding": "4px 8px", "textAlign": "left"},
-    "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
-    "style_data_conditional": [
-        {"if": {"state": "active"}, "backgroundColor": "#e7f5ff", "border": "1px solid #228be6"}
-    ],
-}
 
 
 def _scope_codes(scope: str, lang: str) -> list[dict]:

@@ -17,19 +17,14 @@ from ioc.errors import IOCError
 from ioc.warehouse.access import database_errors
 from layouts import warehouse
 from layouts.access import current_username
+from layouts.admin.widgets import TABLE_STYLE
 from layouts.formatting import moment
 from layouts.i18n import language, t
 from layouts.shell import frame
-from layouts.theme import FONT
 
 PATH = "/admin/users"
 TITLE_KEY = "admin.users.title"
 COLUMNS = ("username", "full_name", "role", "active", "created_at", "last_login_at")
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {"fontFamily": FONT, "fontSize": 14, "padding": "4px 8px", "textAlign": "left"},
-    "style_header": {"fontWeight": 600},
-}
 
 #: What a form shows after an action: the text, the alert's colour and whether it is hidden.
 Feedback = tuple[str, str, bool]

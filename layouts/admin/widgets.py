@@ -1,0 +1,45 @@
+"""What the admin pages share: one table style, and the filter controls (a choice, a range of days)."""
+
+from __future__ import annotations
+
+import dash_mantine_components as dmc
+
+from layouts.theme import FONT
+
+#: Every admin table: scrolls sideways on a narrow screen, wraps long cells and headers.
+TABLE_STYLE = {
+    "style_table": {"overflowX": "auto"},
+    "style_cell": {
+        "fontFamily": FONT,
+        "fontSize": 14,
+        "padding": "4px 8px",
+        "textAlign": "left",
+        "maxWidth": 420,
+        "whiteSpace": "normal",
+        "height": "auto",
+    },
+    "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
+}
+
+
+def choice(
+    component_id: str, label: str, data: list, placeholder: str, value: str | None = None, width: int = 220
+) -> dmc.Select:
+    """A filter over known values: empty means all."""
+    return dmc.Select(
+        id=component_id,
+        label=label,
+        data=data,
+        value=value,
+        clearable=True,
+        searchable=True,
+        placeholder=placeholder,
+        w=width,
+    )
+
+
+def day_range(component_id: str, label: str) -> dmc.DatePickerInput:
+    """A filter over whole days, both included, written dd/mm/yyyy."""
+    return dmc.DatePickerInput(
+        id=component_id, label=label, type="range", valueFormat="DD/MM/YYYY", clearable=True, w=260
+    )
