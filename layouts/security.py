@@ -93,7 +93,7 @@ def _page(status: int, lang: str, message: str | None, form: bool, username: str
         username_label=t(lang, "sign_in.username"),
         password_label=t(lang, "sign_in.password"),
         submit=t(lang, "sign_in.submit"),
-        home="/",
+        home=next_,
         home_label=t(lang, "sign_in.home"),
     )
     return Response(html, status=status, mimetype="text/html")
@@ -108,7 +108,9 @@ def _refuse(status: int) -> Response:
     if _wants_page():
         if status == 401:
             return _page(401, lang, None, True, next_=request.full_path.rstrip("?"))
-        return _page(403, lang, t(lang, "sign_in.forbidden"), False)
+        principal = current_principal()
+        home = "/wall" if principal is not None and principal.role is None else "/"  # a wall-screen has only the wall
+        return _page(403, lang, t(lang, "sign_in.forbidden"), False, next_=home)
     response = Response(json.dumps({"error": "sign in required" if status == 401 else "forbidden"}), status=status)
     response.mimetype = "application/json"
     return response

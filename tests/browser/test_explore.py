@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
@@ -215,3 +216,11 @@ def test_pages_fit_a_phone(dashboard, browser, path):
     assert width[0] <= width[1], f"{path} scrolls sideways on a phone: {width}"
     screenshot(browser, f"phone{path.replace('/', '-')}")
     assert console_errors(browser) == []
+
+
+def test_a_page_whose_session_ended_shows_the_sign_in_form_at_its_next_update(dashboard, browser):
+    _open(browser, f"{dashboard.url}/explore")
+    browser.delete_cookie("ioc_session")  # as if signed out elsewhere, disabled, or past 12 hours
+    _choose(browser, "explore-filter-channel", "Trực tuyến")  # the update is refused with 401: the page reloads
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "password"))
+    assert urlsplit(browser.current_url).path == "/explore"  # signing in again comes back here
