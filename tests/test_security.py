@@ -509,3 +509,31 @@ def test_an_admin_makes_and_revokes_a_display_link_from_the_admin_pages(site: Si
     assert revoked["admin-displays-revoked"]["color"] == "green"
     assert screen.get("/wall").status_code == 401
     assert _actions(site.engine, "test-admin")[-2:] == ["display_token.create", "display_token.revoke"]
+
+
+def _export(site: Site, client: FlaskClient, fmt: str) -> dict:
+    button = {"type": "explore-export", "table": "kpi", "format": fmt}
+    key = "explore-download.data"
+    body = callback_body(key, site.app.callback_map[key])
+    body["inputs"] = [[{"id": button, "property": "n_clicks", "value": 1}]]
+    body["state"][0]["value"] = MARCH_VIEW
+    body["changedPropIds"] = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
+    response = client.post("/_dash-update-component", json=body, headers=csrf(client))
+    assert response.status_code == 200, response.text[:300]
+    return response.get_json()["response"]["explore-download"]["data"]
+
+
+def test_html_in_names_is_exported_as_the_same_text(site: Site, clients) -> None:
+    import base64
+    import csv
+    import io
+
+    import openpyxl
+
+    exported = _export(site, clients["analyst"], "csv")
+    assert exported["type"] == "text/csv"
+    assert HOSTILE in [cell for row in csv.reader(io.StringIO(exported["content"])) for cell in row]
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(base64.b64decode(_export(site, clients["analyst"], "xlsx")["content"]))
+    )
+    assert HOSTILE in [cell.value for row in workbook.active.iter_rows() for cell in row]
