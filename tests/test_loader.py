@@ -72,6 +72,11 @@ def test_a_page_inserts_new_dossiers_and_a_rerun_changes_nothing(warehouse):
     assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, 3)
     assert set(rows(engine)) == {"A", "B", "C"}
+    with engine.begin() as connection:
+        load_page(connection, collector_id, None, [dossier("D"), dossier("A", status=9)], [], NOW)
+        collector = schema.Collector.__table__
+        loaded = connection.execute(select(collector.c.dossiers).where(collector.c.id == collector_id)).scalar_one()
+    assert loaded == 4  # the collector's count: inserts only, never a re-sent or updated dossier
 
 
 def test_a_newer_state_updates_and_an_older_one_is_ignored(warehouse):

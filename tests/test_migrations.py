@@ -127,7 +127,8 @@ def test_a_failed_migration_leaves_no_table_behind(engine):
 
 
 def test_upgrading_a_warehouse_with_dossiers_counts_its_aggregates(engine):
-    """0002 and 0003 create the aggregates and fill them from the dossiers loaded before them."""
+    """0002 and 0003 create the aggregates and fill them from the dossiers loaded before them; 0005 counts each
+    collector's dossiers."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0001")
         connection.execute(
@@ -169,3 +170,5 @@ def test_upgrading_a_warehouse_with_dossiers_counts_its_aggregates(engine):
             ).one()
             assert tuple(by_field) == (2, 1, 2), name
         assert aggregates.data_version(connection)[0] == 2  # each migration's recount changed the data
+        collector = Base.metadata.tables["collector"]
+        assert connection.execute(select(collector.c.dossiers)).scalar_one() == 3  # 0005 counts what it loaded

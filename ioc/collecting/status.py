@@ -21,7 +21,6 @@ from ioc.warehouse.schema import apscheduler_jobs
 RUN = schema.CollectorRun.__table__
 COLLECTOR = schema.Collector.__table__
 QUARANTINE = schema.Quarantine.__table__
-DOSSIER = schema.Dossier.__table__
 #: A job whose next run is this far in the past is not being run: the scheduler that stored it has stopped.
 SCHEDULER_GRACE = timedelta(minutes=2)
 STATUSES = ("running", "succeeded", "failed", "stopped")
@@ -123,9 +122,7 @@ def overview(connection: Connection, now: datetime | None = None) -> list[Collec
     now = now or now_local()
     latest_ids = select(func.max(RUN.c.id)).group_by(RUN.c.collector_id).scalar_subquery()
     last = {row.collector: _run(row) for row in connection.execute(_runs().where(RUN.c.id.in_(latest_ids))).mappings()}
-    loaded = dict(
-        connection.execute(select(DOSSIER.c.collector_id, func.count()).group_by(DOSSIER.c.collector_id)).all()
-    )
+    loaded = dict(connection.execute(select(COLLECTOR.c.id, COLLECTOR.c.dossiers)).all())
     waiting = dict(
         connection.execute(
             select(QUARANTINE.c.collector_id, func.count())
@@ -144,6 +141,11 @@ def overview(connection: Connection, now: datetime | None = None) -> list[Collec
         )
         for config in list_collectors(connection)
     ]
+
+
+def dossiers_loaded(connection: Connection, name: str) -> int:
+    """The dossiers collector ``name`` has loaded (0 for no such collector)."""
+    return connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.name == name)).scalar() or 0
 
 
 def secrets_set(secret_envs: Mapping[str, str]) -> dict[str, bool]:

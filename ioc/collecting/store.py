@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from ioc.collecting.kind import AUTH_SECRETS
 from ioc.collecting.registry import get_kind
@@ -152,6 +152,11 @@ def _config(row: Any) -> CollectorConfig:
     return CollectorConfig(**{column: row[column] for column in CollectorConfig.__dataclass_fields__})
 
 
+def _configs() -> Any:
+    """The columns a :class:`CollectorConfig` holds (not the loader's count)."""
+    return select(*(COLLECTOR.c[column] for column in CollectorConfig.__dataclass_fields__))
+
+
 def _validated(
     kind: str,
     url: str | None,
@@ -233,14 +238,14 @@ def edit_collector(
 
 
 def get_collector(connection: Connection, name: str) -> CollectorConfig:
-    row = connection.execute(select(COLLECTOR).where(COLLECTOR.c.name == name)).mappings().first()
+    row = connection.execute(_configs().where(COLLECTOR.c.name == name)).mappings().first()
     if row is None:
         raise IOCError(f"no collector named {name!r} (ioc collector list shows them)")
     return _config(row)
 
 
 def list_collectors(connection: Connection) -> list[CollectorConfig]:
-    return [_config(row) for row in connection.execute(select(COLLECTOR).order_by(COLLECTOR.c.name)).mappings()]
+    return [_config(row) for row in connection.execute(_configs().order_by(COLLECTOR.c.name)).mappings()]
 
 
 def update_collector(
@@ -279,7 +284,7 @@ def remove_collector(
     """Remove a collector with its runs and quarantine; its dossiers too with ``purge``. Returns dossiers removed."""
     config = get_collector(connection, name)
     dossier = schema.Dossier.__table__
-    held = connection.execute(select(func.count()).where(dossier.c.collector_id == config.id)).scalar_one()
+    held = connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.id == config.id)).scalar_one()
     if held and not purge:
         raise IOCError(f"collector {name!r} loaded {held} dossiers; remove with --purge to delete them too")
     connection.execute(delete(dossier).where(dossier.c.collector_id == config.id))

@@ -12,13 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from ioc.records import RECORD_FIELDS, DossierRecord, Rejection
 from ioc.warehouse import aggregates, schema
 from ioc.warehouse.dialect import encode_rows, insert_ignoring_conflicts, insert_rows, update_rows
 
 DOSSIER = schema.Dossier.__table__
+COLLECTOR = schema.Collector.__table__
 QUARANTINE = schema.Quarantine.__table__
 PROCEDURE = schema.Procedure.__table__
 AGENCY = schema.Agency.__table__
@@ -190,6 +191,9 @@ def load_encoded(
     """Load an encoded page's dossiers, reference rows and rejections in the caller's transaction."""
     register_reference(connection, page.procedures, page.agencies)
     counts = upsert_dossiers(connection, collector_id, page, now)
+    if counts.inserted:
+        loaded = COLLECTOR.c.dossiers + counts.inserted
+        connection.execute(update(COLLECTOR).where(COLLECTOR.c.id == collector_id).values(dossiers=loaded))
     quarantine(connection, collector_id, run_id, page.rejections, now)
     return PageCounts(counts.inserted, counts.updated, counts.unchanged, rejected=len(page.rejections))
 

@@ -112,6 +112,8 @@ class Collector(Base):
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     cursor: Mapped[str | None] = mapped_column(String(200))
+    #: Dossiers its loads inserted, kept by the loader so that showing it never counts ``dossier``.
+    dossiers: Mapped[int] = mapped_column(BigInteger, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

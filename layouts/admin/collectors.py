@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 
 from ioc.collecting.launch import Launch, launch_run, launch_state, read_log
 from ioc.collecting.runs import AlreadyRunningError
-from ioc.collecting.status import CollectorOverview, RunRow, latest_run, overview, secrets_set
+from ioc.collecting.status import CollectorOverview, RunRow, dossiers_loaded, latest_run, overview, secrets_set
 from ioc.collecting.store import format_interval, get_collector, remove_collector, set_enabled
 from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
@@ -324,7 +324,7 @@ def ask_remove(_remove, _cancel, name, lang):  # type: ignore[no-untyped-def]
     if ctx.triggered_id == "admin-collectors-remove-cancel" or not name:
         return False, no_update, False
     with warehouse.engine().connect() as connection:
-        held = next((entry.dossiers for entry in overview(connection) if entry.config.name == name), 0)
+        held = dossiers_loaded(connection, name)
     return True, t(lang, "admin.collectors.remove_question", name=name, dossiers=number(held, lang)), False
 
 
