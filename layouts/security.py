@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import dash
+from dash._pages import _path_to_page
+from dash.exceptions import UnsupportedRelativePath
 from flask import Flask, Response, g, redirect, render_template_string, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
@@ -32,7 +34,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ioc import auth, tokens
 from ioc.config import Settings, now_local, signing_key
 from ioc.warehouse.audit import record
-from layouts.access import PUBLIC, allowed, callback_need, current_principal, path_need
+from layouts import callback_check
+from layouts.access import PUBLIC, ROUTER_OUTPUT, allowed, callback_need, current_principal, output_ids, path_need
 from layouts.i18n import language, t
 
 TEMPLATE = (Path(__file__).parent / "templates" / "sign_in.html").read_text(encoding="utf-8")
@@ -43,6 +46,8 @@ CSRF_COOKIE = "_csrf_token"
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
 DASH_CALLBACK = "/_dash-update-component"
 ROUTER_LOCATION = "_pages_location"
+#: What a callback request needs when it does not fit its callback: refused (400 when signed in, else 401).
+MALFORMED = "malformed"
 
 
 class SessionUser(UserMixin):
@@ -116,20 +121,41 @@ def _refuse(status: int) -> Response:
     return response
 
 
-def _callback_pathname(body: dict[str, Any]) -> str | None:
-    for item in body.get("inputs") or []:
-        if isinstance(item, dict) and item.get("id") == ROUTER_LOCATION and item.get("property") == "pathname":
-            return item.get("value")
-    return None
+def _malformed() -> Response:
+    message = "the callback request does not match the callback's registered outputs, inputs and state"
+    response = Response(json.dumps({"error": message}), status=400)
+    response.mimetype = "application/json"
+    return response
 
 
-def request_need() -> str | None:
-    """What this request needs (see :mod:`layouts.access`); None when no rule allows it."""
+def _routed_page(app: dash.Dash, pathname: Any) -> str | None:
+    """The registered path of the page Dash's router renders for ``pathname`` (as it resolves it), or None."""
+    if not isinstance(pathname, str):
+        return None
+    try:
+        page, _ = _path_to_page(app.strip_relative_path(pathname))
+    except UnsupportedRelativePath:  # not under the app's prefix: Dash would fail on it
+        return None
+    return page.get("path") if page else None
+
+
+def request_need(app: dash.Dash) -> str | None:
+    """What this request needs (see :mod:`layouts.access`); None when no rule allows it, :data:`MALFORMED` for a
+    callback request that does not fit the callback it names (Dash would bind its values by position)."""
     if request.path == DASH_CALLBACK:
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("output"), str):
-            return None
-        return callback_need(body["output"], _callback_pathname(body))
+            return MALFORMED
+        spec = app.callback_map.get(body["output"])
+        if spec is None or not callback_check.matches(spec, body):
+            return MALFORMED
+        if ROUTER_OUTPUT not in output_ids(body["output"]):
+            return callback_need(body["output"])
+        search = callback_check.value_of(spec, body, ROUTER_LOCATION, "search")
+        if search is not None and not isinstance(search, str):
+            return MALFORMED
+        pathname = callback_check.value_of(spec, body, ROUTER_LOCATION, "pathname")
+        return callback_need(body["output"], _routed_page(app, pathname))
     return path_need(request.path)
 
 
@@ -177,10 +203,12 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
 
     @server.before_request
     def guard() -> Response | None:
-        need = request_need()
+        need = request_need(app)
         if need == PUBLIC:
             return None
         principal = current_principal()
+        if need == MALFORMED:
+            return _refuse(401) if principal is None else _malformed()
         if allowed(principal, need):
             g.principal = principal
             return None

@@ -7,11 +7,12 @@ classify fails the test, so a new one must be given its role on purpose.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -166,7 +167,7 @@ def callback_body(key: str, spec: dict, pathname: str | None = None) -> dict:
         "outputs": outputs if key.startswith("..") else outputs[0],
         "inputs": [item(d) for d in spec["inputs"]],
         "state": [item(d) for d in spec.get("state", [])],
-        "changedPropIds": [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"],
+        "changedPropIds": [f"{d['id']}.{d['property']}" for d in spec["inputs"] if not d["id"].startswith("{")][:1],
     }
 
 
@@ -537,3 +538,190 @@ def test_html_in_names_is_exported_as_the_same_text(site: Site, clients) -> None
         io.BytesIO(base64.b64decode(_export(site, clients["analyst"], "xlsx")["content"]))
     )
     assert HOSTILE in [cell.value for row in workbook.active.iter_rows() for cell in row]
+
+
+# --- callbacks are bound by position: the guard decides from what the callback will receive ----------------------
+# Dash binds a request's inputs by position, so a request whose outputs, inputs or state differ from the registered
+# callback's (order, ids, properties, count) is refused before anything runs, and the page router's page is the one
+# Dash resolves from the value in the pathname's place. Every page × every role × every shape of lie.
+
+UPDATE = "/_dash-update-component"
+
+
+@pytest.fixture(scope="module")
+def attackers(site: Site) -> dict:
+    """A client per role; the signed-out one holds a CSRF token from the sign-in form, as an attacker would."""
+    made = {who: client_as(site, who) for who in WHO}
+    made[None].get("/login")
+    return made
+
+
+def csrf_any(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The CSRF header a page gives, or the one the sign-in form's session holds."""
+    header = csrf(client)
+    if header:
+        return header
+    page = client.get("/login")
+    return {"X-CSRFToken": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
+
+
+def _router(site: Site) -> str:
+    return next(k for k, s in server_callbacks(site.app).items() if s["callback"].__module__ == "dash.dash")
+
+
+def _location(prop: str, value: str | None) -> dict:
+    return {"id": "_pages_location", "property": prop, "value": value}
+
+
+def _with_inputs(body: dict, inputs: list) -> dict:
+    lied = copy.deepcopy(body)
+    lied["inputs"] = inputs
+    lied["changedPropIds"] = ["_pages_location.pathname"]
+    return lied
+
+
+def _lies(body: dict, path: str) -> dict[str, dict]:
+    """Requests for the router that put ``path`` where Dash reads the pathname while claiming another page."""
+    lies = {
+        "reordered": _with_inputs(body, [_location("search", path), _location("pathname", "/login")]),
+        "reordered to the wall": _with_inputs(body, [_location("search", path), _location("pathname", "/wall")]),
+        "duplicated": _with_inputs(body, [_location("pathname", path), _location("pathname", "/login")]),
+        "extra input": _with_inputs(
+            body, [_location("pathname", path), _location("search", ""), _location("pathname", "/login")]
+        ),
+        "missing input": _with_inputs(body, [_location("search", path)]),
+        "pathname only": _with_inputs(body, [_location("pathname", path)]),
+        "another id": _with_inputs(
+            body, [{"id": "shell-url", "property": "pathname", "value": path}, _location("search", "")]
+        ),
+        "a list for a plain input": _with_inputs(body, [[_location("pathname", path)], _location("search", "")]),
+        "a dict id": _with_inputs(
+            body, [{"id": {"id": "_pages_location"}, "property": "pathname", "value": path}, _location("search", "")]
+        ),
+        "extra key": _with_inputs(body, [_location("pathname", path) | {"id2": "x"}, _location("search", "")]),
+        "search not text": _with_inputs(body, [_location("pathname", path), {**_location("search", ""), "value": 1}]),
+    }
+    state = copy.deepcopy(body)
+    state["state"] = [_location("pathname", "/login")]
+    state["inputs"][0]["value"] = path
+    lies["extra state"] = state
+    outputs = copy.deepcopy(body)
+    outputs["outputs"] = list(reversed(outputs["outputs"]))
+    outputs["inputs"][0]["value"] = path
+    lies["outputs reordered"] = outputs
+    changed = copy.deepcopy(body)
+    changed["inputs"][0]["value"] = path
+    changed["changedPropIds"] = ["admin-users-add.n_clicks"]
+    lies["changed ids not among the inputs"] = changed
+    return lies
+
+
+def _assert_no_content(response, who: str | None) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == (401 if who is None else 400), (who, response.status_code, response.text[:300])
+    assert set(response.get_json()) == {"error"}
+    assert "test-admin" not in response.text and "victim" not in response.text
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_router_is_refused_any_request_that_does_not_fit_its_signature(site: Site, attackers, who) -> None:
+    client = attackers[who]
+    router = _router(site)
+    body = callback_body(router, site.app.callback_map[router])
+    checked = 0
+    for path in pages():
+        for name, lie in _lies(body, path).items():
+            response = client.post(UPDATE, json=lie, headers=csrf_any(client))
+            try:
+                _assert_no_content(response, who)
+            except AssertionError as error:
+                raise AssertionError(f"{name} for {path}: {error}") from None
+            checked += 1
+    assert checked >= len(pages()) * 14
+
+
+def test_the_issues_request_for_the_user_list_gets_nothing_signed_out_or_below_admin(site: Site, attackers) -> None:
+    """The request from the report, verbatim: search first, pathname second."""
+    router = _router(site)
+    body = {
+        "output": router,
+        "outputs": callback_body(router, site.app.callback_map[router])["outputs"],
+        "inputs": [_location("search", "/admin/users"), _location("pathname", "/login")],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    for who in WHO:
+        response = attackers[who].post(UPDATE, json=body, headers=csrf_any(attackers[who]))
+        assert response.status_code in (400, 401), (who, response.status_code)
+        assert "test-admin" not in response.text and "last_login" not in response.text.lower()
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_router_renders_the_page_dash_resolves_not_the_one_named(site: Site, attackers, who) -> None:
+    """Paths Dash resolves to a page by stripping slashes need what that page needs."""
+    client = attackers[who]
+    router = _router(site)
+    for path in pages():
+        for spelling in (f"{path}/", f"/{path}", f"{path}//", path.lstrip("/") or "/"):
+            body = callback_body(router, site.app.callback_map[router], spelling)
+            response = client.post(UPDATE, json=body, headers=csrf_any(client))
+            if RANK[who] >= RANK[page_need(path)] and spelling.startswith("/"):
+                assert response.status_code == 200, (who, spelling, response.text[:200])
+            else:
+                assert response.status_code in (401, 403), (who, spelling, response.status_code)
+                assert "test-admin" not in response.text
+
+
+def _shuffles(body: dict) -> dict[str, Callable[[dict], None]]:
+    def reverse_inputs(lie: dict) -> None:
+        lie["inputs"] = list(reversed(lie["inputs"]))
+
+    def extra_input(lie: dict) -> None:
+        lie["inputs"] = [*lie["inputs"], {"id": "explore-view", "property": "data", "value": None}]
+
+    def missing_input(lie: dict) -> None:
+        lie["inputs"] = lie["inputs"][:-1]
+
+    def swap_state_into_inputs(lie: dict) -> None:
+        lie["inputs"], lie["state"] = lie["state"] or [{}], lie["inputs"]
+
+    def rename_a_property(lie: dict) -> None:
+        first = lie["inputs"][0]
+        (first[0] if isinstance(first, list) and first else first if isinstance(first, dict) else {})["property"] = "x"
+        if isinstance(first, list) and not first:
+            lie["inputs"][0] = [{"id": "x", "property": "x", "value": 1}]
+
+    def drop_outputs(lie: dict) -> None:
+        lie["outputs"] = []
+
+    return {
+        "reversed inputs": reverse_inputs,
+        "an extra input": extra_input,
+        "a missing input": missing_input,
+        "state as inputs": swap_state_into_inputs,
+        "a renamed property": rename_a_property,
+        "no outputs": drop_outputs,
+    }
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_callback_refuses_a_request_that_does_not_fit_its_signature(site: Site, attackers, who) -> None:
+    client = attackers[who]
+    refused = 0
+    for key, spec in server_callbacks(site.app).items():
+        body = callback_body(key, spec)
+        for name, shuffle in _shuffles(body).items():
+            lie = copy.deepcopy(body)
+            shuffle(lie)
+            if json.dumps(lie, sort_keys=True) == json.dumps(body, sort_keys=True):
+                continue  # e.g. reversing a single input: the same request
+            response = client.post(UPDATE, json=lie, headers=csrf_any(client))
+            assert response.status_code == (401 if who is None else 400), (key[:80], name, response.text[:200])
+            refused += 1
+    assert refused >= len(server_callbacks(site.app)) * 3
+
+
+def test_a_request_that_fits_is_still_served(site: Site, attackers) -> None:
+    """The check is no blanket refusal: the analyst's explorer and the admin's pages answer as before."""
+    for who, path in (("analyst", "/explore"), ("admin", "/admin/users"), ("display", "/wall")):
+        router = _router(site)
+        body = callback_body(router, site.app.callback_map[router], path)
+        assert attackers[who].post(UPDATE, json=body, headers=csrf_any(attackers[who])).status_code == 200
