@@ -23,11 +23,17 @@ MIN_PASSWORD = 12
 #: scrypt with N=2^15, r=8, p=1 (about 0.15 s a check here): slow enough to make guessing a stolen hash expensive.
 KDF = "scrypt:32768:8:1"
 AUDIT = schema.AuditLog.__table__
-#: Sign-in throttling: this many failures for one user name, or from one address, within the window locks further
-#: attempts until the oldest of them leaves the window.
+SESSION = schema.UserSession.__table__
+#: Sign-in throttling. This many failures for one user name *from one address* within ``THROTTLE_WINDOW`` lock that
+#: name at that address until the oldest of them leaves the window; the name stays open from every other address, so
+#: nobody can lock an admin out by guessing. This many failures from one address, whatever the names, within
+#: ``ADDRESS_WINDOW`` lock that address alone, for longer.
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
+ADDRESS_WINDOW = timedelta(hours=1)
 MAX_FAILURES_PER_ADDRESS = 20
+#: A signed-in session lasts at most this long; signing out ends it at once, on the server.
+SESSION_LIFETIME = timedelta(hours=12)
 
 
 def role_at_least(role: str, needed: str) -> bool:
@@ -115,12 +121,14 @@ def verify(connection: Connection, username: str, password: str) -> str | None:
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A signed-in user as a session remembers them; ``stamp`` changes with the password, ending older sessions."""
+    """A signed-in user as a session remembers them; ``stamp`` changes with the password, ending older sessions;
+    ``session`` is the secret naming this session on the server (kept there only as its SHA-256)."""
 
     id: int
     username: str
     role: str
     stamp: str
+    session: str
 
 
 @dataclass(frozen=True)
@@ -135,19 +143,21 @@ def _stamp(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
+def _lock(connection: Connection, failures, limit: int, window: timedelta, now: datetime) -> int | None:  # type: ignore[no-untyped-def]
+    """Seconds until the oldest of the last ``limit`` failures leaves ``window``, if there are that many."""
+    times = connection.execute(failures.where(AUDIT.c.at > now - window).order_by(AUDIT.c.at.desc()).limit(limit))
+    times = times.scalars().all()
+    return int((times[-1] + window - now).total_seconds()) + 1 if len(times) >= limit else None
+
+
 def _retry_after(connection: Connection, now: datetime, source_ip: str | None, username: str) -> int | None:
-    since = now - THROTTLE_WINDOW
-    failures = select(AUDIT.c.at).where(AUDIT.c.action == "login.failed", AUDIT.c.at > since)
-    by_user = failures.where(AUDIT.c.actor == username).order_by(AUDIT.c.at.desc()).limit(MAX_FAILURES_PER_USER)
-    by_address = (
-        failures.where(AUDIT.c.source_ip == source_ip).order_by(AUDIT.c.at.desc()).limit(MAX_FAILURES_PER_ADDRESS)
-    )
-    waits = []
-    for query, limit in ((by_user, MAX_FAILURES_PER_USER), (by_address, MAX_FAILURES_PER_ADDRESS)):
-        times = connection.execute(query).scalars().all()
-        if len(times) >= limit:
-            waits.append(int((times[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1)
-    return max(waits) if waits else None
+    failures = select(AUDIT.c.at).where(AUDIT.c.action == "login.failed")
+    from_address = failures.where(AUDIT.c.source_ip.is_(None) if source_ip is None else AUDIT.c.source_ip == source_ip)
+    waits = [
+        _lock(connection, from_address.where(AUDIT.c.actor == username), MAX_FAILURES_PER_USER, THROTTLE_WINDOW, now),
+        _lock(connection, from_address, MAX_FAILURES_PER_ADDRESS, ADDRESS_WINDOW, now),
+    ]
+    return max((wait for wait in waits if wait is not None), default=None)
 
 
 def sign_in(connection: Connection, username: str, password: str, source_ip: str | None, now: datetime) -> Attempt:
@@ -164,12 +174,41 @@ def sign_in(connection: Connection, username: str, password: str, source_ip: str
     row = connection.execute(select(USER).where(USER.c.username == username)).one()
     connection.execute(update(USER).where(USER.c.id == row.id).values(last_login_at=now))
     audit.record(connection, username, "login.success", None, now, {"role": role}, source_ip)
-    return Attempt(SignedIn(row.id, username, role, _stamp(row.password_hash)))
+    session = _start_session(connection, row.id, now)
+    return Attempt(SignedIn(row.id, username, role, _stamp(row.password_hash), session))
 
 
-def signed_in(connection: Connection, user_id: int, stamp: str) -> SignedIn | None:
-    """The user a session names, while they are active and their password unchanged; None otherwise."""
-    row = connection.execute(select(USER).where(USER.c.id == user_id, USER.c.active.is_(True))).first()
+def _session_hash(session: str) -> str:
+    return hashlib.sha256(session.encode("utf-8")).hexdigest()
+
+
+def _start_session(connection: Connection, user_id: int, now: datetime) -> str:
+    """A new session on the server for ``user_id``; sessions past their lifetime are cleared on the way."""
+    connection.execute(SESSION.delete().where(SESSION.c.started_at <= now - SESSION_LIFETIME))
+    session = secrets.token_urlsafe(32)
+    connection.execute(SESSION.insert().values(user_id=user_id, token_hash=_session_hash(session), started_at=now))
+    return session
+
+
+def end_session(connection: Connection, session: str, now: datetime) -> None:
+    """Sign a session out on the server: its cookie, wherever it was copied, opens nothing from now on."""
+    connection.execute(
+        update(SESSION)
+        .where(SESSION.c.token_hash == _session_hash(session), SESSION.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def signed_in(connection: Connection, user_id: int, stamp: str, session: str, now: datetime) -> SignedIn | None:
+    """The user a session names, while the session is open on the server (not signed out, within its lifetime), the
+    user active and their password unchanged; None otherwise."""
+    live = select(SESSION.c.id).where(
+        SESSION.c.token_hash == _session_hash(session),
+        SESSION.c.user_id == user_id,
+        SESSION.c.ended_at.is_(None),
+        SESSION.c.started_at > now - SESSION_LIFETIME,
+    )
+    row = connection.execute(select(USER).where(USER.c.id == user_id, USER.c.active.is_(True), live.exists())).first()
     if row is None or not secrets.compare_digest(_stamp(row.password_hash), stamp):
         return None
-    return SignedIn(row.id, row.username, row.role, stamp)
+    return SignedIn(row.id, row.username, row.role, stamp, session)

@@ -104,6 +104,14 @@ def callback_need(output: str, pathname: str | None = None) -> str | None:
     return strictest([_id_prefix_need(component) for component in ids])
 
 
+def dependency_need(output: str) -> str | None:
+    """What a callback needs to be listed in ``/_dash-dependencies``: the page router (and Dash's own title callback)
+    for anyone who sees a page at all, any other callback what calling it needs."""
+    if any(component.startswith("_pages_") for component in output_ids(output)):
+        return WALL
+    return callback_need(output)
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: a user's name and role, or a display token's name (role ``None``)."""

@@ -35,23 +35,36 @@ from ioc import auth, tokens
 from ioc.config import Settings, now_local, signing_key
 from ioc.warehouse.audit import record
 from layouts import callback_check
-from layouts.access import PUBLIC, ROUTER_OUTPUT, allowed, callback_need, current_principal, output_ids, path_need
+from layouts.access import (
+    PUBLIC,
+    ROUTER_OUTPUT,
+    Principal,
+    allowed,
+    callback_need,
+    current_principal,
+    dependency_need,
+    output_ids,
+    path_need,
+)
 from layouts.i18n import language, t
 
 TEMPLATE = (Path(__file__).parent / "templates" / "sign_in.html").read_text(encoding="utf-8")
-SESSION_HOURS = 12
 #: A wall-screen's session lasts as long as browsers keep cookies (400 days); revoking its token ends it sooner.
 DISPLAY_DAYS = 400
 CSRF_COOKIE = "_csrf_token"
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
 DASH_CALLBACK = "/_dash-update-component"
+DASH_DEPENDENCIES = "/_dash-dependencies"
+#: The API paths a bearer token (``ioc api-token``) opens; it opens nothing else.
+BEARER_PATHS = ("/api/v1/kpi",)
 ROUTER_LOCATION = "_pages_location"
 #: What a callback request needs when it does not fit its callback: refused (400 when signed in, else 401).
 MALFORMED = "malformed"
 
 
 class SessionUser(UserMixin):
-    """A session's holder for Flask-Login: ``u:<id>:<stamp>`` for a user, ``d:<id>`` for a display token."""
+    """A session's holder for Flask-Login: ``u:<id>:<stamp>:<session>`` for a user (``session`` names the session on
+    the server, :func:`ioc.auth.signed_in`), ``d:<id>`` for a display token."""
 
     def __init__(self, session_id: str, name: str, role: str | None) -> None:
         self.id = session_id
@@ -63,11 +76,11 @@ def _load(engine: Engine, session_id: str) -> SessionUser | None:
     kind, _, rest = session_id.partition(":")
     now = now_local()
     if kind == "u":
-        user_id, _, stamp = rest.partition(":")
-        if not user_id.isdigit() or now.timestamp() - session.get("since", 0) > SESSION_HOURS * 3600:
+        user_id, stamp, server_session = [*rest.split(":"), "", ""][:3]
+        if not user_id.isdigit() or not server_session:
             return None
         with engine.connect() as connection:
-            user = auth.signed_in(connection, int(user_id), stamp)
+            user = auth.signed_in(connection, int(user_id), stamp, server_session, now)
         return SessionUser(session_id, user.username, user.role) if user else None
     if kind == "d" and rest.isdigit():
         with engine.begin() as connection:
@@ -121,11 +134,14 @@ def _refuse(status: int) -> Response:
     return response
 
 
-def _malformed() -> Response:
-    message = "the callback request does not match the callback's registered outputs, inputs and state"
-    response = Response(json.dumps({"error": message}), status=400)
+def _json_refusal(status: int, message: str) -> Response:
+    response = Response(json.dumps({"error": message}), status=status)
     response.mimetype = "application/json"
     return response
+
+
+def _malformed() -> Response:
+    return _json_refusal(400, "the callback request does not match the callback's registered outputs, inputs and state")
 
 
 def _routed_page(app: dash.Dash, pathname: Any) -> str | None:
@@ -157,6 +173,29 @@ def request_need(app: dash.Dash) -> str | None:
         pathname = callback_check.value_of(spec, body, ROUTER_LOCATION, "pathname")
         return callback_need(body["output"], _routed_page(app, pathname))
     return path_need(request.path)
+
+
+def _bearer_guard(engine: Engine, need: str | None) -> Response | None:
+    """An API request carrying ``Authorization``: only a valid bearer token for an API path lets it through."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _json_refusal(401, "a bearer token is required: Authorization: Bearer <token> (ioc api-token create)")
+    with engine.begin() as connection:
+        found = tokens.authenticate(connection, tokens.API, token.strip(), now_local())
+    if found is None:
+        return _json_refusal(401, "the token is not valid or has been revoked")
+    if request.path not in BEARER_PATHS:
+        return _json_refusal(403, "forbidden")
+    g.principal = Principal(f"api:{found[1]}", "analyst")
+    return None
+
+
+def _only_allowed_callbacks(response: Response, principal: Principal | None) -> None:
+    """Keep in Dash's list of callbacks only those ``principal`` may call: a wall-screen learns nothing of the admin
+    pages' callbacks. The page router stays for everyone; what it renders is checked per request."""
+    listed = json.loads(response.get_data())
+    kept = [callback for callback in listed if allowed(principal, dependency_need(callback.get("output", "")))]
+    response.set_data(json.dumps(kept))
 
 
 def content_security_policy(app: dash.Dash, behind_tls: bool) -> str:
@@ -206,14 +245,14 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         need = request_need(app)
         if need == PUBLIC:
             return None
+        if request.path.startswith("/api/") and "Authorization" in request.headers:
+            return _bearer_guard(engine, need)  # a bearer token decides alone, whoever else is signed in
         principal = current_principal()
         if need == MALFORMED:
             return _refuse(401) if principal is None else _malformed()
         if allowed(principal, need):
             g.principal = principal
             return None
-        if request.path.startswith("/api/") and request.headers.get("Authorization"):
-            return None  # a bearer token: the API checks it itself
         return _refuse(401 if principal is None else 403)
 
     CSRFProtect(server)  # after the guard: nobody signed in gets 401 before any CSRF question
@@ -243,15 +282,16 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         if user is None:
             return _page(401, lang, t(lang, "sign_in.failed"), True, username=username[:100], next_=next_)
         session.clear()
-        login_user(SessionUser(f"u:{user.id}:{user.stamp}", user.username, user.role))
-        session["since"] = now_local().timestamp()
+        login_user(SessionUser(f"u:{user.id}:{user.stamp}:{user.session}", user.username, user.role))
         return redirect(next_)  # type: ignore[return-value]
 
     @server.post("/logout")
     def sign_out() -> Response:
         principal = current_principal()
         if principal is not None and principal.role is not None:
+            server_session = current_user.id.split(":")[-1]
             with engine.begin() as connection:
+                auth.end_session(connection, server_session, now_local())
                 record(connection, principal.name, "logout", None, now_local(), source_ip=request.remote_addr)
         logout_user()
         session.clear()
@@ -291,6 +331,8 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         if path_need(request.path) != PUBLIC:
             response.headers["Cache-Control"] = "no-store"
         principal = getattr(g, "principal", None)
+        if request.path == DASH_DEPENDENCIES and response.status_code == 200:
+            _only_allowed_callbacks(response, principal)
         if principal is not None and response.mimetype == "text/html":
             response.set_cookie(
                 CSRF_COOKIE, generate_csrf(), secure=settings.behind_tls, samesite="Strict", httponly=False

@@ -45,6 +45,7 @@ DESIGN_TABLES = {
     "quarantine",
     "boundary",
     "app_user",
+    "user_session",
     "audit_log",
     "apscheduler_jobs",
 }

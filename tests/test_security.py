@@ -30,6 +30,7 @@ from ioc.initialise import initialise
 from ioc.warehouse import schema
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.load import load_page
+from layouts.access import output_ids
 from layouts.shell import create_app
 from tests.test_kpi_query import EDGE_CASES, NOW, edge
 
@@ -725,3 +726,79 @@ def test_a_request_that_fits_is_still_served(site: Site, attackers) -> None:
         router = _router(site)
         body = callback_body(router, site.app.callback_map[router], path)
         assert attackers[who].post(UPDATE, json=body, headers=csrf_any(attackers[who])).status_code == 200
+
+
+# --- sessions and sign-in: signing out ends a session, throttling locks one address out, not a name -------------
+
+
+def test_a_session_cookie_saved_before_sign_out_opens_nothing_after_it(site: Site) -> None:
+    client = client_as(site, "admin")
+    saved = client.get_cookie("ioc_session").value  # type: ignore[union-attr]
+    assert client.get("/admin/users").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf(client)["X-CSRFToken"]}).status_code == 302
+    replay = site.app.server.test_client()
+    replay.set_cookie("ioc_session", saved)
+    assert replay.get("/admin/users", headers={"Accept": "text/html"}).status_code == 401
+    assert replay.get("/_dash-layout").status_code == 401
+    assert replay.get(f"/api/v1/kpi?{MARCH}").status_code == 401
+    other = client_as(site, "admin")  # the same user's other sessions go on
+    assert other.get("/admin/users").status_code == 200
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_name_out_elsewhere(site: Site) -> None:
+    now = now_local()
+    with site.engine.begin() as connection:
+        auth.add_user(connection, "target-admin", "admin", password("target"), "test", now)
+    attacker = site.app.server.test_client()
+    for _ in range(auth.MAX_FAILURES_PER_USER * 3):
+        assert sign_in(attacker, "target-admin", "wrong-password-guess", REMOTE_ADDR="10.9.1.1") in (401, 429)
+    assert sign_in(attacker, "target-admin", password("target"), REMOTE_ADDR="10.9.1.1") == 429
+    assert sign_in(site.app.server.test_client(), "target-admin", password("target"), REMOTE_ADDR="10.9.1.2") == 302
+
+
+def test_an_address_that_guesses_many_names_stays_locked_longer(warehouse: Engine) -> None:
+    now = now_local()
+    with warehouse.begin() as connection:
+        auth.add_user(connection, "busy-clerk", "leader", password("busy"), "test", now)
+        for attempt in range(auth.MAX_FAILURES_PER_ADDRESS):
+            assert auth.sign_in(connection, f"guess-{attempt}", "wrong", "10.0.0.9", now).user is None
+        past_the_name_window = now + auth.THROTTLE_WINDOW + timedelta(minutes=5)
+        locked = auth.sign_in(connection, "busy-clerk", password("busy"), "10.0.0.9", past_the_name_window)
+        assert locked.user is None and locked.retry_after is not None
+        assert locked.retry_after > (auth.ADDRESS_WINDOW - auth.THROTTLE_WINDOW - timedelta(minutes=6)).total_seconds()
+        elsewhere = auth.sign_in(connection, "busy-clerk", password("busy"), "10.0.0.10", past_the_name_window)
+        assert elsewhere.user is not None
+        later = now + auth.ADDRESS_WINDOW + timedelta(seconds=1)
+        assert auth.sign_in(connection, "busy-clerk", password("busy"), "10.0.0.9", later).user is not None
+
+
+def test_an_authorization_header_never_skips_the_guard(site: Site, clients) -> None:
+    with site.engine.begin() as connection:
+        token = tokens.create(connection, tokens.API, "guard-test", "test", now_local())
+    paths = ("/api/v1/kpi", "/api/v2/kpi", "/api/v1/nothing", "/api/internal", "/api/v1/kpi/..%2F..%2Fadmin")
+    for who in (None, "display", "leader"):
+        for header in ("Basic dGVzdDp0ZXN0", "Bearer wrong", "Bearer ", "Bearer ioc_forged", "x"):
+            for path in paths:
+                response = clients[who].get(f"{path}?{MARCH}", headers={"Authorization": header})
+                assert response.status_code == 401, (who, header, path, response.status_code)
+                assert set(response.get_json()) == {"error"}
+    valid = {"Authorization": f"Bearer {token}"}
+    fresh = site.app.server.test_client()
+    assert fresh.get(f"/api/v1/kpi?{MARCH}", headers=valid).status_code == 200
+    for path in ("/api/v2/kpi", "/api/v1/nothing", "/explore", "/admin/users", "/_dash-layout"):
+        assert fresh.get(path, headers=valid).status_code in (401, 403), path
+
+
+def _dependency_ids(client: FlaskClient) -> set[str]:
+    listed = client.get("/_dash-dependencies").get_json()
+    return {component for callback in listed for component in output_ids(callback["output"])}
+
+
+def test_dash_dependencies_list_only_the_callbacks_the_role_may_use(site: Site, clients) -> None:
+    everything = {component for key in site.app.callback_map for component in output_ids(key)}
+    forbidden = {"display": ("admin-", "explore-", "shell-"), "leader": ("admin-", "explore-"), "analyst": ("admin-",)}
+    for who, prefixes in forbidden.items():
+        shown = _dependency_ids(clients[who])
+        assert "_pages_content" in shown and any(c.startswith("wall-") for c in shown), who
+        assert not [c for c in shown if c.startswith(prefixes)], who
+    assert {c for c in everything if c.startswith("admin-")} <= _dependency_ids(clients["admin"])

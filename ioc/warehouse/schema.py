@@ -342,6 +342,19 @@ class User(Base):
     __table_args__ = (CheckConstraint("role IN ('leader', 'analyst', 'admin')", name="role"),)
 
 
+class UserSession(Base):
+    """A signed-in browser session, so signing out ends it on the server: the cookie names it by a secret of which
+    only the SHA-256 is kept. Sessions past their lifetime are deleted at the next sign-in."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 #: APScheduler's job store, created by Alembic (not by APScheduler) so that Alembic owns every table.
 apscheduler_jobs = Table(
     "apscheduler_jobs",
