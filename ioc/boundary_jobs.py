@@ -101,6 +101,9 @@ def start(engine: Engine, job: str, step: str, arguments: list[str] | None = Non
     if step not in STEPS:
         raise IOCError(f"unknown step {step!r}")
     folder = folder_of(job)
+    running = _read(folder / f"{step}.pid").strip()
+    if running.isdigit() and not (folder / f"{step}.exit").exists() and _alive(int(running)):
+        raise IOCError(f"the {step} step is already running")
     for suffix in ("out", "err", "progress", "pid", "exit"):
         (folder / f"{step}.{suffix}").unlink(missing_ok=True)
     command = [sys.executable, "-m", "ioc", "boundaries", step, str(uploaded_file(folder)), *(arguments or [])]

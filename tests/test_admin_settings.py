@@ -478,6 +478,16 @@ def test_a_job_name_from_the_browser_reaches_only_the_pages_own_folders(pages, t
     assert boundaries.follow(1, {"job": "../etc", "step": "fields"}, "vi")[4] == "not a boundary upload"
 
 
+def test_a_step_is_not_started_twice_while_it_runs(pages, commune_grid):
+    data, _ = commune_grid
+    job = boundary_jobs.save_upload(data, "xa.geojson")
+    boundary_jobs.start(pages, job, "fields")
+    with pytest.raises(IOCError, match="already running"):
+        boundary_jobs.start(pages, job, "fields")  # a second press while the first process runs
+    assert follow_to_end({"job": job, "step": "fields", "name": "xa.geojson"})[1] == ["ma_xa", "ten"]
+    boundary_jobs.discard(job)
+
+
 def test_left_behind_uploads_are_swept_after_hours(pages):
     job = boundary_jobs.save_upload(b"{}", "x.geojson")
     folder = Path(tempfile.gettempdir()) / job
