@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -61,6 +62,9 @@ NO_NETWORK = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".ioc-no-network",
     "ALLOW_OGR_SQL_FUNCTIONS_FROM_TRIGGER_AND_VIEW": "NO",
 }
+#: GDAL drivers a boundary command never registers (when it is the first to load GDAL): those that read the paths or
+#: URLs a file names, or run what it describes, and those that would claim JSON or text meant for another driver.
+SKIPPED_DRIVERS = "OGR_VRT VRT GDALG CSV HTTP WFS OAPIF OGCAPI CSW JSONFG ESRIJSON TopoJSON GeoJSONSeq"
 #: Environment variables set (or, when None, removed: curl would skip the proxy for these hosts) while reading.
 NO_NETWORK_ENVIRONMENT = {"no_proxy": None, "NO_PROXY": None, "PROJ_NETWORK": "OFF", "SPATIALITE_SECURITY": "strict"}
 
@@ -256,6 +260,8 @@ def staged(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[StagedFile]:
 @contextmanager
 def no_network() -> Iterator[None]:
     """GDAL and PROJ without network for the time of a read; the previous settings come back afterwards."""
+    if "pyogrio" not in sys.modules:  # GDAL reads GDAL_SKIP once, as it registers its drivers
+        os.environ["GDAL_SKIP"] = f"{os.environ.get('GDAL_SKIP', '')} {SKIPPED_DRIVERS}".strip()
     import pyogrio
 
     previous = {key: pyogrio.get_gdal_config_option(key) for key in NO_NETWORK}

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from ioc.boundary_files import SKIPPED_DRIVERS
 from ioc.errors import IOCError
 
 PREFIX = "ioc-boundaries-"
@@ -109,7 +110,11 @@ def start(engine: Engine, job: str, step: str, arguments: list[str] | None = Non
     command = [sys.executable, "-m", "ioc", "boundaries", step, str(uploaded_file(folder)), *(arguments or [])]
     if step == "import":
         command += ["--progress", str(folder / "import.progress")]
-    environment = {**os.environ, "IOC_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    environment = {
+        **os.environ,
+        "IOC_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "GDAL_SKIP": SKIPPED_DRIVERS,
+    }
     with (
         os.fdopen(os.open(folder / f"{step}.out", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out,
         os.fdopen(os.open(folder / f"{step}.err", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as err,
