@@ -35,6 +35,7 @@ from layouts.admin import audit as audit_page
 from layouts.admin import boundaries, targets, users
 from layouts.i18n import FOLDER, catalogue, t
 from layouts.shell import frame
+from tests.test_boundary_files import Listener
 
 PAGES = (users, targets, boundaries, audit_page)
 ADMIN = "quan.tri"
@@ -469,6 +470,18 @@ def test_a_vrt_uploaded_as_geojson_never_shows_the_server_file(pages, tmp_path):
     _, ended = choose(vrt.encode(), "ranh_gioi.geojson")
     assert "not a GeoJSON, GeoPackage or shapefile" in ended[4] and ended[1] == []
     assert "SECRETKEYabc123" not in repr(ended)
+
+
+def test_a_geojson_crs_link_uploaded_makes_no_request(pages):
+    listener = Listener()
+    try:
+        link = {"type": "link", "properties": {"href": f"{listener.url}/crs", "type": "ogcwkt"}}
+        collection = {"type": "FeatureCollection", "crs": link, "features": []}
+        _, ended = choose(json.dumps(collection).encode(), "tinh.geojson")
+        assert "a linked or URL crs is refused" in ended[4] and ended[3] is True
+    finally:
+        listener.close()
+    assert listener.requests == []
 
 
 def test_a_job_name_from_the_browser_reaches_only_the_pages_own_folders(pages, tmp_path):
