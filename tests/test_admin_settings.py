@@ -455,8 +455,10 @@ def test_a_refused_upload_says_why_and_stores_nothing(pages, commune_grid):
         message, color = (outputs[0], outputs[1]) if len(outputs) == 8 else (outputs[4], outputs[5])
         assert expected in message and color == "red", (level, code_field, message)
     assert (Path(tempfile.gettempdir()) / job["job"]).exists()  # kept, to try another field or level
-    boundaries.inspect(upload(data), "lai.geojson", job, "vi")  # choosing another file drops it
+    another = boundaries.inspect(upload(data), "lai.geojson", job, "vi")[7]  # choosing another file drops it
     assert not (Path(tempfile.gettempdir()) / job["job"]).exists()
+    follow_to_end(another)
+    boundary_jobs.discard(another["job"])
     with pages.connect() as connection:
         assert connection.execute(select(schema.Boundary.unit_code)).all() == []
     assert [action for _, action, _ in audit_rows(pages)] == ["user.add"]
