@@ -1,10 +1,11 @@
-"""Unit boundaries: imported from GeoJSON, Shapefile or GeoPackage, checked against the province's units, simplified
-as a coverage (neighbours keep their shared edges) until a layer fits in a budget, and stored in the warehouse as
-WGS84 GeoJSON geometry for maps that need no tile server."""
+"""Unit boundaries: imported from GeoJSON, Shapefile or GeoPackage (opened safely by :mod:`ioc.boundary_files`),
+checked against the province's units, simplified as a coverage (neighbours keep their shared edges) until a layer fits
+in a budget, and stored in the warehouse as WGS84 GeoJSON geometry for maps that need no tile server."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +14,12 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection, delete, select
 
+from ioc.boundary_files import MAX_BYTES, MAX_VERTICES, layer_fields, no_network, read_layer, staged
 from ioc.errors import IOCError
 from ioc.warehouse import audit, schema
+
+#: Told each step of an import: its name (reading, reprojecting, matching, simplifying, storing) and figures.
+Progress = Callable[[str, dict], None]
 
 BOUNDARY = schema.Boundary.__table__
 UNIT = schema.Unit.__table__
@@ -26,6 +31,8 @@ TOLERANCES = (0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.0
 #: Coordinates are kept to 1e-6 degrees (about 0.1 m).
 GRID = 1e-6
 CODE_WIDTH = {"province": 2, "commune": 5}
+#: Shapely's type ids of a polygon and a multipolygon: the only geometries that outline a unit.
+POLYGONAL = (3, 6)
 
 
 @dataclass
@@ -51,39 +58,60 @@ def _code(value: object, level: str) -> str | None:
     return text.zfill(CODE_WIDTH[level]) if text.isdigit() else text
 
 
-def read_boundaries(path: Path, level: str, code_field: str) -> tuple[list[str | None], np.ndarray]:
-    """Codes and WGS84 geometries of a boundary file (GeoJSON, Shapefile, GeoPackage: whatever GDAL reads)."""
-    import geopandas  # slow to import; only this command needs it
-
-    if not path.exists():
-        raise IOCError(f"{path}: no such file")
-    try:
-        frame = geopandas.read_file(path)
-    except Exception as error:  # GDAL's errors have many types; report them in one line
-        raise IOCError(f"{path}: cannot read boundaries ({error})") from None
-    if code_field not in frame.columns:
-        fields = ", ".join(c for c in frame.columns if c != "geometry")
-        raise IOCError(f"{path}: no field {code_field!r}; the file has: {fields}")
-    if frame.crs is None:
-        raise IOCError(f"{path}: the file does not say its coordinate reference system")
-    frame = frame.to_crs(4326)
+def read_boundaries(
+    path: Path,
+    level: str,
+    code_field: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_vertices: int = MAX_VERTICES,
+    progress: Progress | None = None,
+) -> tuple[list[str | None], np.ndarray]:
+    """Codes and WGS84 geometries of a boundary file (GeoJSON, GeoPackage or a shapefile, alone or zipped, by its
+    content; see :mod:`ioc.boundary_files`), refused past ``max_bytes`` unpacked or ``max_vertices`` vertices."""
+    (progress or _quiet)("reading", {})
+    with staged(path, max_bytes) as file:
+        fields = layer_fields(file)
+        if code_field not in fields:
+            raise IOCError(f"{file.name}: no field {code_field!r}; the file has: {', '.join(fields)}")
+        frame = read_layer(file, [code_field])
+        geometries = np.asarray(frame.geometry.values)
+        if not len(geometries) or (shapely.is_missing(geometries) | shapely.is_empty(geometries)).all():
+            raise IOCError(f"{file.name}: the layer has no geometry")
+        frame = frame[~(shapely.is_missing(geometries) | shapely.is_empty(geometries))]  # a feature drawing nothing
+        geometries = np.asarray(frame.geometry.values)
+        if not np.isin(shapely.get_type_id(geometries), POLYGONAL).all():
+            raise IOCError(f"{file.name}: some features are not polygons; points and lines cannot outline a unit")
+        vertices = int(shapely.get_num_coordinates(geometries).sum())
+        if vertices > max_vertices:
+            raise IOCError(
+                f"{file.name}: {vertices:,} vertices; the most accepted is {max_vertices:,} (simplify the file first)"
+            )
+        if frame.crs is None:
+            raise IOCError(f"{file.name}: the file does not say its coordinate reference system")
+        (progress or _quiet)("reprojecting", {"features": len(frame), "vertices": vertices})
+        with no_network():
+            frame = frame.to_crs(4326)
     return [_code(value, level) for value in frame[code_field]], np.asarray(frame.geometry.values)
 
 
-def boundary_fields(path: Path) -> list[str]:
+def boundary_fields(path: Path, *, max_bytes: int = MAX_BYTES) -> list[str]:
     """The attribute fields of a boundary file, for choosing the one that holds unit codes (reads no geometry)."""
-    import pyogrio
-
-    try:
-        return [str(name) for name in pyogrio.read_info(path)["fields"]]
-    except Exception as error:  # GDAL's errors have many types; report them in one line
-        raise IOCError(f"{path.name}: cannot read boundaries ({error})") from None
+    with staged(path, max_bytes) as file:
+        return layer_fields(file)
 
 
-def simplify_to_budget(geometries: np.ndarray, budget: int = LAYER_BUDGET) -> tuple[np.ndarray, float]:
+def _quiet(step: str, figures: dict) -> None:
+    """No one follows this import."""
+
+
+def simplify_to_budget(
+    geometries: np.ndarray, budget: int = LAYER_BUDGET, progress: Progress | None = None
+) -> tuple[np.ndarray, float]:
     """The least simplified coverage (shared edges kept) whose GeoJSON fits ``budget``, and its tolerance."""
     valid = shapely.make_valid(shapely.set_precision(geometries, GRID))
     for tolerance in TOLERANCES:
+        (progress or _quiet)("simplifying", {"tolerance": tolerance})
         simplified = shapely.set_precision(shapely.coverage_simplify(valid, tolerance), GRID)
         if sum(len(text) for text in shapely.to_geojson(simplified)) <= budget:
             return simplified, tolerance
@@ -91,12 +119,20 @@ def simplify_to_budget(geometries: np.ndarray, budget: int = LAYER_BUDGET) -> tu
 
 
 def import_boundaries(
-    connection: Connection, path: Path, level: str, code_field: str, actor: str, now: datetime
+    connection: Connection,
+    path: Path,
+    level: str,
+    code_field: str,
+    actor: str,
+    now: datetime,
+    progress: Progress | None = None,
 ) -> BoundaryImport:
-    """Replace the stored boundaries of ``level`` with the file's, for the codes that are units of the province."""
+    """Replace the stored boundaries of ``level`` with the file's, for the codes that are units of the province;
+    ``progress`` is told each step."""
     if level not in LEVELS:
         raise IOCError(f"unknown level {level!r}; use province or commune")
-    codes, geometries = read_boundaries(path, level, code_field)
+    codes, geometries = read_boundaries(path, level, code_field, progress=progress)
+    (progress or _quiet)("matching", {"features": len(codes)})
     units = set(connection.execute(select(UNIT.c.code).where(UNIT.c.level == level)).scalars())
     keep = [i for i, code in enumerate(codes) if code in units]
     report = BoundaryImport(
@@ -108,18 +144,19 @@ def import_boundaries(
     report.without_boundary = sorted(units - set(report.matched))
     if not keep:
         raise IOCError(
-            f"{path}: none of the {len(codes)} codes in field {code_field!r} is a {level} of the province "
+            f"{path.name}: none of the {len(codes)} codes in field {code_field!r} is a {level} of the province "
             f"(for example {', '.join(report.unmatched[:5])}); choose the code field with --code-field"
         )
     merged: dict[str, shapely.Geometry] = {}
     for i in keep:  # a unit drawn as several features becomes one
         code = codes[i]
         merged[code] = geometries[i] if code not in merged else shapely.union(merged[code], geometries[i])
-    simplified, report.tolerance = simplify_to_budget(np.asarray(list(merged.values())))
+    simplified, report.tolerance = simplify_to_budget(np.asarray(list(merged.values())), progress=progress)
     rows = []
     for code, geometry in zip(merged, shapely.to_geojson(simplified), strict=True):
         rows.append({"unit_code": code, "level": level, "geometry": geometry, "source": path.name, "imported_at": now})
     report.stored_bytes = sum(len(row["geometry"]) for row in rows)
+    (progress or _quiet)("storing", {"units": len(rows), "bytes": report.stored_bytes})
     connection.execute(delete(BOUNDARY).where(BOUNDARY.c.level == level))
     connection.execute(BOUNDARY.insert(), rows)
     details = {"file": path.name, "matched": len(report.matched), "unmatched": report.unmatched[:50]}

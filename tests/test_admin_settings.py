@@ -7,6 +7,10 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import stat
+import tempfile
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +23,8 @@ from dash import dash_table, dcc
 from dash.development.base_component import Component
 from sqlalchemy import select
 
+import ioc.boundary_files
+from ioc import boundary_jobs
 from ioc.auth import add_user, list_users, verify
 from ioc.errors import IOCError
 from ioc.units import communes
@@ -29,6 +35,7 @@ from layouts.admin import audit as audit_page
 from layouts.admin import boundaries, targets, users
 from layouts.i18n import FOLDER, catalogue, t
 from layouts.shell import frame
+from tests.test_boundary_files import Listener
 
 PAGES = (users, targets, boundaries, audit_page)
 ADMIN = "quan.tri"
@@ -302,15 +309,79 @@ def commune_grid(tmp_path: Path) -> tuple[bytes, list[str]]:
     return path.read_bytes(), codes[:3]
 
 
-def test_an_uploaded_geojson_is_inspected_imported_previewed_and_audited(pages, commune_grid):
-    data, codes = commune_grid
-    shown, fields, field, disabled, *_ = boundaries.inspect(upload(data), "xa.geojson", "vi")
-    assert (shown, fields, field, disabled) == ("Tệp xa.geojson: 2 trường", ["ma_xa", "ten"], "ma_xa", False)
+def follow_to_end(job: dict, lang: str = "vi", timeout: float = 90) -> tuple:
+    """Call the page's follow callback as its interval does, every 0.2 s, until the step ends; its last outputs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outputs = boundaries.follow(1, job, lang)
+        if outputs[12] is True:  # the interval stops: the step ended
+            return outputs
+        assert time.monotonic() < deadline, outputs
+        time.sleep(0.2)
 
-    message, color, _, report, state, figure, caption = boundaries.import_file(
-        1, upload(data), "../../tmp/xa.geojson", "commune", "ma_xa", "vi"
+
+def choose(data: bytes, filename: str, lang: str = "vi") -> tuple[dict | None, tuple]:
+    """Choose a file on the page: what the upload callback returned, then what the fields step ended with."""
+    chosen = boundaries.inspect(upload(data), filename, None, lang)
+    job = chosen[7]
+    return job, (follow_to_end(job, lang) if job else chosen)
+
+
+def import_chosen(job: dict, level: str, code_field: str | None, lang: str = "vi") -> tuple:
+    """Press Import: the import callback's outputs, then (when it started) what the import step ended with."""
+    started = boundaries.import_file(1, job, level, code_field, lang)
+    return started if started[5] is not False else follow_to_end(started[4], lang)
+
+
+@pytest.fixture
+def no_parsing_here(monkeypatch):  # type: ignore[no-untyped-def]
+    """The web worker never opens a boundary file: GDAL's readers fail in this process."""
+    import pyogrio
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a boundary file was opened in the web worker")
+
+    for name in ("read_info", "read_dataframe", "list_layers"):
+        monkeypatch.setattr(pyogrio, name, refuse)
+    monkeypatch.setattr(ioc.boundary_files, "staged", refuse)
+
+
+def test_an_uploaded_geojson_is_read_and_imported_off_the_worker_previewed_and_audited(
+    pages, commune_grid, no_parsing_here
+):
+    data, codes = commune_grid
+    shown, fields, field, disabled, _, _, _, job, tick_off, progress = boundaries.inspect(
+        upload(data), "../../tmp/xa.geojson", None, "vi"
     )
-    assert (message, color) == ("Đã nhập ranh giới: Xã, phường.", "green")
+    assert (shown, fields, disabled, tick_off) == ("Tệp xa.geojson: đang đọc…", [], True, False)
+    assert progress[0].children == "Đang đọc tệp…"
+    folder = Path(tempfile.gettempdir()) / job["job"]
+    (saved,) = (folder / "upload").iterdir()
+    assert saved.name == "xa.geojson" and saved.read_bytes() == data  # the name without the folders it claimed
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(saved.stat().st_mode) == 0o600
+    shown, fields, field, disabled = follow_to_end(job)[:4]
+    assert (shown, fields, field, disabled) == ("Tệp xa.geojson: 2 trường", ["ma_xa", "ten"], "ma_xa", False)
+    assert int((folder / "fields.pid").read_text()) != os.getpid()
+
+    message, color, _, report, following, tick_off, disabled, progress = boundaries.import_file(
+        1, job, "commune", "ma_xa", "vi"
+    )
+    assert (message, following["step"], tick_off, disabled) == (
+        "Đang nhập ranh giới trong một tiến trình riêng…",
+        "import",
+        False,
+        True,
+    )
+    assert progress[0].children == "Đang khởi động…"
+    ended = follow_to_end(following)
+    message, color, _, report, state, figure, caption, job_after, tick_off, progress = ended[4:]
+    assert (message, color, job_after, tick_off, progress) == (
+        "Đã nhập ranh giới: Xã, phường.",
+        "green",
+        None,
+        True,
+        [],
+    )
     lines = [line.children for line in report]
     total = len(communes("46"))
     assert lines[0].startswith("3 đơn vị khớp, từ 4 đối tượng")
@@ -324,7 +395,24 @@ def test_an_uploaded_geojson_is_inspected_imported_previewed_and_audited(pages, 
         assert sorted(connection.execute(select(schema.Boundary.unit_code)).scalars()) == sorted(codes)
         details = connection.execute(select(schema.AuditLog.details).where(schema.AuditLog.actor == ADMIN)).scalar()
     assert audit_rows(pages)[-1] == (ADMIN, "boundaries.import", "commune")
-    assert details["file"] == "xa.geojson"  # the uploaded name, without the folders it claimed
+    assert details["file"] == "xa.geojson"
+    assert not folder.exists()  # the upload is removed once imported
+
+
+def test_the_import_step_reports_its_progress_while_it_runs(pages, commune_grid):
+    data, _ = commune_grid
+    job, _ = choose(data, "xa.geojson")
+    started = boundaries.import_file(1, job, "commune", "ma_xa", "vi")
+    seen = set()
+    deadline = time.monotonic() + 90
+    while (outputs := boundaries.follow(1, started[4], "vi"))[12] is not True:
+        seen.add(outputs[13][0].children)
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert outputs[5] == "green"
+    progress = (Path(tempfile.gettempdir()) / job["job"] / "import.progress").exists()
+    assert not progress  # removed with its folder
+    assert seen and all(text.startswith("Đang ") for text in seen), seen
 
 
 def test_a_zipped_shapefile_in_a_folder_imports(pages, commune_grid, tmp_path):
@@ -335,31 +423,95 @@ def test_a_zipped_shapefile_in_a_folder_imports(pages, commune_grid, tmp_path):
         for part in tmp_path.glob("xa.*"):
             if part.suffix != ".geojson":
                 zipped.write(part, f"ranh_gioi/{part.name}")
-    assert boundaries.inspect(upload(archive.getvalue()), "xa.zip", "vi")[1:3] == (["ma_xa", "ten"], "ma_xa")
-    _, color, *_ = boundaries.import_file(1, upload(archive.getvalue()), "xa.zip", "commune", "ma_xa", "vi")
-    assert color == "green"
+    job, ended = choose(archive.getvalue(), "xa.zip")
+    assert ended[1:3] == (["ma_xa", "ten"], "ma_xa")
+    assert import_chosen(job, "commune", "ma_xa")[5] == "green"
     with pages.connect() as connection:
         assert sorted(connection.execute(select(schema.Boundary.unit_code)).scalars()) == sorted(codes)
 
 
 def test_a_refused_upload_says_why_and_stores_nothing(pages, commune_grid):
     data, _ = commune_grid
-    cases = [
-        ((upload(data), "xa.exe", "commune", "ma_xa"), "Chỉ nhận tệp .geojson, .json, .gpkg, .zip."),
-        ((upload(data), "xa.geojson", "commune", "ma"), "no field 'ma'"),
-        ((upload(data), "xa.geojson", "province", "ma_xa"), "none of the 4 codes"),
-        ((upload(b"not a zip"), "xa.zip", "commune", "ma_xa"), "Không đọc được tệp tải lên"),
-        (("data:application/octet-stream;base64,%%%", "xa.geojson", "commune", "ma_xa"), "Không đọc được"),
-        ((upload(data), "xa.geojson", "commune", None), t("vi", "admin.boundaries.choose_field")),
+    refused_at_once = [
+        ((upload(data), "xa.exe"), "Chỉ nhận tệp .geojson, .json, .gpkg, .zip."),
+        (("data:application/octet-stream;base64,%%%", "xa.geojson"), "Không đọc được"),
+        ((upload(b""), "xa.geojson"), "Tệp tải lên trống."),
+        (("data:;base64," + "A" * (70 * 1024 * 1024), "xa.geojson"), "Tệp tải lên lớn hơn 50 MB."),
     ]
-    for args, expected in cases:
-        message, color, *_ = boundaries.import_file(1, *args, "vi")
-        assert expected in message and color == "red", (args[1:], message)
-    unreadable = boundaries.inspect(upload(b"{}"), "x.geojson", "vi")
-    assert unreadable[3] is True and "cannot read boundaries" in unreadable[4]  # the button stays disabled
+    for (contents, name), expected in refused_at_once:
+        _, _, _, disabled, message, color, _, job, tick_off, _ = boundaries.inspect(contents, name, None, "vi")
+        assert (expected in message, color, job, tick_off, disabled) == (True, "red", None, True, True), message
+    for content, expected in ((b"not a zip", "not a GeoJSON, GeoPackage or shapefile"), (b"{}", "cannot read")):
+        job, ended = choose(content, "xa.zip" if content == b"not a zip" else "x.geojson")
+        assert expected in ended[4] and ended[3] is True and ended[11] is None, ended  # the button stays disabled
+        assert not (Path(tempfile.gettempdir()) / job["job"]).exists()
+    job, _ = choose(data, "xa.geojson")
+    for level, code_field, expected in (
+        ("commune", None, t("vi", "admin.boundaries.choose_field")),
+        ("commune", "ma", "no field 'ma'"),
+        ("province", "ma_xa", "none of the 4 codes"),
+    ):
+        outputs = import_chosen(job, level, code_field)
+        message, color = (outputs[0], outputs[1]) if len(outputs) == 8 else (outputs[4], outputs[5])
+        assert expected in message and color == "red", (level, code_field, message)
+    assert (Path(tempfile.gettempdir()) / job["job"]).exists()  # kept, to try another field or level
+    another = boundaries.inspect(upload(data), "lai.geojson", job, "vi")[7]  # choosing another file drops it
+    assert not (Path(tempfile.gettempdir()) / job["job"]).exists()
+    follow_to_end(another)
+    boundary_jobs.discard(another["job"])
     with pages.connect() as connection:
         assert connection.execute(select(schema.Boundary.unit_code)).all() == []
     assert [action for _, action, _ in audit_rows(pages)] == ["user.add"]
+
+
+def test_a_vrt_uploaded_as_geojson_never_shows_the_server_file(pages, tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text("SECRETKEYabc123\n1\n")
+    source = f"<SrcDataSource>CSV:{secret}</SrcDataSource>"
+    vrt = f'<OGRVRTDataSource><OGRVRTLayer name="secret_key">{source}</OGRVRTLayer></OGRVRTDataSource>'
+    _, ended = choose(vrt.encode(), "ranh_gioi.geojson")
+    assert "not a GeoJSON, GeoPackage or shapefile" in ended[4] and ended[1] == []
+    assert "SECRETKEYabc123" not in repr(ended)
+
+
+def test_a_geojson_crs_link_uploaded_makes_no_request(pages):
+    listener = Listener()
+    try:
+        link = {"type": "link", "properties": {"href": f"{listener.url}/crs", "type": "ogcwkt"}}
+        collection = {"type": "FeatureCollection", "crs": link, "features": []}
+        _, ended = choose(json.dumps(collection).encode(), "tinh.geojson")
+        assert "a linked or URL crs is refused" in ended[4] and ended[3] is True
+    finally:
+        listener.close()
+    assert listener.requests == []
+
+
+def test_a_job_name_from_the_browser_reaches_only_the_pages_own_folders(pages, tmp_path):
+    for name in ("../etc", "ioc-boundaries-../../x", str(tmp_path), None, 3, "ioc-boundaries-zzzzzzzz"):
+        with pytest.raises(IOCError):
+            boundary_jobs.state(name, "fields")  # type: ignore[arg-type]
+    assert boundaries.follow(1, {"job": "../etc", "step": "fields"}, "vi")[4] == "not a boundary upload"
+
+
+def test_a_step_is_not_started_twice_while_it_runs(pages, commune_grid):
+    data, _ = commune_grid
+    job = boundary_jobs.save_upload(data, "xa.geojson")
+    boundary_jobs.start(pages, job, "fields")
+    with pytest.raises(IOCError, match="already running"):
+        boundary_jobs.start(pages, job, "fields")  # a second press while the first process runs
+    assert follow_to_end({"job": job, "step": "fields", "name": "xa.geojson"})[1] == ["ma_xa", "ten"]
+    boundary_jobs.discard(job)
+
+
+def test_left_behind_uploads_are_swept_after_hours(pages):
+    job = boundary_jobs.save_upload(b"{}", "x.geojson")
+    folder = Path(tempfile.gettempdir()) / job
+    boundary_jobs.sweep()
+    assert folder.exists()
+    old = time.time() - boundary_jobs.MAX_AGE_SECONDS - 60
+    os.utime(folder, (old, old))
+    boundary_jobs.sweep()
+    assert not folder.exists()
 
 
 def test_the_boundaries_page_shows_the_schematic_fallback_before_any_import(pages):

@@ -1,28 +1,27 @@
 """``/admin/boundaries``: unit outlines for the maps (ranh giới) — what is stored, and an import from an uploaded
-GeoJSON, GeoPackage or zipped shapefile through :func:`ioc.geometry.import_boundaries` (the same checks as
-``ioc boundaries import``, audited in the same transaction), with what matched and a preview map of the layer."""
+GeoJSON, GeoPackage or zipped shapefile, with what matched and a preview map of the layer.
+
+The web worker never parses the file: it saves the upload in a private temporary folder and starts
+``ioc boundaries fields`` on it, then ``ioc boundaries import`` (the same checks as the command, audited in the same
+transaction), each in a process of its own (:mod:`ioc.boundary_jobs`); the page follows each step every second."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-import shutil
-import tempfile
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
 
 import dash
 import dash_mantine_components as dmc
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
-from ioc.config import now_local
+from ioc import boundary_jobs
 from ioc.errors import IOCError
-from ioc.geometry import LEVELS, BoundaryImport, boundary_fields, boundary_state, import_boundaries, map_layer
-from ioc.warehouse.access import database_errors
+from ioc.geometry import LEVELS, BoundaryImport, boundary_state, map_layer
 from layouts import figures, lookups, theme, warehouse
 from layouts.access import current_username
 from layouts.formatting import moment, number
@@ -32,9 +31,12 @@ from layouts.shell import frame
 PATH = "/admin/boundaries"
 TITLE_KEY = "admin.boundaries.title"
 ACCEPTED = (".geojson", ".json", ".gpkg", ".zip")
-SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
-#: The most a zipped shapefile may unpack to (the upload itself is limited to 50 MB by the server).
-MAX_UNPACKED = 500 * 1024 * 1024
+#: The largest upload (the browser refuses larger ones too; this holds for any request).
+MAX_UPLOAD = 50 * 1024 * 1024
+#: How often the page reads a running step's progress.
+POLL_MS = 1000
+#: The import's steps, in order, as :func:`ioc.geometry.import_boundaries` reports them.
+STEPS = ("starting", "reading", "reprojecting", "matching", "simplifying", "storing")
 #: How many codes a list in the report names before it says "and N more".
 LISTED = 60
 
@@ -45,47 +47,22 @@ def _safe_name(name: str | None) -> str:
     return cleaned or "upload"
 
 
-def _shapefile_in(archive_path: Path, lang: str) -> Path:
-    """Unpack the one shapefile of a zip beside it (only its parts, by their bare names) and return its ``.shp``."""
-    try:
-        with zipfile.ZipFile(archive_path) as archive:
-            parts = [
-                m
-                for m in archive.infolist()
-                if not m.is_dir() and PurePosixPath(m.filename).suffix.lower() in SHAPEFILE_PARTS
-            ]
-            main = [m for m in parts if m.filename.lower().endswith(".shp") and "__MACOSX" not in m.filename]
-            if len(main) != 1:
-                raise IOCError(t(lang, "admin.boundaries.zip_one_shapefile"))
-            stem = PurePosixPath(main[0].filename).with_suffix("")
-            parts = [m for m in parts if PurePosixPath(m.filename).with_suffix("") == stem]
-            if sum(m.file_size for m in parts) > MAX_UNPACKED:
-                raise IOCError(t(lang, "admin.boundaries.zip_too_large"))
-            for member in parts:
-                target = archive_path.parent / _safe_name(PurePosixPath(member.filename).name)
-                with archive.open(member) as source, target.open("wb") as copy:
-                    shutil.copyfileobj(source, copy)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise IOCError(t(lang, "admin.boundaries.unreadable", error=error)) from None
-    return archive_path.parent / _safe_name(PurePosixPath(main[0].filename).name)
-
-
-@contextmanager
-def uploaded(contents: str | None, filename: str | None, lang: str) -> Iterator[Path]:
-    """An upload (``data:…;base64,…``) as a file in a temporary folder, removed afterwards; a zip gives its ``.shp``."""
+def decoded_upload(contents: str | None, filename: str | None, lang: str) -> tuple[bytes, str]:
+    """An upload (``data:…;base64,…``) as bytes and a safe name; refused when of the wrong type, too large or
+    empty. What the bytes are is for the import process to find out."""
     name = _safe_name(filename)
     if Path(name).suffix.lower() not in ACCEPTED:
         raise IOCError(t(lang, "admin.boundaries.wrong_type", types=", ".join(ACCEPTED)))
+    payload = (contents or "").partition(",")[2]
+    if len(payload) > (MAX_UPLOAD + 2) // 3 * 4:
+        raise IOCError(t(lang, "admin.boundaries.too_large", size=number(MAX_UPLOAD / 1024 / 1024, lang)))
     try:
-        data = base64.b64decode((contents or "").partition(",")[2], validate=True)
+        data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise IOCError(t(lang, "admin.boundaries.unreadable", error="base64")) from None
     if not data:
         raise IOCError(t(lang, "admin.boundaries.empty"))
-    with tempfile.TemporaryDirectory(prefix="ioc-boundaries-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        yield _shapefile_in(path, lang) if path.suffix.lower() == ".zip" else path
+    return data, name
 
 
 def _guess_code_field(fields: list[str]) -> str | None:
@@ -215,6 +192,7 @@ def layout(**params: object) -> dmc.AppShell:
                 ),
                 dmc.Group(dmc.Button(t(lang, "admin.boundaries.import"), id="admin-boundaries-import", disabled=True)),
                 dmc.Alert(id="admin-boundaries-message", hide=True),
+                html.Div(id="admin-boundaries-progress"),
                 dmc.Stack(id="admin-boundaries-report", gap=4),
             ],
             gap="sm",
@@ -241,10 +219,33 @@ def layout(**params: object) -> dmc.AppShell:
                 p="sm",
             ),
             dcc.Store(id="admin-boundaries-lang", data=lang),
+            dcc.Store(id="admin-boundaries-job"),
+            dcc.Interval(id="admin-boundaries-tick", interval=POLL_MS, disabled=True),
         ],
         gap="md",
     )
     return frame(lang, "/admin", [body])
+
+
+def _progress(step: str, figures: dict, lang: str) -> list:
+    """A running step as a line of text and a striped bar that fills as the import's steps pass."""
+    shown = step if step in STEPS else "starting"
+    values = {
+        "features": number(figures.get("features") or 0, lang),
+        "vertices": number(figures.get("vertices") or 0, lang),
+        "units": number(figures.get("units") or 0, lang),
+        "tolerance": number(figures.get("tolerance") or 0, lang, 5),
+    }
+    text = t(lang, f"admin.boundaries.step.{shown}", **values)
+    bar = dmc.Progress(value=100 * (STEPS.index(shown) + 1) / (len(STEPS) + 1), striped=True, animated=True)
+    return [dmc.Text(f"{text}…", id="admin-boundaries-progress-text", size="sm"), bar]
+
+
+def _job(data: object) -> dict | None:
+    """The job the page follows (client data: its name is checked again by :mod:`ioc.boundary_jobs`)."""
+    if isinstance(data, dict) and isinstance(data.get("job"), str) and data.get("step") in boundary_jobs.STEPS:
+        return data
+    return None
 
 
 @callback(
@@ -255,56 +256,130 @@ def layout(**params: object) -> dmc.AppShell:
     Output("admin-boundaries-message", "children", allow_duplicate=True),
     Output("admin-boundaries-message", "color", allow_duplicate=True),
     Output("admin-boundaries-message", "hide", allow_duplicate=True),
+    Output("admin-boundaries-job", "data"),
+    Output("admin-boundaries-tick", "disabled"),
+    Output("admin-boundaries-progress", "children"),
     Input("admin-boundaries-upload", "contents"),
     State("admin-boundaries-upload", "filename"),
+    State("admin-boundaries-job", "data"),
     State("admin-boundaries-lang", "data"),
     prevent_initial_call=True,
 )
-def inspect(contents, filename, lang):  # type: ignore[no-untyped-def]
-    """A chosen file's fields, to pick the one with the units' codes; nothing is stored yet."""
+def inspect(contents, filename, previous, lang):  # type: ignore[no-untyped-def]
+    """Keep a chosen file in a private folder and read its fields in a process of its own; nothing is stored yet."""
     lang = language(lang)
+    if (job := _job(previous)) is not None:
+        boundary_jobs.discard(job["job"])  # the file chosen before is not needed any more
     try:
-        with uploaded(contents, filename, lang) as path:
-            fields = boundary_fields(path)
+        data, name = decoded_upload(contents, filename, lang)
+        job_name = boundary_jobs.save_upload(data, name)
+        boundary_jobs.start(warehouse.engine(), job_name, "fields")
     except IOCError as error:
-        return t(lang, "admin.boundaries.no_file"), [], None, True, str(error), "red", False
-    chosen = t(lang, "admin.boundaries.file", name=_safe_name(filename), fields=number(len(fields), lang))
-    return chosen, fields, _guess_code_field(fields), not fields, "", "blue", True
+        return t(lang, "admin.boundaries.no_file"), [], None, True, str(error), "red", False, None, True, []
+    following = {"job": job_name, "step": "fields", "name": name}
+    reading = t(lang, "admin.boundaries.reading_file", name=name)
+    return reading, [], None, True, "", "blue", True, following, False, _progress("reading", {}, lang)
+
+
+def _ended(outputs: dict, lang: str) -> tuple:
+    """The follow callback's outputs, in order: the step's end says what changes, the rest stays."""
+    names = ("file", "fields", "field", "disabled", "message", "color", "hide", "report", "state", "map", "caption")
+    return (*(outputs.get(name, no_update) for name in names), outputs.get("job", no_update), True, [])
+
+
+@callback(
+    Output("admin-boundaries-file", "children", allow_duplicate=True),
+    Output("admin-boundaries-code-field", "data", allow_duplicate=True),
+    Output("admin-boundaries-code-field", "value", allow_duplicate=True),
+    Output("admin-boundaries-import", "disabled", allow_duplicate=True),
+    Output("admin-boundaries-message", "children", allow_duplicate=True),
+    Output("admin-boundaries-message", "color", allow_duplicate=True),
+    Output("admin-boundaries-message", "hide", allow_duplicate=True),
+    Output("admin-boundaries-report", "children", allow_duplicate=True),
+    Output("admin-boundaries-state", "children"),
+    Output("admin-boundaries-map", "figure"),
+    Output("admin-boundaries-caption", "children"),
+    Output("admin-boundaries-job", "data", allow_duplicate=True),
+    Output("admin-boundaries-tick", "disabled", allow_duplicate=True),
+    Output("admin-boundaries-progress", "children", allow_duplicate=True),
+    Input("admin-boundaries-tick", "n_intervals"),
+    State("admin-boundaries-job", "data"),
+    State("admin-boundaries-lang", "data"),
+    prevent_initial_call=True,
+)
+def follow(_tick, data, lang):  # type: ignore[no-untyped-def]
+    """Every second while a step runs: its progress; when it ends, the file's fields, or the import's report, the
+    level's new state and its preview map, or why not."""
+    lang = language(lang)
+    if (job := _job(data)) is None:
+        raise PreventUpdate
+    try:
+        step = boundary_jobs.state(job["job"], job["step"])
+    except IOCError as error:
+        return _ended({"disabled": True, "message": str(error), "color": "red", "hide": False, "job": None}, lang)
+    if step.running:
+        progress = step.progress or {"step": "reading" if job["step"] == "fields" else "starting"}
+        return (*[no_update] * 13, _progress(str(progress.get("step")), progress, lang))
+    if step.error is not None:
+        failed = {"message": step.error, "color": "red", "hide": False, "report": []}
+        if job["step"] == "fields":  # nothing to import from this file
+            boundary_jobs.discard(job["job"])
+            failed |= {"file": t(lang, "admin.boundaries.no_file"), "fields": [], "field": None, "job": None}
+        return _ended(failed | {"disabled": job["step"] == "fields"}, lang)
+    result = step.result or {}
+    if job["step"] == "fields":
+        names = [str(name) for name in result.get("fields", [])]
+        chosen = t(lang, "admin.boundaries.file", name=job.get("name", ""), fields=number(len(names), lang))
+        found = {"file": chosen, "fields": names, "field": _guess_code_field(names), "disabled": not names}
+        return _ended(found | {"hide": True}, lang)
+    boundary_jobs.discard(job["job"])
+    report = BoundaryImport(**{f.name: result[f.name] for f in dataclass_fields(BoundaryImport) if f.name in result})
+    lookups.forget()  # this worker's maps show the new outlines at once
+    figure, caption = _preview(report.level, lang)
+    done = t(lang, "admin.boundaries.imported", level=t(lang, f"admin.boundaries.level.{report.level}"))
+    imported = {
+        "message": done,
+        "color": "green",
+        "hide": False,
+        "report": _report(report, lang),
+        "state": _state(lang),
+    }
+    return _ended(imported | {"map": figure, "caption": caption, "disabled": True, "job": None}, lang)
 
 
 @callback(
     Output("admin-boundaries-message", "children", allow_duplicate=True),
     Output("admin-boundaries-message", "color", allow_duplicate=True),
     Output("admin-boundaries-message", "hide", allow_duplicate=True),
-    Output("admin-boundaries-report", "children"),
-    Output("admin-boundaries-state", "children"),
-    Output("admin-boundaries-map", "figure"),
-    Output("admin-boundaries-caption", "children"),
+    Output("admin-boundaries-report", "children", allow_duplicate=True),
+    Output("admin-boundaries-job", "data", allow_duplicate=True),
+    Output("admin-boundaries-tick", "disabled", allow_duplicate=True),
+    Output("admin-boundaries-import", "disabled", allow_duplicate=True),
+    Output("admin-boundaries-progress", "children", allow_duplicate=True),
     Input("admin-boundaries-import", "n_clicks"),
-    State("admin-boundaries-upload", "contents"),
-    State("admin-boundaries-upload", "filename"),
+    State("admin-boundaries-job", "data"),
     State("admin-boundaries-level", "value"),
     State("admin-boundaries-code-field", "value"),
     State("admin-boundaries-lang", "data"),
-    running=[(Output("admin-boundaries-import", "loading"), True, False)],
     prevent_initial_call=True,
 )
-def import_file(_clicks, contents, filename, level, code_field, lang):  # type: ignore[no-untyped-def]
-    """Replace the level's outlines with the file's; a refused file changes nothing and says why."""
+def import_file(_clicks, data, level, code_field, lang):  # type: ignore[no-untyped-def]
+    """Start replacing the level's outlines with the file's, in a process of its own; a refused file changes
+    nothing and says why."""
     lang = language(lang)
     if not code_field:
-        return t(lang, "admin.boundaries.choose_field"), "red", False, [], no_update, no_update, no_update
-    actor = current_username()
-    engine = warehouse.engine()
+        return t(lang, "admin.boundaries.choose_field"), "red", False, [], no_update, no_update, no_update, []
+    job = _job(data)
+    arguments = [f"--level={level}", f"--code-field={code_field}", f"--actor={current_username()}"]
     try:
-        with uploaded(contents, filename, lang) as path, database_errors(engine), engine.begin() as connection:
-            report = import_boundaries(connection, path, level, code_field, actor, now_local())
+        if job is None or level not in LEVELS:
+            raise IOCError(t(lang, "admin.boundaries.no_file"))
+        boundary_jobs.start(warehouse.engine(), job["job"], "import", arguments)
     except IOCError as error:
-        return str(error), "red", False, [], no_update, no_update, no_update
-    lookups.forget()  # this worker's maps show the new outlines at once
-    figure, caption = _preview(level, lang)
-    done = t(lang, "admin.boundaries.imported", level=t(lang, f"admin.boundaries.level.{level}"))
-    return done, "green", False, _report(report, lang), _state(lang), figure, caption
+        return str(error), "red", False, [], no_update, no_update, no_update, []
+    following = {**job, "step": "import"}
+    started = t(lang, "admin.boundaries.importing")
+    return started, "blue", False, [], following, False, True, _progress("starting", {}, lang)
 
 
 def register() -> None:

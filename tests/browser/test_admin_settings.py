@@ -122,11 +122,17 @@ def test_an_uploaded_boundary_file_is_imported_and_previewed(dashboard, browser,
     sign_in(browser, dashboard, "admin")
     _open(browser, f"{dashboard.url}/admin/boundaries", "#admin-boundaries-state p")
     browser.find_element(By.CSS_SELECTOR, "#admin-boundaries-upload input[type=file]").send_keys(str(path))
-    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "admin-boundaries-file").text.startswith("Tệp"))
+    # The fields are read by a process of their own; the page follows it until they are known.
+    file_line = lambda d: d.find_element(By.ID, "admin-boundaries-file").text  # noqa: E731
+    WebDriverWait(browser, 60).until(lambda d: file_line(d) == "Tệp tinh.geojson: 1 trường")
     assert browser.find_element(By.ID, "admin-boundaries-code-field").get_attribute("value") == "ma_tinh"
     browser.find_element(By.XPATH, "//*[@id='admin-boundaries-level']//label[normalize-space()='Tỉnh']").click()
     browser.find_element(By.ID, "admin-boundaries-import").click()
-    WebDriverWait(browser, 30).until(lambda d: "Đã nhập" in d.find_element(By.ID, "admin-boundaries-message").text)
+    message = lambda d: d.find_element(By.ID, "admin-boundaries-message").text  # noqa: E731
+    said = WebDriverWait(browser, 20).until(lambda d: message(d) if message(d).startswith("Đang nhập") else None)
+    assert said == "Đang nhập ranh giới trong một tiến trình riêng…"
+    WebDriverWait(browser, 60).until(lambda d: "Đã nhập" in message(d))
+    assert browser.find_element(By.ID, "admin-boundaries-progress").text == ""  # the progress line is gone
     assert browser.find_element(By.ID, "admin-boundaries-report").text.startswith("1 đơn vị khớp, từ 1 đối tượng")
     assert (
         "Tỉnh: 1/1 đơn vị có ranh giới (tệp tinh.geojson" in browser.find_element(By.ID, "admin-boundaries-state").text
