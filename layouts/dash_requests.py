@@ -49,14 +49,41 @@ def _matches(items: object, expected: list[dict]) -> bool:
     return True
 
 
+def _output_fits(given: object, declared: str) -> bool:
+    """Whether one output of a request is the callback's ``declared`` one (``id.property``, ``@…`` after the property
+    of a duplicate output, which renderers may leave out); a pattern id's components are the page's, so only their
+    shape is checked."""
+    if isinstance(given, list):  # the components a wildcard output matches
+        return declared.startswith("{") and all(_dependency(each) for each in given)
+    if not _dependency(given):
+        return False
+    component, prop = given["id"], given["property"]  # type: ignore[index]
+    declared_id, _, declared_prop = declared.rpartition(".")
+    return isinstance(component, dict) or (component, prop.split("@")[0]) == (declared_id, declared_prop.split("@")[0])
+
+
 def _outputs_fit(outputs: object, key: str) -> bool:
     if outputs is None:
         return True  # older renderers send the output key only
-    many = key.startswith("..")  # several outputs: ``..a.b...c.d..``, sent as a list
-    parts = outputs if isinstance(outputs, list) else [outputs]
-    if many != isinstance(outputs, list) or len(parts) != (len(key.strip(".").split("...")) if many else 1):
+    if not key.startswith(".."):
+        return _output_fits(outputs, key)
+    declared = key.strip(".").split("...")  # several outputs: ``..a.b...c.d..``, sent as a list
+    if not isinstance(outputs, list) or len(outputs) != len(declared):
         return False
-    return all(_dependency(part) or (isinstance(part, list) and all(map(_dependency, part))) for part in parts)
+    return all(_output_fits(part, name) for part, name in zip(outputs, declared, strict=True))
+
+
+def _changed_fits(prop: object) -> bool:
+    """A changed property, ``id.property``; a pattern id is JSON, which Dash parses."""
+    if not isinstance(prop, str) or "." not in prop:
+        return False
+    component = prop.rsplit(".", 1)[0]
+    if not component.startswith("{"):
+        return True
+    try:
+        return isinstance(json.loads(component), dict)
+    except ValueError:
+        return False
 
 
 def envelope_error(body: object, callback_map: dict[str, dict]) -> str | None:
@@ -70,11 +97,11 @@ def envelope_error(body: object, callback_map: dict[str, dict]) -> str | None:
     for name, expected in (("inputs", spec["inputs"]), ("state", spec.get("state", []))):
         if not _matches(body.get(name, []), expected):
             return f"'{name}' do not match the callback's"
-    if not _outputs_fit(body.get("outputs"), key):  # type: ignore[arg-type]
+    if not spec.get("no_output") and not _outputs_fit(body.get("outputs"), key):  # type: ignore[arg-type]
         return "'outputs' do not match the callback's"
     changed = body.get("changedPropIds", [])
-    if not isinstance(changed, list) or not all(isinstance(prop, str) for prop in changed):
-        return "'changedPropIds' must be a list of strings"
+    if not isinstance(changed, list) or not all(_changed_fits(prop) for prop in changed):
+        return "'changedPropIds' must be a list of component.property strings"
     return None
 
 
