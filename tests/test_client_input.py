@@ -510,8 +510,38 @@ def test_a_malformed_callback_request_is_400(site: Site, body: dict) -> None:
     assert set(response.get_json()) == {"error"}
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"outputs": {"id": "explore-other", "property": "data"}},
+        {"outputs": [{"id": "explore-download", "property": "data"}]},
+        {"changedPropIds": ["{not json.n_clicks"]},
+        {"changedPropIds": ["no-property"]},
+        {"changedPropIds": [5]},
+    ],
+)
+def test_a_callback_request_naming_other_outputs_or_odd_changes_is_400(site: Site, change: dict) -> None:
+    response = _post(site, _body(site, "explore-download.data", {}) | change)
+    assert response.status_code == 400 and set(response.get_json()) == {"error"}, response.text[:300]
+
+
 def test_a_well_formed_callback_request_is_still_answered(site: Site) -> None:
     assert _render(site, MARCH_VIEW)["explore-table"]["data"]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+_VIEW_KEYS = ("preset", "from", "to", "first", "last", "lang", "by", "kpi", "unit", "channel", "applicant_type")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(view=st.dictionaries(st.sampled_from(_VIEW_KEYS), _JSON | _DAYS, max_size=5), page=_JSON)
+def test_no_stored_view_or_page_breaks_the_explorer(site: Site, view: dict, page: object) -> None:
+    assert _render(site, view)["explore-summary"]["children"]
+    assert _drill(site, SELECTION, page, view)["explore-drill-title"]["children"]
 
 
 def _route(site: Site, path: str, search: str) -> int:
