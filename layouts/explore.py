@@ -463,8 +463,8 @@ def choose_drill(cell, tile_clicks, data):  # type: ignore[no-untyped-def]
         if not isinstance(tile_clicks, list) or not any(tile_clicks):
             raise PreventUpdate  # new tiles were drawn, nobody clicked
         kpi = trigger.get("kpi")
-        return {"key": None, "measure": DRILL_SETS.get(kpi, "received") if isinstance(kpi, str) else "received",
-                "by": None}, 0  # fmt: skip
+        measure = DRILL_SETS.get(kpi, "received") if isinstance(kpi, str) else "received"
+        return {"key": None, "measure": measure, "by": None}, 0
     chosen = explore_input.table_cell(cell)
     if trigger == "explore-view" or chosen is None:
         return None, 0
@@ -543,6 +543,7 @@ def export(clicks, data, target):  # type: ignore[no-untyped-def]
     table, fmt = trigger.get("table"), trigger.get("format")
     if not isinstance(table, str) or fmt not in ("csv", "xlsx"):
         raise PreventUpdate
+    table = "drill" if table == "drill" else "table"  # the button's id is client data: never put it in a file name
     view = _view(data)
     try:
         rows, headers = _export_rows(view, table, explore_input.drill_target(target))
