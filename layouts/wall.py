@@ -131,6 +131,13 @@ def _state(version: int, as_of: date) -> dict:
     return {"version": version, "day": as_of.isoformat()}
 
 
+def _checked(options: object) -> dict:
+    """The options a page keeps (a dcc.Store) back, checked again as URL parameters: a store is client data."""
+    if not isinstance(options, dict):
+        return _options({})
+    return _options({key: str(value) if type(value) is int else value for key, value in options.items()})
+
+
 def _unchanged_since(options: dict, state: dict) -> None:
     """Stop a refresh (PreventUpdate: nothing is sent) when neither the data nor the day changed."""
     with warehouse.engine().connect() as connection:
@@ -313,6 +320,7 @@ def rankings_layout(**params: object) -> html.Div:
 )
 def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
     """New figures in place when the data or the day changed; nothing is sent otherwise."""
+    options = _checked(options)
     _unchanged_since(options, state)
     data = content(options)
     map_patch, trend_patch = Patch(), Patch()
@@ -344,6 +352,7 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
     prevent_initial_call=True,
 )
 def refresh_rankings(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
+    options = _checked(options)
     _unchanged_since(options, state)
     data = content(options)
     return data["agency_table"], data["unit_table"], data["alerts"], data["freshness"], data["state"]

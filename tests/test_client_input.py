@@ -566,6 +566,18 @@ def test_odd_query_strings_still_show_the_page(site: Site, path: str, search: st
     assert _route(site, path, search) == 200
 
 
+@pytest.mark.parametrize(
+    "options",
+    [None, 5, "x", [], {"date": ["2025-03-01"]}, {"date": "9999-12-31", "lang": {"a": 1}, "map": ["received"]}],
+)
+@pytest.mark.parametrize("output", ["wall-tiles.children", "wall-agency-table.children"])
+def test_the_wall_refreshes_whatever_options_its_page_keeps(site: Site, output: str, options: object) -> None:
+    """A wall-screen's stored options are client data too: checked again, or the default wall."""
+    stores = {"wall-options.data": options, "wall-state.data": [1]}
+    shown = _call(site, output, stores, None)
+    assert shown is not None and shown["response"]
+
+
 # --- the pure parts ------------------------------------------------------------------------------------------------
 
 
