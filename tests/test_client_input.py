@@ -30,7 +30,7 @@ from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
 from ioc.export import csv_text, neutralised, xlsx_bytes
 from ioc.initialise import initialise
-from ioc.kpi.drill import dossier_page
+from ioc.kpi.drill import MAX_OFFSET, dossier_page
 from ioc.kpi.periods import Period
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.load import load_page
@@ -411,6 +411,17 @@ def test_the_core_refuses_offsets_no_database_can_take(site: Site) -> None:
             with pytest.raises(IOCError, match="offset"):
                 dossier_page(connection, march, "received", offset=offset)  # type: ignore[arg-type]
         assert len(dossier_page(connection, march, "received", limit=10**12).rows) == 8  # capped, not refused
+
+
+def test_the_furthest_offset_is_one_both_databases_take(warehouse: Engine) -> None:
+    march = Period.inclusive(date(2025, 3, 1), date(2025, 3, 31))
+    with warehouse.begin() as connection:
+        collector = add_collector(connection, "edge", "dossier-sync", "http://127.0.0.1:9/api/hoso")
+        load_page(connection, collector.id, None, EDGE_CASES, [], NOW)
+    with warehouse.connect() as connection:
+        assert dossier_page(connection, march, "received", offset=MAX_OFFSET).rows == []
+        with pytest.raises(IOCError, match="offset"):
+            dossier_page(connection, march, "received", offset=MAX_OFFSET + 1)
 
 
 # --- exports -----------------------------------------------------------------------------------------------------
