@@ -1,7 +1,9 @@
 """Rows as files other programs read: CSV and Excel.
 
-Both neutralise formula injection: a text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return could
-run as a formula in a spreadsheet. CSV prefixes it with ``'`` (OWASP's advice); XLSX stores it as a plain string cell.
+Both neutralise formula injection: a text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or
+one of their full-width or small forms (``＝``, ``﹦``, …, which spreadsheets in East Asian locales may read as the
+ASCII ones), could run as a formula in a spreadsheet. CSV prefixes it with ``'`` (OWASP's advice); XLSX stores it as a
+plain string cell.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,8 +31,9 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def neutralised(value: Any) -> Any:
-    """A text that a spreadsheet would take for a formula, prefixed with ``'``; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """A text that a spreadsheet would take for a formula, prefixed with ``'``; anything else unchanged. The first
+    character is compared in its compatibility form (NFKC), so ``＝`` (U+FF1D) and ``﹦`` (U+FE66) count as ``=``."""
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value[:1]).startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

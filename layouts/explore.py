@@ -16,11 +16,10 @@ from ioc.errors import IOCError
 from ioc.export import csv_text, xlsx_bytes
 from ioc.kpi.drill import DRILL_SETS, dossier_page
 from ioc.kpi.overview import trend_period
-from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
-from layouts import figures, lookups, theme, warehouse
+from layouts import explore_input, figures, lookups, theme, warehouse
 from layouts.access import is_admin
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
@@ -246,8 +245,10 @@ def _stored(view: View) -> dict:
     }
 
 
-def _view(data: dict) -> View:
-    """The stored view back, checked again: a store is client data."""
+def _view(data: object) -> View:
+    """The stored view back, checked again: a store is client data (anything but an object is the default view)."""
+    if not isinstance(data, dict):
+        return View()
     return parse(
         {"from": data.get("first"), "to": data.get("last")}
         | {k: v for k, v in data.items() if k not in ("first", "last", "query")}
@@ -281,29 +282,28 @@ def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by): 
         first, last = View().days(lookups.today())
         return "month", [first.isoformat(), last.isoformat()], None, None, None, None, None, None
     if trigger == "explore-filter-preset":
-        if preset == "custom":
+        if preset == "custom" or not isinstance(preset, str) or preset not in PRESETS:
             raise PreventUpdate
         first, last = View(preset=preset).days(lookups.today())
         return [no_update, [first.isoformat(), last.isoformat()], *unchanged[2:]]
     if trigger == "explore-filter-dates":
-        if not dates or len(dates) != 2 or not all(dates):
+        if not isinstance(dates, list) or len(dates) != 2 or not all(dates):
             raise PreventUpdate
         view_first, view_last = View(preset=preset).days(lookups.today())
         if preset != "custom" and dates == [view_first.isoformat(), view_last.isoformat()]:
             raise PreventUpdate
         return ["custom", *unchanged[1:]]
-    if trigger == "explore-map" and map_click:
+    # A click names a commune, a bar's key or a month; one that names nothing (client data) changes nothing.
+    if trigger == "explore-map" and (unit := explore_input.code(explore_input.point(map_click, "location"))):
         result = list(unchanged)
-        result[2] = map_click["points"][0]["location"]
+        result[2] = unit
         return result
-    if trigger == "explore-bars" and bar_click:
-        key = str(bar_click["points"][0]["customdata"])
+    key = explore_input.code(explore_input.point(bar_click, "customdata"))
+    if trigger == "explore-bars" and key and isinstance(by, str) and by in FILTERS:
         result = list(unchanged)
         result[2 + FILTERS.index(by)] = key
         return result
-    if trigger == "explore-trend" and trend_click:
-        label = trend_click["points"][0]["x"]  # MM/YYYY
-        month = Period.containing(date(int(label[3:]), int(label[:2]), 1), "month")
+    if trigger == "explore-trend" and (month := explore_input.month(explore_input.point(trend_click, "x"))):
         return ["custom", [month.start.isoformat(), month.last_day.isoformat()], *unchanged[2:]]
     raise PreventUpdate
 
@@ -322,7 +322,8 @@ def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by): 
 def choose_view(preset, dates, *values):  # type: ignore[no-untyped-def]
     """The controls, checked, as the view; the URL follows it (no reload), so reload and share give the same view."""
     *filters, by, kpi, stored = values
-    first, last = (dates or [None, None])[:2] if preset == "custom" else (None, None)
+    stored = stored if isinstance(stored, dict) else {}
+    first, last = dates if preset == "custom" and isinstance(dates, list) and len(dates) == 2 else (None, None)
     view = parse(
         dict(zip(FILTERS, filters, strict=True))
         | {"lang": stored.get("lang"), "preset": preset, "from": first, "to": last, "by": by, "kpi": kpi}
@@ -459,12 +460,16 @@ def choose_drill(cell, tile_clicks, data):  # type: ignore[no-untyped-def]
     number (a rate lists the dossiers it is a share of). A new view clears the choice."""
     trigger = ctx.triggered_id
     if isinstance(trigger, dict):
-        if not any(tile_clicks):
+        if not isinstance(tile_clicks, list) or not any(tile_clicks):
             raise PreventUpdate  # new tiles were drawn, nobody clicked
-        return {"key": None, "measure": DRILL_SETS.get(trigger["kpi"], "received"), "by": None}, 0
-    if trigger == "explore-view" or not cell:
+        kpi = trigger.get("kpi")
+        measure = DRILL_SETS.get(kpi, "received") if isinstance(kpi, str) else "received"
+        return {"key": None, "measure": measure, "by": None}, 0
+    chosen = explore_input.table_cell(cell)
+    if trigger == "explore-view" or chosen is None:
         return None, 0
-    return {"key": cell["row_id"], "measure": DRILL_SETS.get(cell["column_id"], "received"), "by": _view(data).by}, 0
+    row_id, column_id = chosen
+    return {"key": row_id, "measure": DRILL_SETS.get(column_id, "received"), "by": _view(data).by}, 0
 
 
 @callback(
@@ -480,9 +485,13 @@ def drill(target, page, data):  # type: ignore[no-untyped-def]
     """One page of the dossiers behind the chosen number; applicants' names masked, except for admins."""
     view = _view(data)
     lang = view.lang
+    target = explore_input.drill_target(target)
     if not target:
         return t(lang, "drill.title_empty"), [], [], 0
-    result, label = _drill_page(view, target, (page or 0) * DRILL_PAGE, DRILL_PAGE)
+    try:
+        result, label = _drill_page(view, target, explore_input.page_number(page) * DRILL_PAGE, DRILL_PAGE)
+    except IOCError as error:
+        return f"{t(lang, 'explore.cannot')}: {error}", [], [], 0
     columns = [{"name": t(lang, f"drill.{c}"), "id": c} for c in DRILL_COLUMNS]
     title = t(
         lang,
@@ -528,11 +537,29 @@ def _drill_row(row: dict, lang: str) -> dict:
 )
 def export(clicks, data, target):  # type: ignore[no-untyped-def]
     """The table (or every dossier of the drill-down, up to its limit) as CSV or XLSX, recomputed on the server."""
-    if not ctx.triggered_id or not any(clicks):
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(clicks):
         raise PreventUpdate
+    table, fmt = trigger.get("table"), trigger.get("format")
+    if not isinstance(table, str) or fmt not in ("csv", "xlsx"):
+        raise PreventUpdate
+    table = "drill" if table == "drill" else "table"  # the button's id is client data: never put it in a file name
     view = _view(data)
+    try:
+        rows, headers = _export_rows(view, table, explore_input.drill_target(target))
+    except IOCError as error:  # the page says why (the figures' own message), and nothing downloads
+        dash.set_props("explore-error", {"children": str(error), "hide": False})
+        return no_update
+    stem = f"ioc-{table}-{view.by}-{view.days(lookups.today())[0]:%Y%m%d}"
+    if fmt == "xlsx":
+        return dcc.send_bytes(xlsx_bytes(rows, sheet="IOC", headers=headers), f"{stem}.xlsx")
+    named = [{headers[k]: v for k, v in row.items()} for row in rows]
+    return {"content": csv_text(named), "filename": f"{stem}.csv", "type": "text/csv"}
+
+
+def _export_rows(view: View, table: str, target: dict | None) -> tuple[list[dict], dict[str, str]]:
+    """The rows and column headers of an export: every dossier of the drill-down (up to its limit), or the table."""
     lang = view.lang
-    table, fmt = ctx.triggered_id["table"], ctx.triggered_id["format"]
     if table == "drill":
         if not target:
             raise PreventUpdate
@@ -553,11 +580,7 @@ def export(clicks, data, target):  # type: ignore[no-untyped-def]
         headers = {"key": t(lang, "table.code"), "name": t(lang, f"by.{view.by}")} | {
             k.key: figures.kpi_name(k.key, lang) for k in KPIS
         }
-    stem = f"ioc-{table}-{view.by}-{view.days(lookups.today())[0]:%Y%m%d}"
-    if fmt == "xlsx":
-        return dcc.send_bytes(xlsx_bytes(rows, sheet="IOC", headers=headers), f"{stem}.xlsx")
-    named = [{headers[k]: v for k, v in row.items()} for row in rows]
-    return {"content": csv_text(named), "filename": f"{stem}.csv", "type": "text/csv"}
+    return rows, headers
 
 
 def names_for(view: View) -> dict[str, str]:

@@ -16,7 +16,7 @@ from ioc.api.kpi import api_blueprint
 from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
-from layouts import security, warehouse
+from layouts import dash_requests, security, warehouse
 from layouts.access import allowed, current_principal, path_need
 from layouts.i18n import LANGUAGES, t
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     security.install(app, engine, settings)
+    dash_requests.install(app)  # after the guard: 401 and 403 come first
     app.server.register_blueprint(api_blueprint(engine))
 
     @app.server.get("/healthz")

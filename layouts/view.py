@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from ioc.kpi.overview import same_days_before
-from ioc.kpi.periods import Period
+from ioc.kpi.periods import MAX_DAYS, Period, within_range
 from ioc.kpi.query import Filters
 from ioc.kpi.registry import KPI_BY_KEY
 from layouts.i18n import language
@@ -17,6 +17,7 @@ from layouts.i18n import language
 PRESETS = ("month", "last_month", "quarter", "year", "last_30", "custom")
 BREAKDOWNS = ("agency", "unit", "field", "procedure", "channel")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FILTERS = ("unit", "agency", "field", "procedure", "channel", "applicant_type")
 NUMBERS = {"channel": (1, 2, 3), "applicant_type": (1, 2, 3, 4)}
 
@@ -84,12 +85,14 @@ class View:
 
 
 def _day(value: object) -> date | None:
-    if not isinstance(value, str):
+    """A day as YYYY-MM-DD (a time may follow, as the date picker sends it) that a request may ask about."""
+    if not isinstance(value, str) or not DAY.match(value):
         return None
     try:
-        return datetime.strptime(value[:10], "%Y-%m-%d").date()
+        day = datetime.strptime(value[:10], "%Y-%m-%d").date()
     except ValueError:
         return None
+    return day if within_range(day) else None
 
 
 def _code(value: object) -> str | None:
@@ -97,19 +100,26 @@ def _code(value: object) -> str | None:
 
 
 def _number(name: str, value: object) -> int | None:
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() and int(text) in NUMBERS[name] else None
+    """One of the allowed numbers, given as itself or as its ASCII digits (never an ``int()`` of any text)."""
+    allowed = {str(number): number for number in NUMBERS[name]}
+    text = value if isinstance(value, str) else str(value) if type(value) is int else ""
+    return allowed.get(text)
+
+
+def _choice(value: object, choices: tuple[str, ...] | dict, default: str) -> str:
+    return value if isinstance(value, str) and value in choices else default
 
 
 def parse(params: dict) -> View:
-    """A view from URL parameters (or control values); anything invalid falls back to the default."""
+    """A view from URL parameters (or control values); anything invalid falls back to the default: a range that ends
+    before it starts, lies outside the days IOC counts or spans more than ten years is this month."""
     first, last = _day(params.get("from")), _day(params.get("to"))
-    preset = params.get("preset") if params.get("preset") in PRESETS else ("custom" if first and last else "month")
-    if preset == "custom" and not (first and last and first <= last):
+    preset = _choice(params.get("preset"), PRESETS, "custom" if first and last else "month")
+    if preset == "custom" and not (first and last and 0 <= (last - first).days < MAX_DAYS):
         preset, first, last = "month", None, None
     return View(
         lang=language(params.get("lang")),
-        preset=preset,  # type: ignore[arg-type]
+        preset=preset,
         first=first if preset == "custom" else None,
         last=last if preset == "custom" else None,
         unit=_code(params.get("unit")),
@@ -118,6 +128,6 @@ def parse(params: dict) -> View:
         procedure=_code(params.get("procedure")),
         channel=_number("channel", params.get("channel")),
         applicant_type=_number("applicant_type", params.get("applicant_type")),
-        by=params.get("by") if params.get("by") in BREAKDOWNS else "agency",  # type: ignore[arg-type]
-        kpi=params.get("kpi") if params.get("kpi") in KPI_BY_KEY else "on_time_rate",  # type: ignore[arg-type]
+        by=_choice(params.get("by"), BREAKDOWNS, "agency"),
+        kpi=_choice(params.get("kpi"), KPI_BY_KEY, "on_time_rate"),
     )

@@ -7,6 +7,7 @@ flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data: aggr
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import dash
@@ -16,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from ioc.alerts import Alert, alerts
 from ioc.config import now_local
 from ioc.kpi.overview import month_to_date, ranking, summary, trend
+from ioc.kpi.periods import within_range
 from ioc.kpi.query import cached_kpi_rows
 from ioc.kpi.targets import effective_targets
 from ioc.warehouse.aggregates import data_version
@@ -30,25 +32,31 @@ RANKED = 5
 #: The wall is laid out for 1920×1080 and scaled as a whole to the screen (layouts/assets/wall.js); figure text at
 #: this scale stays legible from 5 m.
 WALL_FONT_SCALE = 1.4
+#: ``?rotate=SECONDS``: ASCII digits, few enough for ``int()``.
+SECONDS = re.compile("[0-9]{1,4}")
 
 
 def _as_of(value: object) -> date:
     """``?date=YYYY-MM-DD`` replays the wall as of that day (for a demo or a meeting); today otherwise."""
     if isinstance(value, str):
         try:
-            return datetime.strptime(value, "%Y-%m-%d").date()
+            day = datetime.strptime(value, "%Y-%m-%d").date()
         except ValueError:
             pass
+        else:
+            if within_range(day):  # a day whose month or year would leave the calendar is today
+                return day
     return now_local().date()
 
 
 def _options(params: dict) -> dict:
     rotate = params.get("rotate")
+    seconds = int(rotate) if isinstance(rotate, str) and SECONDS.fullmatch(rotate) else 0
     return {
         "lang": language(params.get("lang")),
         "date": params.get("date") if isinstance(params.get("date"), str) else None,
         "map": params.get("map") if params.get("map") in MAP_KPIS else "on_time_rate",
-        "rotate": int(rotate) if isinstance(rotate, str) and rotate.isdigit() and 5 <= int(rotate) <= 3600 else None,
+        "rotate": seconds if 5 <= seconds <= 3600 else None,
     }
 
 
@@ -121,6 +129,13 @@ def _alert_text(alert: Alert, names: lookups.Names, lang: str) -> str:
 def _state(version: int, as_of: date) -> dict:
     """What the wall on screen was drawn from: the data version and the day."""
     return {"version": version, "day": as_of.isoformat()}
+
+
+def _checked(options: object) -> dict:
+    """The options a page keeps (a dcc.Store) back, checked again as URL parameters: a store is client data."""
+    if not isinstance(options, dict):
+        return _options({})
+    return _options({key: str(value) if type(value) is int else value for key, value in options.items()})
 
 
 def _unchanged_since(options: dict, state: dict) -> None:
@@ -305,6 +320,7 @@ def rankings_layout(**params: object) -> html.Div:
 )
 def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
     """New figures in place when the data or the day changed; nothing is sent otherwise."""
+    options = _checked(options)
     _unchanged_since(options, state)
     data = content(options)
     map_patch, trend_patch = Patch(), Patch()
@@ -336,6 +352,7 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
     prevent_initial_call=True,
 )
 def refresh_rankings(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
+    options = _checked(options)
     _unchanged_since(options, state)
     data = content(options)
     return data["agency_table"], data["unit_table"], data["alerts"], data["freshness"], data["state"]

@@ -13,15 +13,15 @@ from ioc.api.tokens import authenticate
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.export import csv_text
-from ioc.kpi.periods import Period
+from ioc.kpi.periods import FIRST_DAY, LAST_DAY, MAX_DAYS, Period, within_range
 from ioc.kpi.query import BREAKDOWNS, Filters, cached_kpi_rows
 from ioc.kpi.registry import KPIS
 from ioc.warehouse.aggregates import data_version
 
 PARAMETERS = ("from", "to", "by", "unit", "agency", "field", "procedure", "channel", "applicant_type", "format")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
-#: The longest period one request may ask for, in days (ten years).
-MAX_DAYS = 3660
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DAYS = f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 
 
 class BadParameterError(Exception):
@@ -33,9 +33,14 @@ def _day(name: str) -> date:
     if text is None:
         raise BadParameterError(f"'{name}' is required, as YYYY-MM-DD")
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        if not DAY.match(text):
+            raise ValueError(text)
+        day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD") from None
+    if not within_range(day):
+        raise BadParameterError(f"'{name}' must be {DAYS}")
+    return day
 
 
 def _code(name: str) -> str | None:
@@ -49,7 +54,7 @@ def _number(name: str, allowed: range) -> int | None:
     text = request.args.get(name)
     if text is None:
         return None
-    if not text.isdigit() or int(text) not in allowed:
+    if text not in {str(number) for number in allowed}:  # ASCII digits only, and never a 5,000-digit int()
         raise BadParameterError(f"'{name}' must be one of {', '.join(map(str, allowed))}")
     return int(text)
 
@@ -133,9 +138,11 @@ def api_blueprint(engine: Engine) -> Blueprint:
 def openapi_document() -> dict:
     """The OpenAPI 3.1 description of ``/api/v1``."""
     code = {"type": "string", "pattern": CODE.pattern}
+    day = {"type": "string", "format": "date", "pattern": DAY.pattern}
+    span = f"{DAYS}; at most {MAX_DAYS} days from 'from'"
     parameters = [
-        ("from", True, {"type": "string", "format": "date"}, "First day, included (YYYY-MM-DD)."),
-        ("to", True, {"type": "string", "format": "date"}, "Last day, included (YYYY-MM-DD)."),
+        ("from", True, day, f"First day, included (YYYY-MM-DD): {DAYS}."),
+        ("to", True, day, f"Last day, included (YYYY-MM-DD): {span}."),
         ("by", False, {"type": "string", "enum": list(BREAKDOWNS)}, "One row per key; month keys are YYYY-MM."),
         ("unit", False, code, "Only this unit (official MaDVHC code)."),
         ("agency", False, code, "Only this agency."),

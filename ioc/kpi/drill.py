@@ -25,6 +25,8 @@ from ioc.warehouse import schema
 DOSSIER = schema.Dossier.__table__
 #: The most rows one page may hold.
 MAX_LIMIT = 500
+#: The furthest offset a page may start at: past any warehouse's end, and within every database's integers.
+MAX_OFFSET = 2**31 - 1
 #: Each drillable key and the dossier set it lists: a count's own dossiers, a rate's denominator.
 DRILL_SETS = {
     "received": "received",
@@ -161,11 +163,12 @@ def dossier_page(
     mask_names: bool = True,
 ) -> DossierPage:
     """The dossiers counted for ``measure`` (a key of :data:`DRILL_SETS`) in ``period`` under ``filters``, latest
-    first (by the time that dates the measure, then id); ``limit`` is capped at :data:`MAX_LIMIT`."""
+    first (by the time that dates the measure, then id); ``limit`` is capped at :data:`MAX_LIMIT`, ``offset`` at most
+    :data:`MAX_OFFSET`."""
     if measure not in DRILL_SETS:
         raise IOCError(f"no dossier list for {measure!r}; use one of {', '.join(MEASURES_DRILLABLE)}")
-    if offset < 0 or limit < 0:
-        raise IOCError("offset and limit must not be negative")
+    if type(offset) is not int or type(limit) is not int or not 0 <= offset <= MAX_OFFSET or limit < 0:
+        raise IOCError(f"offset and limit must be whole numbers, not negative, and offset at most {MAX_OFFSET}")
     dossier_set = DRILL_SETS[measure]
     where = and_(condition(dossier_set, period), *_filter_conditions(filters))
     total = _total(connection, period, dossier_set, filters, where)

@@ -8,12 +8,37 @@ from datetime import date, timedelta
 from ioc.errors import IOCError
 
 UNITS = ("day", "week", "month", "quarter", "year", "custom")
+#: The days a request may ask about (the API, the explorer, the wall): far wider than any dossier, and far enough from
+#: the ends of the calendar (years 1 to 9999) that the periods a view compares with or trends over stay inside it.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+#: The longest period one request may ask for, in days (ten years).
+MAX_DAYS = 3660
+
+
+def within_range(day: date) -> bool:
+    """Whether a request may ask about ``day`` (:data:`FIRST_DAY` to :data:`LAST_DAY`)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def _outside(day: date) -> IOCError:
+    return IOCError(f"a period around {day.isoformat()} would leave the calendar (years 1 to 9999)")
+
+
+def shifted(day: date, days: int) -> date:
+    """``day`` plus ``days`` days; IOCError past the calendar's ends."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise _outside(day) from None
 
 
 def add_months(day: date, months: int) -> date:
-    """The first day of the month ``months`` after ``day``'s."""
+    """The first day of the month ``months`` after ``day``'s; IOCError past the calendar's ends."""
     month = day.month - 1 + months
-    return date(day.year + month // 12, month % 12 + 1, 1)
+    try:
+        return date(day.year + month // 12, month % 12 + 1, 1)
+    except ValueError:
+        raise _outside(day) from None
 
 
 @dataclass(frozen=True)
@@ -36,7 +61,7 @@ class Period:
         month is recognised as one, so that its previous period is the previous year, quarter or month."""
         if last < first:
             raise IOCError(f"--to {last:%d/%m/%Y} is before --from {first:%d/%m/%Y}")
-        end = last + timedelta(days=1)
+        end = shifted(last, 1)
         for unit in ("year", "quarter", "month"):
             calendar = cls.containing(first, unit)
             if (calendar.start, calendar.end) == (first, end):
@@ -47,10 +72,10 @@ class Period:
     def containing(cls, day: date, unit: str) -> Period:
         """The day, ISO week (Monday first), month, quarter or year that contains ``day``."""
         if unit == "day":
-            return cls(day, day + timedelta(days=1), unit)
+            return cls(day, shifted(day, 1), unit)
         if unit == "week":
-            monday = day - timedelta(days=day.weekday())
-            return cls(monday, monday + timedelta(days=7), unit)
+            monday = shifted(day, -day.weekday())
+            return cls(monday, shifted(monday, 7), unit)
         if unit == "month":
             first = day.replace(day=1)
             return cls(first, add_months(first, 1), unit)
@@ -58,7 +83,7 @@ class Period:
             first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
             return cls(first, add_months(first, 3), unit)
         if unit == "year":
-            return cls(date(day.year, 1, 1), date(day.year + 1, 1, 1), unit)
+            return cls(date(day.year, 1, 1), add_months(date(day.year, 12, 1), 1), unit)
         raise IOCError(f"unknown period unit {unit!r}; use day, week, month, quarter or year")
 
     @property
@@ -73,5 +98,5 @@ class Period:
         """The period to compare with: the previous calendar unit, or for a custom range the same number of days
         just before it."""
         if self.unit == "custom":
-            return Period(self.start - timedelta(days=self.days), self.start, "custom")
-        return Period.containing(self.start - timedelta(days=1), self.unit)
+            return Period(shifted(self.start, -self.days), self.start, "custom")
+        return Period.containing(shifted(self.start, -1), self.unit)
