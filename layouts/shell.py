@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     security.install(app, engine, settings)
-    dash_requests.install(app)  # after the guard: 401 and 403 come first
+    dash_requests.install(app)
     app.server.register_blueprint(api_blueprint(engine))
 
     @app.server.get("/healthz")
