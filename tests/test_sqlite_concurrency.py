@@ -154,6 +154,16 @@ def test_a_wall_screen_not_due_for_a_last_use_note_is_not_held_up_by_a_writer(wa
     assert waited < 2.0  # a read: it never queues behind the writer (which holds on for 3 s)
 
 
+def test_a_read_is_not_held_up_by_a_writer_and_a_write_after_it_still_waits(warehouse) -> None:
+    engine, _ = warehouse
+    with HeldWrite(engine, seconds=3.0):
+        started = time.monotonic()
+        with engine.connect() as connection:  # the same pooled connection serves the write below
+            assert connection.execute(select(func.count()).select_from(schema.AuditLog)).scalar_one() >= 1
+        assert time.monotonic() - started < 2.0
+        assert sign_in(engine).user is not None  # begun IMMEDIATE: waits for the writer, then succeeds
+
+
 def _run_until(stop: threading.Event, errors: list[str], work: Callable[[int], None]) -> Callable[[], None]:
     def loop() -> None:
         number = 0
