@@ -358,7 +358,7 @@ class Backfills:
             code = self.process.wait()
             log.close()
             output = (self.folder / f"backfill-{first}.log").read_text(errors="replace")
-            summary = " ".join(output[output.rfind("Run ") :].split()) if "Run " in output else output[-160:]
+            summary = " ".join((output[output.rfind("Run ") :] if "Run " in output else output[-300:]).split())
             self.outcomes.append((window, code, f"{time.monotonic() - started:.0f} s; {summary[:200]}"))
 
     def halt(self) -> None:
