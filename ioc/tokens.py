@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Engine, Table, or_, select, update
 
 from ioc.errors import IOCError
 from ioc.warehouse import audit, schema
@@ -89,15 +89,23 @@ def authenticate(connection: Connection, kind: TokenKind, token: str, now: datet
     return row.id, row.name
 
 
-def active_name(connection: Connection, kind: TokenKind, token_id: int, now: datetime) -> str | None:
-    """The name of the token with ``token_id`` while it is not revoked, noting its use; None once revoked."""
+def active_name(engine: Engine, kind: TokenKind, token_id: int, now: datetime) -> str | None:
+    """The name of the token with ``token_id`` while it is not revoked, noting its use; None once revoked.
+
+    Asked at every request of a wall-screen, so it reads without a write lock; the use is written, in a short
+    transaction of its own, only when due (at most once a :data:`LAST_USE_RESOLUTION`).
+    """
     table = kind.table
-    row = connection.execute(
-        select(table.c.id, table.c.name, table.c.last_used_at).where(
-            table.c.id == token_id, table.c.revoked_at.is_(None)
-        )
-    ).first()
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(table.c.id, table.c.name, table.c.last_used_at).where(
+                table.c.id == token_id, table.c.revoked_at.is_(None)
+            )
+        ).first()
     if row is None:
         return None
-    _note_use(connection, kind, row, now)
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
+        with engine.begin() as connection:
+            due = or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - LAST_USE_RESOLUTION)
+            connection.execute(update(table).where(table.c.id == row.id, due).values(last_used_at=now))
     return row.name

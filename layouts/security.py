@@ -83,8 +83,7 @@ def _load(engine: Engine, session_id: str) -> SessionUser | None:
             user = auth.signed_in(connection, int(user_id), stamp, server_session, now)
         return SessionUser(session_id, user.username, user.role) if user else None
     if kind == "d" and rest.isdigit():
-        with engine.begin() as connection:
-            name = tokens.active_name(connection, tokens.DISPLAY, int(rest), now)
+        name = tokens.active_name(engine, tokens.DISPLAY, int(rest), now)  # reads; writes its last use when due
         return SessionUser(session_id, f"display:{name}", None) if name else None
     return None
 

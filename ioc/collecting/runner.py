@@ -26,7 +26,7 @@ from ioc.errors import IOCError
 from ioc.records import DossierRecord, Rejection
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
-from ioc.warehouse.load import PageCounts, load_page
+from ioc.warehouse.load import PageCounts, encode_page, load_encoded
 
 
 @dataclass
@@ -142,8 +142,9 @@ def run_collector(
     try:
         kind = get_kind(config.kind)(source)
         for page, records, rejections in prefetched(_parsed(kind, kind.fetch(cursor, window_start, window_end))):
+            encoded = encode_page(engine.dialect.name, records, rejections)  # before the write lock: it is short
             with transaction(engine) as connection:
-                counts = load_page(connection, config.id, run_id, records, rejections, now_local())
+                counts = load_encoded(connection, config.id, run_id, encoded, now_local())
                 record_page(connection, run_id, counts, page.cursor, page.remaining)
                 if mode == "incremental":
                     collector = schema.Collector.__table__
