@@ -160,22 +160,50 @@ def _retry_after(connection: Connection, now: datetime, source_ip: str | None, u
     return max((wait for wait in waits if wait is not None), default=None)
 
 
-def sign_in(connection: Connection, username: str, password: str, source_ip: str | None, now: datetime) -> Attempt:
-    """Check a sign-in attempt and audit it, whatever its outcome (the caller commits: nothing here raises)."""
-    username = username.strip().lower()[:100]
+def _normal(username: str) -> str:
+    return username.strip().lower()[:100]
+
+
+def check_password(
+    connection: Connection, username: str, password: str, source_ip: str | None, now: datetime
+) -> str | None:
+    """The first half of a sign-in, read-only, so the slow hash is checked outside any write lock: the stamp of the
+    password hash ``password`` matches for an active user, or None (wrong, unknown, or attempts locked: then the hash
+    is not checked at all). :func:`record_attempt` decides and writes."""
+    username = _normal(username)
+    if _retry_after(connection, now, source_ip, username) is not None:
+        return None
+    row = connection.execute(select(USER).where(USER.c.username == username)).first()
+    if verify(connection, username, password) is None or row is None:
+        return None
+    return _stamp(row.password_hash)
+
+
+def record_attempt(
+    connection: Connection, username: str, proof: str | None, source_ip: str | None, now: datetime
+) -> Attempt:
+    """The second half, in a short write: the throttle is checked again (parallel guesses are counted one by one),
+    the attempt audited whatever its outcome, and a session started when ``proof`` (from :func:`check_password`) still
+    matches the user's password. The caller commits: nothing here raises."""
+    username = _normal(username)
     retry_after = _retry_after(connection, now, source_ip, username)
     if retry_after is not None:
         audit.record(connection, username or "-", "login.throttled", None, now, source_ip=source_ip)
         return Attempt(None, retry_after)
-    role = verify(connection, username, password)
-    if role is None:
+    row = connection.execute(select(USER).where(USER.c.username == username, USER.c.active.is_(True))).first()
+    if proof is None or row is None or not secrets.compare_digest(_stamp(row.password_hash), proof):
         audit.record(connection, username or "-", "login.failed", None, now, source_ip=source_ip)
         return Attempt(None)
-    row = connection.execute(select(USER).where(USER.c.username == username)).one()
     connection.execute(update(USER).where(USER.c.id == row.id).values(last_login_at=now))
-    audit.record(connection, username, "login.success", None, now, {"role": role}, source_ip)
+    audit.record(connection, username, "login.success", None, now, {"role": row.role}, source_ip)
     session = _start_session(connection, row.id, now)
-    return Attempt(SignedIn(row.id, username, role, _stamp(row.password_hash), session))
+    return Attempt(SignedIn(row.id, username, row.role, proof, session))
+
+
+def sign_in(connection: Connection, username: str, password: str, source_ip: str | None, now: datetime) -> Attempt:
+    """Check a sign-in attempt and audit it, whatever its outcome, in one transaction (the caller commits)."""
+    return record_attempt(connection, username, check_password(connection, username, password, source_ip, now),
+                          source_ip, now)  # fmt: skip
 
 
 def _session_hash(session: str) -> str:

@@ -89,11 +89,36 @@ def authenticate(connection: Connection, kind: TokenKind, token: str, now: datet
     return row.id, row.name
 
 
+def _note_use_when_due(engine: Engine, kind: TokenKind, row, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Write a token's last use, in a short transaction of its own, only when due (once a LAST_USE_RESOLUTION)."""
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
+        table = kind.table
+        with engine.begin() as connection:
+            due = or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - LAST_USE_RESOLUTION)
+            connection.execute(update(table).where(table.c.id == row.id, due).values(last_used_at=now))
+
+
+def verify(engine: Engine, kind: TokenKind, token: str, now: datetime) -> tuple[int, str] | None:
+    """:func:`authenticate` for a request: it reads without a write lock, and notes the use only when due."""
+    if not token.startswith(kind.prefix):
+        return None
+    table = kind.table
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(table.c.id, table.c.name, table.c.last_used_at).where(
+                table.c.token_hash == token_hash(token), table.c.revoked_at.is_(None)
+            )
+        ).first()
+    if row is None:
+        return None
+    _note_use_when_due(engine, kind, row, now)
+    return row.id, row.name
+
+
 def active_name(engine: Engine, kind: TokenKind, token_id: int, now: datetime) -> str | None:
     """The name of the token with ``token_id`` while it is not revoked, noting its use; None once revoked.
 
-    Asked at every request of a wall-screen, so it reads without a write lock; the use is written, in a short
-    transaction of its own, only when due (at most once a :data:`LAST_USE_RESOLUTION`).
+    Asked at every request of a wall-screen, so it reads without a write lock; the use is written only when due.
     """
     table = kind.table
     with engine.connect() as connection:
@@ -104,8 +129,5 @@ def active_name(engine: Engine, kind: TokenKind, token_id: int, now: datetime) -
         ).first()
     if row is None:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
-        with engine.begin() as connection:
-            due = or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - LAST_USE_RESOLUTION)
-            connection.execute(update(table).where(table.c.id == row.id, due).values(last_used_at=now))
+    _note_use_when_due(engine, kind, row, now)
     return row.name

@@ -179,8 +179,7 @@ def _bearer_guard(engine: Engine, need: str | None) -> Response | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return _json_refusal(401, "a bearer token is required: Authorization: Bearer <token> (ioc api-token create)")
-    with engine.begin() as connection:
-        found = tokens.authenticate(connection, tokens.API, token.strip(), now_local())
+    found = tokens.verify(engine, tokens.API, token.strip(), now_local())
     if found is None:
         return _json_refusal(401, "the token is not valid or has been revoked")
     if request.path not in BEARER_PATHS:
@@ -271,8 +270,10 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
                 return redirect(next_)  # type: ignore[return-value]
             return _page(200, lang, None, True, next_=next_)
         username, password = request.form.get("username", ""), request.form.get("password", "")
+        with engine.connect() as connection:  # the slow hash outside the write lock
+            proof = auth.check_password(connection, username, password, request.remote_addr, now_local())
         with engine.begin() as connection:
-            attempt = auth.sign_in(connection, username, password, request.remote_addr, now_local())
+            attempt = auth.record_attempt(connection, username, proof, request.remote_addr, now_local())
         if attempt.retry_after is not None:
             response = _page(429, lang, t(lang, "sign_in.throttled", minutes=-(-attempt.retry_after // 60)), True)
             response.headers["Retry-After"] = str(attempt.retry_after)
