@@ -64,6 +64,8 @@ CODE_LIMITS = {"MaHoSo": 100, "MaTTHC": 64, "MaLinhVuc": 64, "MaCoQuan": 64}
 #: Pages in a row that bring no dossier not seen in the last :data:`RECENT_PAGES` pages before the run fails.
 STALLED_PAGES = 3
 RECENT_PAGES = 16
+#: ``{`` and ``[`` allowed per record in a page (a record has one; the rest is room for braces inside strings).
+CONTAINERS_PER_RECORD = 64
 
 
 class DossierSyncOptions(BaseModel):
@@ -90,7 +92,7 @@ class DossierSyncOptions(BaseModel):
         24, ge=0, le=24 * 366, description="an incremental run asks up to now + this; later update times are rejected"
     )
     max_page_bytes: int = Field(
-        16 * 1024 * 1024, ge=1024, description="largest page body read; a larger page fails the run"
+        4 * 1024 * 1024, ge=1024, description="largest page body read; a larger page fails the run"
     )
     max_field_chars: int = Field(
         2000, ge=1, description="longest text field; a longer one sends its record to quarantine"
@@ -161,6 +163,7 @@ class DossierSync:
             self._check_body,
             budget=self.budget,
             max_bytes=options.max_page_bytes,
+            max_containers=options.page_size * CONTAINERS_PER_RECORD + 1024,
         )
 
     def fetch(self, cursor: str | None, since: datetime | None, until: datetime | None) -> Iterator[Page]:
@@ -196,8 +199,11 @@ class DossierSync:
                 at_boundary |= set(keys)
                 page_number += 1
             remaining = body.get(self.options.total_key)
-            yield Page(raw=fresh, cursor=start, remaining=remaining if remaining.__class__ is int else None)
-            if len(raw_records) < self.options.page_size:
+            full = len(raw_records) >= self.options.page_size
+            page = [Page(raw=fresh, cursor=start, remaining=remaining if remaining.__class__ is int else None)]
+            del body, raw_records, fresh, stamps, keys  # held while suspended, they would keep a second page alive
+            yield page.pop()
+            if not full:
                 return
 
     # parsing -------------------------------------------------------------------------------------------

@@ -139,8 +139,8 @@ def make_client(
 class ClientCredentials(httpx.Auth):
     """OAuth2 client credentials (RFC 6749 §4.4): fetch a token, reuse it until it expires, renew on 401.
 
-    Only the token endpoint's answers are read here (at most :data:`TOKEN_MAX_BYTES`); the pages' bodies are left
-    to the caller, who reads them within the page cap.
+    Only the token endpoint's answers are read here (one announced larger than :data:`TOKEN_MAX_BYTES` is refused);
+    the pages' bodies are left to the caller, who reads them within the page cap.
     """
 
     requires_response_body = False
@@ -167,7 +167,10 @@ class ClientCredentials(httpx.Auth):
                 f"token endpoint {self.token_url} refused the client credentials ({response.status_code})"
             )
         try:
-            body = orjson.loads(_read_body(response, TOKEN_MAX_BYTES))
+            announced = response.headers.get("content-length", "")
+            if announced.isascii() and announced.isdigit() and int(announced) > TOKEN_MAX_BYTES:
+                raise PageTooLargeError  # httpx reads the answers inside an auth flow whole: refuse them first
+            body = orjson.loads(response.read()[: TOKEN_MAX_BYTES + 1])
             token = body["access_token"]
             if not isinstance(token, str) or not token or len(token) > 8192:
                 raise TypeError
@@ -242,9 +245,20 @@ def _read_body(response: httpx.Response, max_bytes: int | None) -> bytearray:
     return body
 
 
-def decode_json(content: bytes | bytearray) -> Any:
+def decode_json(content: bytes | bytearray, max_containers: int | None = None) -> Any:
     """JSON from UTF-8 bytes. Invalid UTF-8 inside strings becomes U+FFFD, for the parser to reject the records
-    holding it; a body nested deeper than 1024 levels or otherwise unreadable is a :class:`RetryableError`."""
+    holding it; a body nested deeper than 1024 levels or otherwise unreadable is a :class:`RetryableError`.
+
+    A body with more than ``max_containers`` ``{`` and ``[`` (an upper bound on its objects and arrays, each some
+    60 bytes in memory for 2 in the body) is refused before decoding: a page of ``{}`` would take 20 times its size.
+    """
+    if max_containers is not None:
+        containers = content.count(b"{") + content.count(b"[")
+        if containers > max_containers:
+            raise PageTooLargeError(
+                f"the page holds up to {containers} JSON objects and arrays, more than its records can "
+                f"({max_containers}): the source sent something else than dossiers"
+            )
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError as error:
@@ -259,7 +273,7 @@ def decode_json(content: bytes | bytearray) -> Any:
     raise RetryableError(f"unreadable JSON ({len(content)} bytes): {reason[:120]}")
 
 
-def _checked_json(response: httpx.Response, max_bytes: int | None) -> Any:
+def _checked_json(response: httpx.Response, max_bytes: int | None, max_containers: int | None) -> Any:
     status = response.status_code
     if status >= 500 or status == 429:
         raise RetryableError(f"{status} {response.reason_phrase}")
@@ -271,7 +285,7 @@ def _checked_json(response: httpx.Response, max_bytes: int | None) -> Any:
                 break
         text = start[:200].decode("utf-8", errors="replace")
         raise SourceError(f"the source refused the request: {status} {response.reason_phrase} {text!r}")
-    return decode_json(_read_body(response, max_bytes))
+    return decode_json(_read_body(response, max_bytes), max_containers)
 
 
 def get_json(
@@ -285,12 +299,14 @@ def get_json(
     *,
     budget: RequestBudget | None = None,
     max_bytes: int | None = None,
+    max_containers: int | None = None,
 ) -> Any:
     """GET ``url`` and decode JSON, retrying retryable failures with jittered exponential backoff.
 
     ``check(body)`` may raise :class:`RetryableError` for a body of the wrong shape. After the last attempt
     the error is a :class:`~ioc.collecting.kind.SourceError` naming the address and the last failure. ``budget``
-    (that of the client's :func:`make_client`) gives each attempt its deadline; a body over ``max_bytes`` is refused.
+    (that of the client's :func:`make_client`) gives each attempt its deadline; a body over ``max_bytes``, or with more
+    than ``max_containers`` objects and arrays (:func:`decode_json`), is refused.
     """
     retrying = Retrying(
         stop=stop_after_attempt(attempts),
@@ -304,7 +320,7 @@ def get_json(
                 if budget is not None:
                     budget.begin()
                 with client.stream("GET", url, params=params) as response:
-                    body = _checked_json(response, max_bytes)
+                    body = _checked_json(response, max_bytes, max_containers)
                 if check is not None:
                     check(body)
                 return body

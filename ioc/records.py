@@ -105,6 +105,8 @@ class Rejection:
     reason: str
     source_key: str | None = None
     source_updated_at: datetime | None = None
+    #: The JSON text the quarantine keeps and its fingerprint, when made early (then ``raw`` may be let go).
+    kept: tuple[str, str] | None = None
 
 
 class InvalidRecordError(ValueError):

@@ -236,7 +236,7 @@ def test_a_pathological_record_is_quarantined_and_the_rest_loads(warehouse, body
 def test_a_page_nested_past_any_parser_fails_the_page_with_a_reason(warehouse):
     body = _page_with(_bad_record("TenTTHC", _nested(5000)))
     with hostile_source(lambda params: Reply(body)) as source:
-        add(warehouse, source.url, page_size=50, **FAST)
+        add(warehouse, source.url, page_size=1000, **FAST)
         result = run_bounded(warehouse)
     assert result.status == "failed"
     assert "failed after 2 attempts: unreadable JSON" in (result.error or "")
@@ -268,6 +268,18 @@ def test_a_50_mb_page_is_refused_after_the_cap_without_reading_the_rest(warehous
     assert "larger than max_page_bytes (1000000 bytes)" in (result.error or "")
     assert len(source.requests) == 1, "a page over the cap is not asked for again"
     assert sent < 16 * 1024 * 1024, f"the server sent {sent} bytes: the collector kept reading past the cap"
+
+
+def test_a_page_of_a_million_empty_objects_is_refused_before_decoding(warehouse):
+    """Two bytes of ``{}`` become some 64 bytes of dict: under the byte cap, such a page would still take 150 MB."""
+    body = b'{"tong_so_ban_ghi":1,"trang":1,"so_ban_ghi":50,"du_lieu":[' + b",".join([b"{}"] * 1_000_000) + b"]}"
+    with hostile_source(lambda params: Reply(body)) as source:
+        add(warehouse, source.url, page_size=50, **FAST)
+        result = run_bounded(warehouse)
+    assert result.status == "failed"
+    assert "the page holds up to 1000001 JSON objects and arrays, more than its records can (4224)" in (
+        result.error or ""
+    )
 
 
 def test_a_field_longer_than_the_cap_is_quarantined_and_kept_cut(warehouse):

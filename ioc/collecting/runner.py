@@ -26,7 +26,7 @@ from ioc.errors import IOCError
 from ioc.records import DossierRecord, Rejection
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
-from ioc.warehouse.load import PageCounts, load_page
+from ioc.warehouse.load import KEPT_REASON_CHARS, PageCounts, kept_text, load_page
 
 #: Seconds a stop request waits for the page in flight before the run abandons it (and ends ``failed``).
 STOP_GRACE_SECONDS = 2.0
@@ -64,9 +64,9 @@ class RunProgress:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def add(self, counts: PageCounts, page: Page) -> None:
+    def add(self, counts: PageCounts, page: ParsedPage) -> None:
         self.pages += 1
-        self.records += len(page.raw)
+        self.records += page.size
         self.inserted += counts.inserted
         self.updated += counts.updated
         self.unchanged += counts.unchanged
@@ -111,10 +111,34 @@ def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[Dossi
     return records, rejections
 
 
-def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[tuple[Page, list[DossierRecord], list[Rejection]]]:
-    """Pages with their records parsed; run in the prefetch thread, parsing overlaps the warehouse's writes."""
+@dataclass(frozen=True)
+class ParsedPage:
+    """A page parsed: what the warehouse needs of it, without the raw records (rejections keep theirs as the
+    quarantine's bounded text)."""
+
+    cursor: str
+    remaining: int | None
+    size: int
+    records: list[DossierRecord]
+    rejections: list[Rejection]
+
+
+def _kept(rejection: Rejection) -> Rejection:
+    """The rejection as the quarantine will keep it, its raw record let go."""
+    return replace(rejection, raw={}, reason=rejection.reason[:KEPT_REASON_CHARS], kept=kept_text(rejection.raw))
+
+
+def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
+    """Pages with their records parsed; run in the prefetch thread, parsing overlaps the warehouse's writes.
+
+    The raw records are let go before a parsed page waits in the queue, so however much a source puts in its pages,
+    one raw page at a time is in memory.
+    """
     for page in pages:
-        yield (page, *parse_page(kind, page.raw))
+        records, rejections = parse_page(kind, page.raw)
+        parsed = ParsedPage(page.cursor, page.remaining, len(page.raw), records, [_kept(r) for r in rejections])
+        del page, rejections
+        yield parsed
 
 
 def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
@@ -163,9 +187,9 @@ def run_collector(
     try:
         kind = get_kind(config.kind)(source)
         pages = _parsed(kind, kind.fetch(cursor, window_start, window_end))
-        for page, records, rejections in prefetched(pages, give_up=give_up):
+        for page in prefetched(pages, give_up=give_up):
             with transaction(engine) as connection:
-                counts = load_page(connection, config.id, run_id, records, rejections, now_local())
+                counts = load_page(connection, config.id, run_id, page.records, page.rejections, now_local())
                 record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining))
                 if mode == "incremental":
                     collector = schema.Collector.__table__

@@ -80,8 +80,7 @@ def kept_raw(raw: dict[str, Any]) -> dict[str, Any]:
             return kept if isinstance(value, dict) else list(kept.values())
         return keep(str(value), depth)
 
-    kept = keep(raw, 0)
-    kept = kept if isinstance(kept, dict) else {"value": kept}
+    kept = keep(raw, 0) if isinstance(raw, dict) else {"value": keep(raw, 1)}
     if cuts:
         kept[CUT_MARK] = f"cut to be kept ({', '.join(sorted(cuts))})"
     return kept
@@ -91,6 +90,12 @@ def raw_fingerprint(raw: dict) -> str:
     """A stable hash of a raw record, so a re-pulled bad record is quarantined once."""
     text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def kept_text(raw: dict[str, Any]) -> tuple[str, str]:
+    """What the quarantine keeps of ``raw``: the JSON text of :func:`kept_raw` and its fingerprint."""
+    kept = kept_raw(raw)
+    return json.dumps(kept, ensure_ascii=False, default=str), raw_fingerprint(kept)
 
 
 def _latest_by_key(records: Iterable[DossierRecord]) -> dict[str, DossierRecord]:
@@ -187,14 +192,13 @@ def quarantine(
         return
     rows = {}
     for rejection in rejections:
-        raw = kept_raw(rejection.raw)
-        fingerprint = raw_fingerprint(raw)
+        text, fingerprint = rejection.kept or kept_text(rejection.raw)
         rows[fingerprint] = {
             "collector_id": collector_id,
             "run_id": run_id,
             "source_key": (rejection.source_key or None) and rejection.source_key[:100],
             "raw_hash": fingerprint,
-            "raw": json.dumps(raw, ensure_ascii=False, default=str),
+            "raw": text,
             "reason": rejection.reason[:KEPT_REASON_CHARS],
             "quarantined_at": now,
         }
