@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from collectors.http import RequestBudget, RetryableError, get_json, make_auth, make_client
+from collectors.http import INVALID_UTF8, RequestBudget, RetryableError, get_json, make_auth, make_client
 from ioc.collecting.kind import Page, Source, SourceError
 from ioc.records import (
     APPLICANT_TYPES,
@@ -66,6 +66,8 @@ STALLED_PAGES = 3
 RECENT_PAGES = 16
 #: ``{`` and ``[`` allowed per record in a page (a record has one; the rest is room for braces inside strings).
 CONTAINERS_PER_RECORD = 64
+#: Added to a record of a page that held invalid UTF-8 when one of its field names did (its value: those names).
+BAD_NAME = "__ioc_bad_name__"
 
 
 class DossierSyncOptions(BaseModel):
@@ -177,12 +179,14 @@ class DossierSync:
         start = cursor or (since or datetime(2000, 1, 1)).strftime(TIME_FORMAT)
         end = (until or self.horizon).strftime(TIME_FORMAT)
         key_name, time_name = self.names["MaHoSo"], self.names["NgayCapNhat"]
-        at_boundary: set[Any] = set()
+        at_boundary: set[str | None] = set()
         watch = _ProgressWatch()
         page_number = 1
         while start < end:
             body = self._request(start, end, page_number)
             raw_records = body[self.options.records_key]
+            if body.get(INVALID_UTF8):
+                raw_records = [_mark_bad_names(raw) for raw in raw_records]
             stamps = [_stamp(raw, time_name, self.horizon_text) for raw in raw_records]
             keys = [_key(raw, key_name) for raw in raw_records]
             fresh = [
@@ -198,6 +202,7 @@ class DossierSync:
             else:
                 at_boundary |= set(keys)
                 page_number += 1
+            at_boundary.discard(None)  # records without a usable key are sent on again, to quarantine (once)
             remaining = body.get(self.options.total_key)
             full = len(raw_records) >= self.options.page_size
             page = [Page(raw=fresh, cursor=start, remaining=remaining if remaining.__class__ is int else None)]
@@ -221,8 +226,8 @@ class DossierSync:
         updated = None
         text = self._string
         try:
-            if any("\ufffd" in name for name in raw):
-                raise InvalidRecordError("a field name is not valid UTF-8")
+            if BAD_NAME in raw:
+                raise InvalidRecordError("a field name is not valid UTF-8: the source sent bytes that are not text")
             if not text(key, "MaHoSo"):
                 raise InvalidRecordError("MaHoSo is missing or empty")
             updated = parse_source_time(updated_text, "NgayCapNhat")
@@ -299,6 +304,15 @@ def _stamp(raw: Any, name: str, horizon: str) -> str | None:
     horizon (now + lookahead): such a record is rejected, and must not move the cursor."""
     value = raw.get(name) if isinstance(raw, dict) else None
     return value if is_source_time(value) and value <= horizon else None
+
+
+def _mark_bad_names(raw: Any) -> Any:
+    """A record of a page that held invalid UTF-8, marked when a field name is what held it (the field would read
+    as missing, silently); values holding it are caught by the parser."""
+    if not isinstance(raw, dict):
+        return raw
+    bad = [name for name in raw if "\ufffd" in name]
+    return {**raw, BAD_NAME: bad} if bad else raw
 
 
 def _key(raw: Any, name: str) -> str | None:

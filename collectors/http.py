@@ -34,6 +34,8 @@ class RequestAbandonedError(SourceError):
     """The run was asked to stop while a request was in flight or waiting to be retried."""
 
 
+#: Set in a decoded body that held invalid UTF-8 (never a key a source's JSON has: it is added after decoding).
+INVALID_UTF8 = "__ioc_invalid_utf8__"
 #: Largest answer of an OAuth2 token endpoint that is read.
 TOKEN_MAX_BYTES = 65536
 #: Longest wait on the socket between checks of the deadline and of the stop request.
@@ -247,7 +249,8 @@ def _read_body(response: httpx.Response, max_bytes: int | None) -> bytearray:
 
 def decode_json(content: bytes | bytearray, max_containers: int | None = None) -> Any:
     """JSON from UTF-8 bytes. Invalid UTF-8 inside strings becomes U+FFFD, for the parser to reject the records
-    holding it; a body nested deeper than 1024 levels or otherwise unreadable is a :class:`RetryableError`.
+    holding it (an object body then says so under :data:`INVALID_UTF8`); a body nested deeper than 1024 levels or
+    otherwise unreadable is a :class:`RetryableError`.
 
     A body with more than ``max_containers`` ``{`` and ``[`` (an upper bound on its objects and arrays, each some
     60 bytes in memory for 2 in the body) is refused before decoding: a page of ``{}`` would take 20 times its size.
@@ -265,9 +268,13 @@ def decode_json(content: bytes | bytearray, max_containers: int | None = None) -
         reason = str(error)
         if "UTF-8" in reason:
             try:
-                return orjson.loads(bytes(content).decode("utf-8", errors="replace"))
+                body = orjson.loads(bytes(content).decode("utf-8", errors="replace"))
             except orjson.JSONDecodeError as second:
                 reason = str(second)
+            else:
+                if isinstance(body, dict):
+                    body[INVALID_UTF8] = True
+                return body
     if "depth limit" in reason:
         reason = "nested deeper than 1024 levels"
     raise RetryableError(f"unreadable JSON ({len(content)} bytes): {reason[:120]}")

@@ -211,9 +211,13 @@ def _bad_record(field: str, value: bytes) -> bytes:
         (_page_with(_bad_record("KenhThucHien", str(2**63).encode())), "KenhThucHien 9223372036854775808 is not one"),
         (_page_with(_bad_record("KenhThucHien", str(2**64).encode())), "is not one of 1, 2, 3"),
         (_page_with(_bad_record("TenTTHC", b'"Th\xff t\xe1c"')), "TenTTHC is not valid UTF-8"),
+        (
+            _page_with(_bad_record("TenTTHC", b'"x"').replace(b'"TenTTHC"', b'"Ten\xffTHC"')),
+            "a field name is not valid UTF-8",
+        ),
         (_page_with(_bad_record("KenhThucHien", b"1"), total=str(2**63).encode()), None),
     ],
-    ids=["nested-1000", "int-2^63", "int-2^64", "invalid-utf8", "total-2^63"],
+    ids=["nested-1000", "int-2^63", "int-2^64", "invalid-utf8", "invalid-utf8-name", "total-2^63"],
 )
 def test_a_pathological_record_is_quarantined_and_the_rest_loads(warehouse, body, reason):
     with hostile_source(lambda params: Reply(body)) as source:
@@ -277,7 +281,7 @@ def test_a_page_of_a_million_empty_objects_is_refused_before_decoding(warehouse)
         add(warehouse, source.url, page_size=50, **FAST)
         result = run_bounded(warehouse)
     assert result.status == "failed"
-    assert "the page holds up to 1000001 JSON objects and arrays, more than its records can (4224)" in (
+    assert "the page holds up to 1000002 JSON objects and arrays, more than its records can (4224)" in (
         result.error or ""
     )
 
