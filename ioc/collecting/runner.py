@@ -200,7 +200,7 @@ def run_collector(
             if stop is not None and stop.is_set():
                 return _finish(engine, run_id, progress, "stopped", "stopped on request after a committed page")
     except GaveUpError:
-        why = f"stopped by {getattr(stop, 'reason', 'request')}"
+        why = f"stopped by {stop.reason}" if isinstance(stop, StopRequest) else "stopped on request"
         detail = f"the page in flight did not come within {STOP_GRACE_SECONDS:g} s and was abandoned"
         return _finish(engine, run_id, progress, "failed", f"{why}: {detail}; the next run starts from the cursor")
     except SourceError as error:
