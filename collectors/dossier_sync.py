@@ -4,10 +4,16 @@ Pulls ``GET {url}?tu_ngay=…&den_ngay=…&trang=N&so_ban_ghi=K`` (``domain/doss
 ``NgayCapNhat``: each request starts at the greatest update time already read, so records that change while a
 run pages through the source are neither skipped nor lost; the few records at that boundary second are
 re-served and skipped. Field names and paging parameters are options, with the domain page's as defaults.
+
+A hostile or broken source cannot stall the collector: an update time later than now + the look-ahead (or not in
+ASCII digits) goes to quarantine and never becomes the cursor; pages that bring nothing new end the run failed;
+text fields must be strings within ``max_field_chars``; pages are read within ``max_page_bytes`` and each request
+within ``request_deadline_seconds`` (``collectors/http.py``).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -15,7 +21,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from collectors.http import RetryableError, get_json, make_auth
+from collectors.http import INVALID_UTF8, RequestBudget, RetryableError, get_json, make_auth, make_client
 from ioc.collecting.kind import Page, Source, SourceError
 from ioc.records import (
     APPLICANT_TYPES,
@@ -30,6 +36,7 @@ from ioc.records import (
     parse_flag,
     parse_source_time,
 )
+from ioc.records import shown as _shown
 
 TIME_FORMAT = "%Y%m%d%H%M%S"
 FIELDS = (
@@ -54,6 +61,13 @@ FIELDS = (
 )
 #: Longest codes the warehouse keeps; a longer one is rejected rather than cut.
 CODE_LIMITS = {"MaHoSo": 100, "MaTTHC": 64, "MaLinhVuc": 64, "MaCoQuan": 64}
+#: Pages in a row that bring no dossier not seen in the last :data:`RECENT_PAGES` pages before the run fails.
+STALLED_PAGES = 3
+RECENT_PAGES = 16
+#: ``{`` and ``[`` allowed per record in a page (a record has one; the rest is room for braces inside strings).
+CONTAINERS_PER_RECORD = 64
+#: Added to a record of a page that held invalid UTF-8 when one of its field names did (its value: those names).
+BAD_NAME = "__ioc_bad_name__"
 
 
 class DossierSyncOptions(BaseModel):
@@ -76,7 +90,18 @@ class DossierSyncOptions(BaseModel):
     api_key_header: str = "X-API-Key"
     token_url: str | None = Field(None, description="OAuth2 token endpoint; default {origin}/oauth/token")
     scope: str | None = None
-    lookahead_hours: int = Field(24, ge=0, description="an incremental run asks up to now + this")
+    lookahead_hours: int = Field(
+        24, ge=0, le=24 * 366, description="an incremental run asks up to now + this; later update times are rejected"
+    )
+    max_page_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="largest page body read; a larger page fails the run"
+    )
+    max_field_chars: int = Field(
+        2000, ge=1, description="longest text field; a longer one sends its record to quarantine"
+    )
+    request_deadline_seconds: float = Field(
+        300, gt=0, description="longest a request may take in all, however slowly the source sends"
+    )
 
 
 class DossierSync:
@@ -104,9 +129,12 @@ class DossierSync:
             self.options.token_url,
             self.options.scope,
         )
-        self.client = httpx.Client(
-            auth=auth, timeout=self.options.timeout_seconds, headers={"Accept": "application/json"}
+        self.budget = RequestBudget(self.options.request_deadline_seconds, source.abort)
+        self.client: httpx.Client = make_client(
+            auth, self.options.timeout_seconds, self.budget, {"Accept": "application/json"}
         )
+        horizon = source.now + timedelta(hours=self.options.lookahead_hours)
+        self.horizon, self.horizon_text = horizon, horizon.strftime(TIME_FORMAT)
 
     def close(self) -> None:
         self.client.close()
@@ -135,37 +163,52 @@ class DossierSync:
             options.backoff_initial_seconds,
             options.backoff_max_seconds,
             self._check_body,
+            budget=self.budget,
+            max_bytes=options.max_page_bytes,
+            max_containers=options.page_size * CONTAINERS_PER_RECORD + 1024,
         )
 
     def fetch(self, cursor: str | None, since: datetime | None, until: datetime | None) -> Iterator[Page]:
         """Pages from the cursor (or ``since``) up to ``until`` (or now + lookahead), by keyset on NgayCapNhat.
 
-        Update times are compared as the source's ``yyyyMMddHHmmss`` strings, which sort in time order.
+        Update times are compared as the source's ``yyyyMMddHHmmss`` strings, which sort in time order. Only
+        well-formed update times up to now + lookahead move the cursor. Pages bringing no dossier that the last
+        pages did not bring (the same page again, ``tu_ngay`` or ``trang`` ignored, update times creeping) end the
+        run with a :class:`SourceError`.
         """
         start = cursor or (since or datetime(2000, 1, 1)).strftime(TIME_FORMAT)
-        end = (until or self.source.now + timedelta(hours=self.options.lookahead_hours)).strftime(TIME_FORMAT)
+        end = (until or self.horizon).strftime(TIME_FORMAT)
         key_name, time_name = self.names["MaHoSo"], self.names["NgayCapNhat"]
-        at_boundary: set[Any] = set()
+        at_boundary: set[str | None] = set()
+        watch = _ProgressWatch()
         page_number = 1
         while start < end:
             body = self._request(start, end, page_number)
             raw_records = body[self.options.records_key]
-            stamps = [_stamp(raw, time_name) for raw in raw_records]
+            if body.get(INVALID_UTF8):
+                raw_records = [_mark_bad_names(raw) for raw in raw_records]
+            stamps = [_stamp(raw, time_name, self.horizon_text) for raw in raw_records]
+            keys = [_key(raw, key_name) for raw in raw_records]
             fresh = [
                 raw
-                for raw, stamp in zip(raw_records, stamps, strict=True)
-                if stamp != start or _key(raw, key_name) not in at_boundary
+                for raw, stamp, key in zip(raw_records, stamps, keys, strict=True)
+                if stamp != start or key not in at_boundary
             ]
             last = max(filter(None, stamps), default=start)
+            watch.check(keys, advanced=last > start)
             if last > start:
-                at_boundary = {_key(r, key_name) for r, t in zip(raw_records, stamps, strict=True) if t == last}
+                at_boundary = {key for key, t in zip(keys, stamps, strict=True) if t == last}
                 start, page_number = last, 1
             else:
-                at_boundary |= {_key(raw, key_name) for raw in raw_records}
+                at_boundary |= set(keys)
                 page_number += 1
+            at_boundary.discard(None)  # records without a usable key are sent on again, to quarantine (once)
             remaining = body.get(self.options.total_key)
-            yield Page(raw=fresh, cursor=start, remaining=remaining if isinstance(remaining, int) else None)
-            if len(raw_records) < self.options.page_size:
+            full = len(raw_records) >= self.options.page_size
+            page = [Page(raw=fresh, cursor=start, remaining=remaining if remaining.__class__ is int else None)]
+            del body, raw_records, fresh, stamps, keys  # held while suspended, they would keep a second page alive
+            yield page.pop()
+            if not full:
                 return
 
     # parsing -------------------------------------------------------------------------------------------
@@ -173,43 +216,44 @@ class DossierSync:
     def parse(self, raw: dict[str, Any]) -> DossierRecord | Rejection:
         """One record of the sync format, checked against the domain's rules.
 
-        Well-formed values (strings, integers) take fast paths; anything else goes through the full parsers.
+        Text fields must be strings (never coerced: ``True`` or ``123`` is not a code) within ``max_field_chars``
+        and free of U+FFFD (what invalid UTF-8 from the source became). Well-formed values take fast paths.
         """
         values = map(raw.get, self.ordered_names)
         (key, code, name, field_code, field_name, channel, applicant, applicant_type, agency, unit,
          received, due, status, finished, returned, paid, digitised, updated_text) = values  # fmt: skip
-        key_text = _text(key) or ""
+        key_text = key.strip() if key.__class__ is str and len(key) <= CODE_LIMITS["MaHoSo"] else ""
         updated = None
+        text = self._string
         try:
-            if not key_text:
+            if BAD_NAME in raw:
+                raise InvalidRecordError("a field name is not valid UTF-8: the source sent bytes that are not text")
+            if not text(key, "MaHoSo"):
                 raise InvalidRecordError("MaHoSo is missing or empty")
-            for field, value in (
-                ("MaHoSo", key_text),
-                ("MaTTHC", code),
-                ("MaLinhVuc", field_code),
-                ("MaCoQuan", agency),
-            ):
-                if value is not None and len(str(value)) > CODE_LIMITS[field]:
-                    raise InvalidRecordError(f"{field} is longer than {CODE_LIMITS[field]} characters")
             updated = parse_source_time(updated_text, "NgayCapNhat")
             if updated is None:
                 raise InvalidRecordError("NgayCapNhat is missing")
+            if updated > self.horizon:
+                raise InvalidRecordError(
+                    f"NgayCapNhat {updated:%d/%m/%Y %H:%M:%S} is later than now + lookahead_hours "
+                    f"({self.horizon:%d/%m/%Y %H:%M:%S})"
+                )
             status = status if status.__class__ is int and status in STATUSES else _required_status(status)
             record = DossierRecord(
                 key_text,
-                _text(code),
-                _text(name),
-                _text(field_code),
-                _text(field_name),
+                text(code, "MaTTHC"),
+                text(name, "TenTTHC"),
+                text(field_code, "MaLinhVuc"),
+                text(field_name, "TenLinhVuc"),
                 channel
                 if channel.__class__ is int and channel in CHANNELS
                 else parse_code(channel, "KenhThucHien", CHANNELS),
-                _text(applicant),
+                text(applicant, "ChuHoSo"),
                 applicant_type
                 if applicant_type.__class__ is int and applicant_type in APPLICANT_TYPES
                 else parse_code(applicant_type, "LoaiDoiTuong", APPLICANT_TYPES),
-                _text(agency),
-                self._unit_code(unit),
+                text(agency, "MaCoQuan"),
+                self._unit_code(text(unit, "MaDVHC")),
                 parse_source_time(received, "NgayTiepNhan"),
                 parse_source_time(due, "NgayHenTra"),
                 status,
@@ -224,21 +268,28 @@ class DossierSync:
             return Rejection(raw=raw, reason=str(error), source_key=key_text or None, source_updated_at=updated)
         return record
 
-    def _unit_code(self, value: Any) -> str:
-        """Official codes are zero-padded strings; a source may send them as numbers."""
-        text = str(value).strip() if value is not None else ""
+    def _string(self, value: Any, field: str) -> str | None:
+        """A text field: a string within its limits, stripped; None when null or blank."""
+        if value is None:
+            return None
+        if value.__class__ is not str:
+            raise InvalidRecordError(f"{field} must be a string, not {_shown(value)}")
+        limit = CODE_LIMITS.get(field)
+        if len(value) > self.options.max_field_chars:
+            raise InvalidRecordError(f"{field} is longer than {self.options.max_field_chars} characters ({len(value)})")
+        if limit is not None and len(value) > limit:
+            raise InvalidRecordError(f"{field} is longer than {limit} characters")
+        if "\ufffd" in value:
+            raise InvalidRecordError(f"{field} is not valid UTF-8: the source sent bytes that are not text")
+        return value.strip() or None
+
+    def _unit_code(self, text: str | None) -> str:
+        """Official codes are zero-padded strings; a source may drop the zeros ("1" for commune "00001")."""
         if not text:
             raise InvalidRecordError("MaDVHC is missing")
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return self.source.province if int(text) == int(self.source.province) else f"{int(text):05d}"
         return text
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = (value if value.__class__ is str else str(value)).strip()
-    return text or None
 
 
 def _required_status(value: Any) -> int:
@@ -248,11 +299,43 @@ def _required_status(value: Any) -> int:
     return status
 
 
-def _stamp(raw: Any, name: str) -> str | None:
-    """A record's update time as the source's string, or None when it has not the right shape."""
+def _stamp(raw: Any, name: str, horizon: str) -> str | None:
+    """A record's update time as the source's string, or None when it has not the right shape or is past the
+    horizon (now + lookahead): such a record is rejected, and must not move the cursor."""
     value = raw.get(name) if isinstance(raw, dict) else None
-    return value if is_source_time(value) else None
+    return value if is_source_time(value) and value <= horizon else None
 
 
-def _key(raw: Any, name: str) -> Any:
-    return raw.get(name) if isinstance(raw, dict) else None
+def _mark_bad_names(raw: Any) -> Any:
+    """A record of a page that held invalid UTF-8, marked when a field name is what held it (the field would read
+    as missing, silently); values holding it are caught by the parser."""
+    if not isinstance(raw, dict):
+        return raw
+    bad = [name for name in raw if "\ufffd" in name]
+    return {**raw, BAD_NAME: bad} if bad else raw
+
+
+def _key(raw: Any, name: str) -> str | None:
+    """A record's key when it is a string (what may identify a dossier), else None."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if value.__class__ is str else None
+
+
+class _ProgressWatch:
+    """Tells when pages stop bringing dossiers not seen in the last pages, and ends the run then."""
+
+    def __init__(self) -> None:
+        self.recent: deque[set[str]] = deque(maxlen=RECENT_PAGES)
+        self.stalled = 0
+
+    def check(self, keys: list[str | None], *, advanced: bool) -> None:
+        """``advanced``: the cursor moved. A page of records without usable keys progresses only that way."""
+        usable = {key for key in keys if key is not None}
+        progressed = bool(usable.difference(*self.recent)) if usable else advanced
+        self.recent.append(usable)
+        self.stalled = 0 if progressed else self.stalled + 1
+        if self.stalled >= STALLED_PAGES:
+            raise SourceError(
+                f"the source made no progress after {STALLED_PAGES} pages: it sent again only dossiers already read "
+                "(the same page again, tu_ngay or trang ignored, or update times creeping forward)"
+            )

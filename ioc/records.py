@@ -6,6 +6,7 @@ independent of any source format; a collector parses its format, then calls :fun
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ STATUSES = {
 APPLICANT_TYPES = {1: "công dân", 2: "doanh nghiệp", 3: "cơ quan nhà nước", 4: "tổ chức khác"}
 FINISHED_STATUSES = frozenset({9, 10})
 SOURCE_TIME_FORMAT = "yyyyMMddHHmmss"
+#: Fourteen ASCII digits: ``str.isdigit`` also takes full-width (０-９) and Arabic-Indic (٠-٩) digits.
+SOURCE_TIME_SHAPE = re.compile(r"[0-9]{14}", re.ASCII)
 
 #: The ``dossier`` columns a record fills. Procedure and field names go to the ``procedure`` table instead.
 RECORD_FIELDS = (
@@ -102,41 +105,64 @@ class Rejection:
     reason: str
     source_key: str | None = None
     source_updated_at: datetime | None = None
+    #: The JSON text the quarantine keeps and its fingerprint, when made early (then ``raw`` may be let go).
+    kept: tuple[str, str] | None = None
 
 
 class InvalidRecordError(ValueError):
     """A field's value breaks a rule; the message is the reason shown in quarantine."""
 
 
+def shown(value: Any) -> str:
+    """A source value for a rejection's reason: scalars as they read (cut), containers by their type only."""
+    if isinstance(value, str):
+        return repr(value[:40]) + ("…" if len(value) > 40 else "")
+    if isinstance(value, (bool, float)) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return str(value) if -(10**40) < value < 10**40 else "a 40-digit-plus number"
+    return f"a {type(value).__name__}"
+
+
 def parse_source_time(value: Any, field: str) -> datetime | None:
-    """Parse ``yyyyMMddHHmmss`` (local time); None for null or empty."""
+    """Parse ``yyyyMMddHHmmss`` (local time, ASCII digits); None for null or empty. A 14-digit number reads too."""
     if value is None or value == "":
         return None
-    text = value if isinstance(value, str) else str(value)
-    if len(text) == 14 and text.isdigit():
+    if value.__class__ is int and 0 <= value < 10**14:
+        value = f"{value:014d}"
+    if value.__class__ is not str:
+        raise InvalidRecordError(f"{field} {shown(value)} is not a date-time {SOURCE_TIME_FORMAT}")
+    if SOURCE_TIME_SHAPE.fullmatch(value):
         try:
-            return datetime.fromisoformat(f"{text[:8]}T{text[8:]}")
+            return datetime.fromisoformat(f"{value[:8]}T{value[8:]}")
         except ValueError:
             pass
-    raise InvalidRecordError(f"{field} {text[:40]!r} is not a date-time {SOURCE_TIME_FORMAT}")
+    raise InvalidRecordError(f"{field} {value[:40]!r} is not a date-time {SOURCE_TIME_FORMAT}")
 
 
 def is_source_time(value: Any) -> bool:
-    """Whether ``value`` has the source's time shape; such strings sort in time order."""
-    return isinstance(value, str) and len(value) == 14 and value.isdigit()
+    """Whether ``value`` has the source's time shape (ASCII digits); such strings sort in time order."""
+    return value.__class__ is str and SOURCE_TIME_SHAPE.fullmatch(value) is not None
 
 
 def parse_code(value: Any, field: str, table: dict[int, str]) -> int | None:
-    """Parse a coded integer (channel, status, applicant type) and check it against its table."""
+    """Parse a coded integer (channel, status, applicant type) and check it against its table.
+
+    An integer, an integral float or a short string of digits reads; a boolean or a container does not.
+    """
     if value is None or value == "":
         return None
-    try:
+    code = None
+    if value.__class__ is int or (value.__class__ is float and value.is_integer()):
         code = int(value)
-    except (TypeError, ValueError):
-        code = None
-    if code is None or code not in table or (isinstance(value, float) and value != code):
+    elif value.__class__ is str and len(value) <= 20:
+        try:
+            code = int(value)
+        except ValueError:
+            code = None
+    if code is None or code not in table:
         allowed = ", ".join(str(key) for key in table)
-        raise InvalidRecordError(f"{field} {value!r} is not one of {allowed}")
+        raise InvalidRecordError(f"{field} {shown(value)} is not one of {allowed}")
     return code
 
 
@@ -146,9 +172,9 @@ def parse_flag(value: Any, field: str, *, nullable: bool) -> bool | None:
         if nullable:
             return None
         return False
-    if value in (0, 1, "0", "1", True, False):
+    if value.__class__ in (int, float, str, bool) and value in (0, 1, "0", "1"):
         return bool(int(value))
-    raise InvalidRecordError(f"{field} {value!r} is not 0 or 1")
+    raise InvalidRecordError(f"{field} {shown(value)} is not 0 or 1")
 
 
 def _show(moment: datetime) -> str:

@@ -121,12 +121,14 @@ def test_a_dossier_finished_exactly_at_due_time_is_valid(kind):
     assert isinstance(record, DossierRecord)
 
 
-def test_numeric_codes_are_read_as_official_strings(kind):
-    province_level = kind.parse(good_record(MaDVHC=46, MaCoQuan="SYT"))
-    commune_level = kind.parse(good_record(MaDVHC=19768, KenhThucHien="1", TrangThaiHoSo="10"))
-    assert isinstance(province_level, DossierRecord)
+def test_numeric_codes_are_quarantined_not_coerced(kind):
+    """The format says codes are strings: 46 is not "46" (and 1 is not commune "00001"); coded integers may be text."""
+    numeric = kind.parse(good_record(MaDVHC=46, MaCoQuan="SYT"))
+    commune_level = kind.parse(good_record(MaDVHC="19768", KenhThucHien="1", TrangThaiHoSo="10"))
+    assert isinstance(numeric, Rejection)
+    assert numeric.reason == "MaDVHC must be a string, not 46"
     assert isinstance(commune_level, DossierRecord)
-    assert (province_level.unit_code, commune_level.unit_code) == ("46", "19768")
+    assert commune_level.unit_code == "19768"
     assert (commune_level.channel, commune_level.status) == (1, 10)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.collecting.reprocess import reprocess_quarantine
-from ioc.collecting.runner import RunProgress, RunResult, run_collector
+from ioc.collecting.runner import RunProgress, RunResult, StopRequest, run_collector
 from ioc.collecting.store import (
     CollectorConfig,
     add_collector,
@@ -155,12 +155,15 @@ def remove(
 
 @contextmanager
 def _stop_on_signals(stop: threading.Event | None = None) -> Iterator[threading.Event]:
-    """SIGTERM and a first Ctrl-C ask the run to stop after the page in flight; a second Ctrl-C aborts."""
-    stop = stop if stop is not None else threading.Event()
+    """SIGTERM and a first Ctrl-C ask the run to stop after the page in flight (abandoned if it does not come within
+    a few seconds); a second Ctrl-C aborts."""
+    stop = stop if stop is not None else StopRequest()
 
     def request_stop(signum: int, _frame: Any) -> None:
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        if isinstance(stop, StopRequest):
+            stop.reason = signal.Signals(signum).name
         stop.set()
         console.print("[yellow]Stopping after the page in flight…[/]")
 

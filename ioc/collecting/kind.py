@@ -7,6 +7,7 @@ validated :class:`~ioc.records.DossierRecord` or a :class:`~ioc.records.Rejectio
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,8 @@ class Source:
     province: str
     unit_codes: frozenset[str]
     now: datetime = field(default_factory=datetime.now)
+    #: Set when the run gives up on the request in flight (a stop request that did not wait): end it at once.
+    abort: threading.Event = field(default_factory=threading.Event)
 
     def __repr__(self) -> str:  # secrets never appear in logs or errors
         return f"Source(name={self.name!r}, url={self.url!r}, auth={self.auth!r})"

@@ -8,17 +8,27 @@ the warehouse busy. At most ``depth`` pages wait in memory; a page fetched but n
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from queue import Empty, Full, Queue
 from typing import TypeVar
 
 T = TypeVar("T")
 _END = object()
 JOIN_SECONDS = 5.0
+#: Seconds between looks at the queue (and at ``give_up``) while waiting for the next item.
+WAIT_SECONDS = 0.1
 
 
-def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """Yield ``items`` in order, producing up to ``depth`` ahead in another thread; its errors surface here."""
+class GaveUpError(Exception):
+    """The consumer stopped waiting for the next item (``give_up`` said so)."""
+
+
+def prefetched(items: Iterator[T], depth: int = 1, give_up: Callable[[], bool] | None = None) -> Iterator[T]:
+    """Yield ``items`` in order, producing up to ``depth`` ahead in another thread; its errors surface here.
+
+    While waiting for the next item, ``give_up()`` is asked every :data:`WAIT_SECONDS`; when it answers true the
+    wait ends with :class:`GaveUpError` (``give_up`` should first make the producer stop, so it can be joined).
+    """
     queue: Queue[tuple[object, BaseException | None]] = Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -45,8 +55,10 @@ def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     try:
         while True:
             try:
-                item, error = queue.get(timeout=0.5)
+                item, error = queue.get(timeout=WAIT_SECONDS)
             except Empty:
+                if give_up is not None and give_up():
+                    raise GaveUpError from None
                 if not worker.is_alive() and queue.empty():
                     return
                 continue

@@ -25,7 +25,7 @@ from ioc.config import now_local
 from ioc.records import DossierRecord
 from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
-from ioc.warehouse.load import load_page
+from ioc.warehouse.load import CUT_MARK, load_page
 
 QUARANTINE = schema.Quarantine.__table__
 COLLECTOR = schema.Collector.__table__
@@ -86,6 +86,8 @@ def _reprocess_chunk(
     new_reasons: list[dict[str, Any]] = []
     for row in rows:
         raw = json.loads(row.raw)
+        if isinstance(raw, dict) and CUT_MARK in raw:
+            continue  # kept cut: loading it would load the cut values; the record must be collected again
         records, rejections = parse_page(kind, [raw])
         if records:
             passed.extend(records)

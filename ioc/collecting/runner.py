@@ -16,7 +16,7 @@ from datetime import time as clock
 from sqlalchemy import Engine, select, update
 
 from ioc.collecting.kind import CollectorKind, Page, Source, SourceError
-from ioc.collecting.prefetch import prefetched
+from ioc.collecting.prefetch import GaveUpError, prefetched
 from ioc.collecting.registry import get_kind
 from ioc.collecting.runs import claim_run, finish_run, record_page, resumable_backfill_cursor
 from ioc.collecting.secrets import resolve_secrets
@@ -26,7 +26,23 @@ from ioc.errors import IOCError
 from ioc.records import DossierRecord, Rejection
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
-from ioc.warehouse.load import PageCounts, encode_page, load_encoded
+from ioc.warehouse.load import KEPT_REASON_CHARS, PageCounts, encode_page, kept_text, load_encoded
+
+#: Seconds a stop request waits for the page in flight before the run abandons it (and ends ``failed``).
+STOP_GRACE_SECONDS = 2.0
+#: Largest record count a source's total is believed up to; beyond it (or negative, or not an integer) it is unknown.
+PLAUSIBLE_TOTAL = 10**12
+
+
+class StopRequest(threading.Event):
+    """A stop request that says what asked (``reason``, e.g. ``"SIGTERM"``) for the run's error line."""
+
+    reason: str = "request"
+
+
+def plausible_total(value: object) -> int | None:
+    """A source's record count when it can be one (an int in ``[0, PLAUSIBLE_TOTAL]``), else None."""
+    return value if value.__class__ is int and 0 <= value <= PLAUSIBLE_TOTAL else None  # type: ignore[return-value]
 
 
 @dataclass
@@ -48,14 +64,14 @@ class RunProgress:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def add(self, counts: PageCounts, page: Page) -> None:
+    def add(self, counts: PageCounts, page: ParsedPage) -> None:
         self.pages += 1
-        self.records += len(page.raw)
+        self.records += page.size
         self.inserted += counts.inserted
         self.updated += counts.updated
         self.unchanged += counts.unchanged
         self.rejected += counts.rejected
-        if self.expected is None and page.remaining is not None:
+        if self.expected is None and plausible_total(page.remaining) is not None:
             self.expected = page.remaining
 
 
@@ -95,10 +111,34 @@ def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[Dossi
     return records, rejections
 
 
-def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[tuple[Page, list[DossierRecord], list[Rejection]]]:
-    """Pages with their records parsed; run in the prefetch thread, parsing overlaps the warehouse's writes."""
+@dataclass(frozen=True)
+class ParsedPage:
+    """A page parsed: what the warehouse needs of it, without the raw records (rejections keep theirs as the
+    quarantine's bounded text)."""
+
+    cursor: str
+    remaining: int | None
+    size: int
+    records: list[DossierRecord]
+    rejections: list[Rejection]
+
+
+def _kept(rejection: Rejection) -> Rejection:
+    """The rejection as the quarantine will keep it, its raw record let go."""
+    return replace(rejection, raw={}, reason=rejection.reason[:KEPT_REASON_CHARS], kept=kept_text(rejection.raw))
+
+
+def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
+    """Pages with their records parsed; run in the prefetch thread, parsing overlaps the warehouse's writes.
+
+    The raw records are let go before a parsed page waits in the queue, so however much a source puts in its pages,
+    one raw page at a time is in memory.
+    """
     for page in pages:
-        yield (page, *parse_page(kind, page.raw))
+        records, rejections = parse_page(kind, page.raw)
+        parsed = ParsedPage(page.cursor, page.remaining, len(page.raw), records, [_kept(r) for r in rejections])
+        del page, rejections
+        yield parsed
 
 
 def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
@@ -126,7 +166,11 @@ def run_collector(
     on_page: Callable[[RunProgress], None] | None = None,
     stop: threading.Event | None = None,
 ) -> RunResult:
-    """Run collector ``name`` once: incremental, or a backfill of ``[since, until]`` (whole days)."""
+    """Run collector ``name`` once: incremental, or a backfill of ``[since, until]`` (whole days).
+
+    ``stop`` ends the run after the page in flight (``stopped``); when that page has not come
+    :data:`STOP_GRACE_SECONDS` after the request, its request is abandoned and the run ends ``failed``.
+    """
     window_start, window_end = backfill_window(since, until)
     mode = "incremental" if window_start is None else "backfill"
     with transaction(engine) as connection:
@@ -139,13 +183,15 @@ def run_collector(
         run_id = claim_run(connection, config.id, mode, window_start, window_end, cursor)
     progress = RunProgress(run_id=run_id, mode=mode)
     kind: CollectorKind | None = None
+    give_up = _grace(stop, source) if stop is not None else None
     try:
         kind = get_kind(config.kind)(source)
-        for page, records, rejections in prefetched(_parsed(kind, kind.fetch(cursor, window_start, window_end))):
-            encoded = encode_page(engine.dialect.name, records, rejections)  # before the write lock: it is short
+        pages = _parsed(kind, kind.fetch(cursor, window_start, window_end))
+        for page in prefetched(pages, give_up=give_up):
+            encoded = encode_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
             with transaction(engine) as connection:
                 counts = load_encoded(connection, config.id, run_id, encoded, now_local())
-                record_page(connection, run_id, counts, page.cursor, page.remaining)
+                record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining))
                 if mode == "incremental":
                     collector = schema.Collector.__table__
                     connection.execute(update(collector).where(collector.c.id == config.id).values(cursor=page.cursor))
@@ -154,6 +200,10 @@ def run_collector(
                 on_page(progress)
             if stop is not None and stop.is_set():
                 return _finish(engine, run_id, progress, "stopped", "stopped on request after a committed page")
+    except GaveUpError:
+        why = f"stopped by {stop.reason}" if isinstance(stop, StopRequest) else "stopped on request"
+        detail = f"the page in flight did not come within {STOP_GRACE_SECONDS:g} s and was abandoned"
+        return _finish(engine, run_id, progress, "failed", f"{why}: {detail}; the next run starts from the cursor")
     except SourceError as error:
         return _finish(engine, run_id, progress, "failed", str(error))
     except BaseException as error:
@@ -163,6 +213,23 @@ def run_collector(
         if kind is not None:
             kind.close()
     return _finish(engine, run_id, progress, "succeeded")
+
+
+def _grace(stop: threading.Event, source: Source) -> Callable[[], bool]:
+    """Whether to give up on the page in flight: the stop was seen :data:`STOP_GRACE_SECONDS` ago. Giving up
+    aborts the kind's request first, so the fetching thread ends."""
+    seen_at: list[float] = []
+
+    def give_up() -> bool:
+        if not stop.is_set():
+            return False
+        seen_at[:] = seen_at or [time.monotonic()]
+        if time.monotonic() - seen_at[0] < STOP_GRACE_SECONDS:
+            return False
+        source.abort.set()
+        return True
+
+    return give_up
 
 
 def _finish(engine: Engine, run_id: int, progress: RunProgress, status: str, error: str | None = None) -> RunResult:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
@@ -25,6 +26,13 @@ PROCEDURE = schema.Procedure.__table__
 AGENCY = schema.Agency.__table__
 #: Keys per ``IN (…)`` lookup: well under every engine's limit on bound parameters.
 LOOKUP_CHUNK = 900
+#: How much of a rejected record the quarantine keeps: levels of nesting, characters per string, values in all.
+KEPT_DEPTH = 8
+KEPT_CHARS = 1000
+KEPT_VALUES = 1000
+KEPT_REASON_CHARS = 1000
+#: Set in a kept record that had to be cut: re-processing leaves it alone (collect the record again instead).
+CUT_MARK = "__ioc_cut__"
 
 
 @dataclass(frozen=True)
@@ -37,10 +45,57 @@ class PageCounts:
     rejected: int = 0
 
 
+def kept_raw(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` as the quarantine keeps it: nesting, strings and size bounded (whatever the source sent), JSON-able.
+
+    A record within the bounds is kept as it is; one that had to be cut says so under :data:`CUT_MARK`.
+    """
+    left = [KEPT_VALUES]
+    cuts: set[str] = set()
+
+    def cut(what: str, replacement: Any) -> Any:
+        cuts.add(what)
+        return replacement
+
+    def keep(value: Any, depth: int) -> Any:
+        left[0] -= 1
+        if isinstance(value, str):
+            if len(value) <= KEPT_CHARS:
+                return value
+            return cut("text", f"{value[:KEPT_CHARS]}… [cut: {len(value)} characters]")
+        if value is None or isinstance(value, (bool, float)):
+            return value
+        if isinstance(value, int):
+            return value if -(10**40) < value < 10**40 else cut("number", "[cut: a 40-digit-plus number]")
+        if depth >= KEPT_DEPTH:
+            return cut("depth", f"[cut: nested deeper than {KEPT_DEPTH} levels]")
+        if isinstance(value, (dict, list, tuple)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            kept = {}
+            for key, item in items:
+                if left[0] <= 0:
+                    cut("size", None)
+                    break
+                kept[str(key)[:KEPT_CHARS]] = keep(item, depth + 1)
+            return kept if isinstance(value, dict) else list(kept.values())
+        return keep(str(value), depth)
+
+    kept = keep(raw, 0) if isinstance(raw, dict) else {"value": keep(raw, 1)}
+    if cuts:
+        kept[CUT_MARK] = f"cut to be kept ({', '.join(sorted(cuts))})"
+    return kept
+
+
 def raw_fingerprint(raw: dict) -> str:
     """A stable hash of a raw record, so a re-pulled bad record is quarantined once."""
     text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def kept_text(raw: dict[str, Any]) -> tuple[str, str]:
+    """What the quarantine keeps of ``raw``: the JSON text of :func:`kept_raw` and its fingerprint."""
+    kept = kept_raw(raw)
+    return json.dumps(kept, ensure_ascii=False, default=str), raw_fingerprint(kept)
 
 
 def _latest_by_key(records: Iterable[DossierRecord]) -> dict[str, DossierRecord]:
@@ -131,19 +186,20 @@ def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage
 def quarantine(
     connection: Connection, collector_id: int, run_id: int | None, rejections: Sequence[Rejection], now: datetime
 ) -> None:
-    """Keep each rejected record raw with its reason; the same raw record is kept once per collector."""
+    """Keep each rejected record raw (bounded, :func:`kept_raw`) with its reason; the same raw record is kept once
+    per collector."""
     if not rejections:
         return
     rows = {}
     for rejection in rejections:
-        fingerprint = raw_fingerprint(rejection.raw)
+        text, fingerprint = rejection.kept or kept_text(rejection.raw)
         rows[fingerprint] = {
             "collector_id": collector_id,
             "run_id": run_id,
             "source_key": (rejection.source_key or None) and rejection.source_key[:100],
             "raw_hash": fingerprint,
-            "raw": json.dumps(rejection.raw, ensure_ascii=False, default=str),
-            "reason": rejection.reason,
+            "raw": text,
+            "reason": rejection.reason[:KEPT_REASON_CHARS],
             "quarantined_at": now,
         }
     statement = insert_ignoring_conflicts(connection, QUARANTINE, ["collector_id", "raw_hash"])
