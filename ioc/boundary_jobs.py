@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from ioc.boundary_files import SKIPPED_DRIVERS
 from ioc.errors import IOCError
+from ioc.processes import alive
 
 PREFIX = "ioc-boundaries-"
 #: A job's name is its folder's: the prefix and :func:`tempfile.mkdtemp`'s eight random characters.
@@ -86,16 +87,6 @@ def uploaded_file(folder: Path) -> Path:
     return path
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def start(engine: Engine, job: str, step: str, arguments: list[str] | None = None) -> int:
     """Start ``ioc boundaries STEP FILE ARGUMENTS --format json`` on the job's file, on ``engine``'s warehouse; its
     process id. The step's files (output, errors, progress) start empty."""
@@ -103,7 +94,7 @@ def start(engine: Engine, job: str, step: str, arguments: list[str] | None = Non
         raise IOCError(f"unknown step {step!r}")
     folder = folder_of(job)
     running = _read(folder / f"{step}.pid").strip()
-    if running.isdigit() and not (folder / f"{step}.exit").exists() and _alive(int(running)):
+    if running.isdigit() and not (folder / f"{step}.exit").exists() and alive(int(running)):
         raise IOCError(f"the {step} step is already running")
     for suffix in ("out", "err", "progress", "pid", "exit"):
         (folder / f"{step}.{suffix}").unlink(missing_ok=True)
@@ -161,7 +152,7 @@ def state(job: str, step: str) -> StepState:
     pid_text = _read(folder / f"{step}.pid").strip()
     if not pid_text.isdigit():
         raise IOCError("this step was not started")
-    if not (folder / f"{step}.exit").exists() and _alive(int(pid_text)):
+    if not (folder / f"{step}.exit").exists() and alive(int(pid_text)):
         return StepState(running=True, progress=_last_progress(folder / f"{step}.progress"))
     try:
         result = json.loads(_read(folder / f"{step}.out"))
@@ -196,5 +187,5 @@ def sweep(now: float | None = None) -> None:
         except (IOCError, OSError):
             continue
         pids = [_read(folder / f"{step}.pid").strip() for step in STEPS]
-        if not any(pid.isdigit() and _alive(int(pid)) for pid in pids):
+        if not any(pid.isdigit() and alive(int(pid)) for pid in pids):
             shutil.rmtree(folder, ignore_errors=True)

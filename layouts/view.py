@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from ioc.kpi.overview import same_days_before
-from ioc.kpi.periods import MAX_DAYS, Period, within_range
+from ioc.kpi.periods import MAX_DAYS, Period, parse_day, within_range
 from ioc.kpi.query import Filters
 from ioc.kpi.registry import KPI_BY_KEY
 from layouts.i18n import language
@@ -17,7 +17,6 @@ from layouts.i18n import language
 PRESETS = ("month", "last_month", "quarter", "year", "last_30", "custom")
 BREAKDOWNS = ("agency", "unit", "field", "procedure", "channel")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
-DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FILTERS = ("unit", "agency", "field", "procedure", "channel", "applicant_type")
 NUMBERS = {"channel": (1, 2, 3), "applicant_type": (1, 2, 3, 4)}
 
@@ -86,13 +85,8 @@ class View:
 
 def _day(value: object) -> date | None:
     """A day as YYYY-MM-DD (a time may follow, as the date picker sends it) that a request may ask about."""
-    if not isinstance(value, str) or not DAY.match(value):
-        return None
-    try:
-        day = datetime.strptime(value[:10], "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return day if within_range(day) else None
+    day = parse_day(value[:10]) if isinstance(value, str) else None
+    return day if day is not None and within_range(day) else None
 
 
 def _code(value: object) -> str | None:

@@ -8,7 +8,7 @@ flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data: aggr
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import dash
 from dash import Input, Output, Patch, State, callback, clientside_callback, dcc, html
@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 from ioc.alerts import Alert, alerts
 from ioc.config import now_local
 from ioc.kpi.overview import month_to_date, ranking, summary, trend
-from ioc.kpi.periods import within_range
+from ioc.kpi.periods import parse_day, within_range
 from ioc.kpi.query import cached_kpi_rows
 from ioc.kpi.targets import effective_targets
 from ioc.warehouse.aggregates import data_version
@@ -38,14 +38,9 @@ SECONDS = re.compile("[0-9]{1,4}")
 
 def _as_of(value: object) -> date:
     """``?date=YYYY-MM-DD`` replays the wall as of that day (for a demo or a meeting); today otherwise."""
-    if isinstance(value, str):
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d").date()
-        except ValueError:
-            pass
-        else:
-            if within_range(day):  # a day whose month or year would leave the calendar is today
-                return day
+    day = parse_day(value)
+    if day is not None and within_range(day):  # a day whose month or year would leave the calendar is today
+        return day
     return now_local().date()
 
 

@@ -26,6 +26,7 @@ from ioc.warehouse.access import transaction
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.load import load_page
 from layouts import security
+from tests.test_loader import dossier as loader_dossier
 
 PASSWORD = "a-long-enough-password"
 #: How long the other writer keeps its transaction open: longer than a sign-in's password check (about 0.15 s).
@@ -44,26 +45,8 @@ def warehouse(warehouse_env: dict[str, str]) -> Iterator[tuple[Engine, int]]:
 
 
 def dossier(key: str, received: datetime) -> DossierRecord:
-    return DossierRecord(
-        source_key=key,
-        procedure_code="1.001234",
-        procedure_name="Đăng ký khai sinh",
-        field_code="HT",
-        field_name="Hộ tịch",
-        channel=2,
-        applicant_name="Nguyễn Văn An",
-        applicant_type=1,
-        agency_code="UBND-19768",
-        unit_code="19768",
-        received_at=received,
-        due_at=received + timedelta(days=4),
-        status=2,
-        finished_at=None,
-        returned_at=None,
-        paid_online=None,
-        digitised=True,
-        source_updated_at=received,
-    )
+    """The loader tests' dossier, received (and updated) at ``received``, due four days later, in progress."""
+    return loader_dossier(key, status=2, updated=received, received_at=received, due_at=received + timedelta(days=4))
 
 
 def page(number: int, size: int = 200) -> list[DossierRecord]:

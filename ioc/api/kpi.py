@@ -4,7 +4,7 @@ dashboard's guard lets through (it sets ``flask.g.principal``); ``/api/v1/openap
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import Engine
@@ -13,14 +13,13 @@ from ioc import tokens
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.export import csv_text
-from ioc.kpi.periods import FIRST_DAY, LAST_DAY, MAX_DAYS, Period, within_range
+from ioc.kpi.periods import DAY, FIRST_DAY, LAST_DAY, MAX_DAYS, Period, parse_day, within_range
 from ioc.kpi.query import BREAKDOWNS, Filters, cached_kpi_rows
 from ioc.kpi.registry import KPIS
 from ioc.warehouse.aggregates import data_version
 
 PARAMETERS = ("from", "to", "by", "unit", "agency", "field", "procedure", "channel", "applicant_type", "format")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
-DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 DAYS = f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 
 
@@ -32,12 +31,9 @@ def _day(name: str) -> date:
     text = request.args.get(name)
     if text is None:
         raise BadParameterError(f"'{name}' is required, as YYYY-MM-DD")
-    try:
-        if not DAY.match(text):
-            raise ValueError(text)
-        day = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD") from None
+    day = parse_day(text)
+    if day is None:
+        raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD")
     if not within_range(day):
         raise BadParameterError(f"'{name}' must be {DAYS}")
     return day

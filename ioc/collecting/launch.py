@@ -24,6 +24,7 @@ from ioc.collecting.runs import AlreadyRunningError, live_run
 from ioc.collecting.store import get_collector
 from ioc.config import now_local
 from ioc.errors import IOCError
+from ioc.processes import alive
 from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
 
@@ -113,16 +114,6 @@ def launch_run(
     return Launch(name, process.pid, log_name, started_at)
 
 
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_log(data_dir: Path, log_name: str, chars: int = TAIL_CHARS) -> str:
     """The end of a run log, by its name (a name from the browser is checked: no path reaches outside the folder)."""
     if not LOG_NAME.match(log_name):
@@ -158,4 +149,4 @@ def launch_state(connection: Connection, launch: Launch) -> LaunchState:
         .order_by(RUN.c.id.desc())
         .limit(1)
     )
-    return LaunchState(connection.execute(query).scalar(), process_alive(launch.pid))
+    return LaunchState(connection.execute(query).scalar(), alive(launch.pid))

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from ioc.config import now_local
 from ioc.errors import IOCError
+from ioc.processes import alive
 from ioc.warehouse import schema
 from ioc.warehouse.load import PageCounts
 
@@ -34,21 +35,11 @@ class RunOwner:
         return cls(host=socket.gethostname(), pid=os.getpid())
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _is_stale(row, owner: RunOwner, now: datetime) -> bool:  # type: ignore[no-untyped-def]
     """A run is dead when its process on this host is gone, or when it has been silent too long."""
     silent = now - (row.heartbeat_at or row.started_at) > STALE_AFTER
     if row.host == owner.host and row.pid is not None and row.pid != owner.pid:
-        return not _process_alive(row.pid) or silent
+        return not alive(row.pid) or silent
     return silent
 
 

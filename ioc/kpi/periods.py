@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from ioc.errors import IOCError
 
@@ -13,6 +14,21 @@ UNITS = ("day", "week", "month", "quarter", "year", "custom")
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 #: The longest period one request may ask for, in days (ten years).
 MAX_DAYS = 3660
+
+
+#: A day as a client writes it: YYYY-MM-DD in ASCII digits (``strptime`` alone takes ``2025-3-1`` and other digits).
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def parse_day(text: object) -> date | None:
+    """The day ``text`` names as YYYY-MM-DD in ASCII digits, or None (see :func:`within_range` for which days a
+    request may ask about)."""
+    if not isinstance(text, str) or not DAY.match(text):
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:  # 2025-02-30
+        return None
 
 
 def within_range(day: date) -> bool:
