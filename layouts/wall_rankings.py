@@ -13,7 +13,7 @@ from layouts import figures
 from layouts.i18n import t
 
 #: Rows of one page of a rankings table: as many as the panel holds at 1920×1080 with the position line.
-ROWS_PER_PAGE = 16
+ROWS_PER_PAGE = 14
 #: How long a page of the rankings tables shows, without ``?rotate=``; with it, each page shows ``rotate`` seconds.
 PAGE_SECONDS = 20
 TABLE_KPIS = ("received", "resolved", "on_time_rate", "pending_overdue", "online_rate")

@@ -137,7 +137,7 @@ def test_the_rankings_page_shows_every_agency_and_commune_across_its_pages_and_n
         for c in _descendants(_under(page, "wall-unit-table"))
         if getattr(c, "className", None) == "wall-page-position"
     ]
-    assert positions == ["Trang 1/3", "Trang 2/3", "Trang 3/3"]  # 40 communes, 16 a page
+    assert positions == ["Trang 1/3", "Trang 2/3", "Trang 3/3"]  # 40 communes, 14 a page
 
 
 @pytest.mark.parametrize("commune_count", [1, 2, 3, 7, 12])
