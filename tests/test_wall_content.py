@@ -152,3 +152,19 @@ def test_the_walls_best_and_worst_communes_share_those_that_qualify_and_leave_ou
     assert not set(best) & set(worst) and not set(best_agencies) & set(worst_agencies)
     assert (len(best), len(worst)) == (min(5, (commune_count + 1) // 2), min(5, commune_count // 2))
     assert len(best_agencies) == len(worst_agencies) == 5  # 27 provincial agencies qualify
+
+
+def test_new_rankings_tables_keep_the_page_the_timer_is_at(warehouse):
+    from layouts.wall import refresh_rankings
+
+    province_data(warehouse, 40)
+    options = OPTIONS | {"page": "/wall/rankings"}
+    state = content(options)["state"]
+    with pytest.raises(PreventUpdate):
+        refresh_rankings(1, options, state, 4)
+    with warehouse.begin() as connection:
+        load_page(connection, add_collector(connection, "late", "dossier-sync", "http://127.0.0.1:9/x").id, None,
+                  [edge("late-arrival")], [], NOW)  # fmt: skip
+    agency_pages, unit_pages, *_ = refresh_rankings(2, options, state, 4)
+    assert [page.style for page in unit_pages] == [{"display": "none"}, None, {"display": "none"}]  # 4 turns of 3
+    assert [page.style for page in agency_pages] == [None, {"display": "none"}]  # 27 agencies: 2 pages, 4 turns
