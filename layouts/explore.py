@@ -19,7 +19,7 @@ from ioc.kpi.overview import trend_period
 from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
-from layouts import explore_input, figures, lookups, theme, warehouse
+from layouts import explore_bars, explore_input, figures, lookups, theme, warehouse
 from layouts.access import is_admin
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
@@ -140,7 +140,7 @@ def layout(**params: object) -> dmc.AppShell:
                         justify="space-between",
                     ),
                     dmc.Text(t(lang, "explore.bars_hint"), size="sm", c="dimmed"),
-                    dcc.Graph(id="explore-bars", **graph),
+                    explore_bars.bars_graph("explore-bars", graph),
                 ],
                 withBorder=True,
                 p="sm",
@@ -441,7 +441,9 @@ def render(data: dict):  # type: ignore[no-untyped-def]
         [_tile(key, summary, targets, lang) for key in figures.TILES],
         figures.choropleth(layer, by_unit, view.kpi, names.units, lang),
         figures.trend(months, lang) if months else figures.empty(lang),
-        figures.bars(rows, view.by, view.kpi, key_names, lang) if rows else figures.empty(lang),
+        explore_bars.bars_figure(rows, view.by, view.kpi, key_names, lang, names.province_code)
+        if rows
+        else figures.empty(lang),
         table,
         columns,
     )

@@ -189,12 +189,10 @@ def trend(rows: list[dict], lang: str, dark: bool = False, scale: float = 1.0) -
     return figure
 
 
-def bars(rows: list[dict], by: str, key: str, names: dict[str, str], lang: str, limit: int = 30) -> go.Figure:
-    """A breakdown's keys as horizontal bars of one KPI, best first; clicks report the key as ``customdata``."""
-    kpi = KPI_BY_KEY[key]
-    shown = [row for row in rows if row.get(key) is not None]
-    shown.sort(key=lambda row: row[key], reverse=kpi.higher_is_better)
-    shown = shown[:limit][::-1]
+def bars(rows: list[dict], by: str, key: str, names: dict[str, str], lang: str, title: str = "") -> go.Figure:
+    """Rows (each with a value, in the order given, the first on top) as horizontal bars of one KPI, under ``title``;
+    clicks report the key as ``customdata``. Which rows, in what order: :func:`ioc.kpi.ranking.bar_rows`."""
+    shown = rows[::-1]
     keys = [str(row[by]) for row in shown]
     figure = go.Figure(
         go.Bar(
@@ -208,7 +206,15 @@ def bars(rows: list[dict], by: str, key: str, names: dict[str, str], lang: str, 
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    figure.update_layout(theme.figure_layout(lang, False), height=max(240, 26 * len(shown) + 40), clickmode="event")
+    top = 40 if title else 10
+    figure.update_layout(
+        theme.figure_layout(lang, False),
+        height=max(240, 26 * len(shown) + 30 + top),
+        clickmode="event",
+        margin={"t": top},
+    )
+    if title:
+        figure.update_layout(title={"text": plain(title), "x": 0, "font": {"size": 14}})
     figure.update_yaxes(automargin=True, tickfont={"size": 12})
     return figure
 

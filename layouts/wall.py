@@ -16,14 +16,16 @@ from dash.exceptions import PreventUpdate
 
 from ioc.alerts import Alert, alerts
 from ioc.config import now_local
-from ioc.kpi.overview import month_to_date, ranking, summary, trend
+from ioc.kpi.overview import month_to_date, summary, trend
 from ioc.kpi.periods import parse_day, within_range
 from ioc.kpi.query import cached_kpi_rows
+from ioc.kpi.ranking import ranking
 from ioc.kpi.targets import effective_targets
 from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, warehouse
 from layouts.formatting import day, moment, number
 from layouts.i18n import language, t
+from layouts.wall_rankings import PAGE_SECONDS, paged_table, ranking_list
 
 MAP_KPIS = ("on_time_rate", "online_rate", "received", "pending_overdue", "digitisation_rate", "online_payment_rate")
 PAGES = ("/wall", "/wall/rankings")
@@ -81,29 +83,6 @@ def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
     )
 
 
-def _ranking_list(
-    title: str, items: list[tuple[str, float, int]], names: dict[str, str], key: str, lang: str, good: bool
-):
-    return html.Div(
-        className="ranking",
-        children=[
-            html.Div(title, className=f"ranking-title {'better' if good else 'worse'}"),
-            html.Ol(
-                [
-                    html.Li(
-                        [
-                            html.Span(names.get(code, code), className="ranking-name"),
-                            html.Span(figures.value_text(key, value, lang), className="ranking-value"),
-                        ]
-                    )
-                    for code, value, _ in items
-                ]
-                or [html.Li(t(lang, "no_data"), className="tile-muted")]
-            ),
-        ],
-    )
-
-
 def _alert_text(alert: Alert, names: lookups.Names, lang: str) -> str:
     subject = {
         "province": names.province,
@@ -141,8 +120,9 @@ def _unchanged_since(options: dict, state: dict) -> None:
         raise PreventUpdate
 
 
-def content(options: dict) -> dict:
-    """Everything the wall shows, as component children and figures keyed by element id."""
+def content(options: dict, tick: int = 0) -> dict:
+    """Everything the wall shows, as component children and figures keyed by element id; the rankings tables show
+    their page at ``tick`` of the page timer."""
     lang = options["lang"]
     as_of = _as_of(options["date"])
     names = lookups.names()
@@ -169,15 +149,30 @@ def content(options: dict) -> dict:
         "map_title": t(lang, "wall.map_title", kpi=figures.kpi_name(map_key, lang)),
         "trend": figures.trend(months, lang, dark=True, scale=WALL_FONT_SCALE),
         "rankings": [
-            _ranking_list(t(lang, "wall.best_agencies"), agencies.best, agency_names, "on_time_rate", lang, True),
-            _ranking_list(t(lang, "wall.worst_agencies"), agencies.worst, agency_names, "on_time_rate", lang, False),
-            _ranking_list(t(lang, "wall.best_communes"), communes.best, unit_names, "on_time_rate", lang, True),
-            _ranking_list(t(lang, "wall.worst_communes"), communes.worst, unit_names, "on_time_rate", lang, False),
+            ranking_list(t(lang, "wall.best_agencies"), agencies.best, agency_names, "on_time_rate", lang, True),
+            ranking_list(t(lang, "wall.worst_agencies"), agencies.worst, agency_names, "on_time_rate", lang, False),
+            ranking_list(t(lang, "wall.best_communes"), communes.best, unit_names, "on_time_rate", lang, True),
+            ranking_list(t(lang, "wall.worst_communes"), communes.worst, unit_names, "on_time_rate", lang, False),
         ],
-        "agency_table": _table(
-            [r for r in by_agency if r["agency"] in names.provincial_agencies], "agency", agency_names, lang
+        "agency_pages": paged_table(
+            "agency",
+            t(lang, "wall.agencies_title"),
+            [r for r in by_agency if r["agency"] in names.provincial_agencies],
+            "agency",
+            agency_names,
+            lang,
+            tick,
         ),
-        "unit_table": _table(by_unit, "unit", unit_names, lang),
+        "unit_pages": paged_table(
+            "unit",
+            t(lang, "wall.communes_title"),
+            by_unit,
+            "unit",
+            unit_names,
+            lang,
+            tick,
+            exclude=frozenset({names.province_code}),
+        ),
         "alerts": [
             html.Span(_alert_text(alert, names, lang), className=f"alert alert-{alert.severity}") for alert in raised
         ]
@@ -185,25 +180,6 @@ def content(options: dict) -> dict:
         "state": _state(version, as_of),
         "province": names.province,
     }
-
-
-TABLE_KPIS = ("received", "resolved", "on_time_rate", "pending_overdue", "online_rate")
-
-
-def _table(rows: list[dict], by: str, names: dict[str, str], lang: str) -> html.Table:
-    ordered = sorted(
-        (r for r in rows if r["resolved"] or r["received"]),
-        key=lambda r: (r["on_time_rate"] is None, -(r["on_time_rate"] or 0), -r["received"]),
-    )
-    header = html.Tr([html.Th(t(lang, f"by.{by}"))] + [html.Th(figures.kpi_name(k, lang)) for k in TABLE_KPIS])
-    body = [
-        html.Tr(
-            [html.Td(names.get(str(r[by]), str(r[by])))]
-            + [html.Td(figures.value_text(k, r[k], lang)) for k in TABLE_KPIS]
-        )
-        for r in ordered[:14]
-    ]
-    return html.Table([html.Thead(header), html.Tbody(body)], className="wall-table")
 
 
 def warm_up() -> None:
@@ -258,20 +234,8 @@ def _frame(options: dict, page: str) -> html.Div:
             html.Div(
                 className="wall-tables",
                 children=[
-                    html.Div(
-                        [
-                            html.Div(t(lang, "wall.agencies_title"), className="panel-title"),
-                            html.Div(data["agency_table"], id="wall-agency-table"),
-                        ],
-                        className="panel",
-                    ),
-                    html.Div(
-                        [
-                            html.Div(t(lang, "wall.communes_title"), className="panel-title"),
-                            html.Div(data["unit_table"], id="wall-unit-table"),
-                        ],
-                        className="panel",
-                    ),
+                    html.Div(html.Div(data["agency_pages"], id="wall-agency-table"), className="panel"),
+                    html.Div(html.Div(data["unit_pages"], id="wall-unit-table"), className="panel"),
                 ],
             )
         ]
@@ -286,9 +250,26 @@ def _frame(options: dict, page: str) -> html.Div:
             dcc.Store(id="wall-state", data=data["state"]),
             dcc.Interval(id="wall-tick" if page == "/wall" else "wall-rankings-tick", interval=REFRESH_SECONDS * 1000),
             dcc.Location(id="wall-url", refresh="callback-nav"),
-            dcc.Interval(id="wall-rotate", interval=(options["rotate"] or 3600) * 1000, disabled=not options["rotate"]),
+            dcc.Interval(
+                id="wall-rotate", interval=_shown_for(options, page, data) * 1000, disabled=not options["rotate"]
+            ),
+            *(
+                [dcc.Interval(id="wall-page-tick", interval=(options["rotate"] or PAGE_SECONDS) * 1000)]
+                if page != "/wall"
+                else []
+            ),
         ],
     )
+
+
+def _shown_for(options: dict, page: str, data: dict) -> int:
+    """Seconds a wall page shows with ``?rotate=SECONDS``: the overview that long, the rankings that long for each of
+    their pages, so every agency and commune is shown before the wall comes back."""
+    if not options["rotate"]:
+        return 3600
+    if page == "/wall":
+        return options["rotate"]
+    return options["rotate"] * max(len(data["agency_pages"]), len(data["unit_pages"]))
 
 
 def overview_layout(**params: object) -> html.Div:
@@ -344,13 +325,15 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
     Input("wall-rankings-tick", "n_intervals"),
     State("wall-options", "data"),
     State("wall-state", "data"),
+    State("wall-page-tick", "n_intervals"),
     prevent_initial_call=True,
 )
-def refresh_rankings(_tick: int, options: dict, state: dict):  # type: ignore[no-untyped-def]
+def refresh_rankings(_tick: int, options: dict, state: dict, page_tick: object):  # type: ignore[no-untyped-def]
+    """New tables in place when the data or the day changed, on the page the page timer is at."""
     options = _checked(options)
     _unchanged_since(options, state)
-    data = content(options)
-    return data["agency_table"], data["unit_table"], data["alerts"], data["freshness"], data["state"]
+    data = content(options, page_tick if type(page_tick) is int and 0 <= page_tick < 10**9 else 0)
+    return data["agency_pages"], data["unit_pages"], data["alerts"], data["freshness"], data["state"]
 
 
 # ?rotate=SECONDS: the next wall page, without reloading (its layout reads the same query string).

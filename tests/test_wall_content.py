@@ -4,6 +4,7 @@ changed the data."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import plotly.io
 import pytest
@@ -60,3 +61,110 @@ def test_the_wall_refreshes_only_when_the_data_changed(edge_wall):
     assert "z" in str(map_patch.to_plotly_json())  # the map's values change in place; its outlines are not resent
     with pytest.raises(PreventUpdate):
         refresh_overview(3, OPTIONS, new_state)
+
+
+def _descendants(component: object):  # type: ignore[no-untyped-def]
+    """A component and everything under it."""
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            yield from _descendants(child)
+
+
+def _under(component: object, element_id: str):  # type: ignore[no-untyped-def]
+    return next(c for c in _descendants(component) if getattr(c, "id", None) == element_id)
+
+
+def _first_cells(component: object) -> list[str]:
+    """The first cell of every body row of the tables under ``component``: the names they list."""
+    return [
+        row.children[0].children
+        for tbody in _descendants(component)
+        if type(tbody).__name__ == "Tbody"
+        for row in tbody.children
+        if type(row.children) is list
+    ]
+
+
+def _ranking_names(rankings: list) -> list[list[str]]:
+    """The names in each of the wall's four lists: best and worst agencies, best and worst communes."""
+    return [[li.children[0].children for li in _under_ol(r) if type(li.children) is list] for r in rankings]
+
+
+def _under_ol(ranking: object) -> list:
+    return next(c for c in _descendants(ranking) if type(c).__name__ == "Ol").children
+
+
+def resolved(key: str, unit: str, on_time: bool, agency: str | None = None):  # type: ignore[no-untyped-def]
+    """A dossier of ``unit`` resolved in March 2025, on time or a day late."""
+    finished = datetime(2025, 3, 6, 10, 0) if on_time else datetime(2025, 3, 8, 10, 0)
+    return edge(key, unit_code=unit, agency_code=agency or f"UBND-{unit}", status=10, finished_at=finished)
+
+
+def unit_dossiers(unit: str, count: int, on_time: int, agency: str | None = None) -> list:
+    return [resolved(f"{unit}-{agency}-{i}", unit, i < on_time, agency) for i in range(count)]
+
+
+def province_data(warehouse, commune_count: int):  # type: ignore[no-untyped-def]
+    """March 2025 in province 46: ``commune_count`` communes with 20 or more dossiers resolved and on-time rates
+    spread from 100 % down, and every provincial agency handling 20 at province level, all on time."""
+    from ioc.units import commune_committee_code, communes, provincial_agencies
+
+    records = []
+    for i, commune in enumerate(communes("46")[:commune_count]):
+        records += unit_dossiers(commune.code, 20 + i % 3, 20 - i % 21, agency=commune_committee_code(commune.code))
+    for agency in provincial_agencies("46"):
+        records += unit_dossiers("46", 20, 20, agency=agency.code)
+    with warehouse.begin() as connection:
+        collector_id = add_collector(connection, "province", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+        load_page(connection, collector_id, None, records, [], NOW)
+    dashboard_warehouse.use(warehouse)
+
+
+def test_the_rankings_page_shows_every_agency_and_commune_across_its_pages_and_never_the_province(warehouse):
+    from ioc.units import communes, province_unit, provincial_agencies
+    from layouts.wall import rankings_layout
+
+    province_data(warehouse, 40)
+    page = rankings_layout(date="2025-03-31")
+    shown = _first_cells(_under(page, "wall-unit-table"))
+    assert sorted(shown) == sorted(unit.name for unit in communes("46")[:40])  # each commune once
+    assert province_unit("46").name not in shown  # the province's own row is not a commune
+    assert sorted(_first_cells(_under(page, "wall-agency-table"))) == sorted(a.name for a in provincial_agencies("46"))
+    positions = [
+        c.children
+        for c in _descendants(_under(page, "wall-unit-table"))
+        if getattr(c, "className", None) == "wall-page-position"
+    ]
+    assert positions == ["Trang 1/3", "Trang 2/3", "Trang 3/3"]  # 40 communes, 14 a page
+
+
+@pytest.mark.parametrize("commune_count", [1, 2, 3, 7, 12])
+def test_the_walls_best_and_worst_communes_share_those_that_qualify_and_leave_out_the_province(
+    warehouse, commune_count
+):
+    from ioc.units import province_unit
+
+    province_data(warehouse, commune_count)
+    best_agencies, worst_agencies, best, worst = _ranking_names(content(OPTIONS)["rankings"])
+    assert province_unit("46").name not in best + worst
+    assert not set(best) & set(worst) and not set(best_agencies) & set(worst_agencies)
+    assert (len(best), len(worst)) == (min(5, (commune_count + 1) // 2), min(5, commune_count // 2))
+    assert len(best_agencies) == len(worst_agencies) == 5  # 27 provincial agencies qualify
+
+
+def test_new_rankings_tables_keep_the_page_the_timer_is_at(warehouse):
+    from layouts.wall import refresh_rankings
+
+    province_data(warehouse, 40)
+    options = OPTIONS | {"page": "/wall/rankings"}
+    state = content(options)["state"]
+    with pytest.raises(PreventUpdate):
+        refresh_rankings(1, options, state, 4)
+    with warehouse.begin() as connection:
+        load_page(connection, add_collector(connection, "late", "dossier-sync", "http://127.0.0.1:9/x").id, None,
+                  [edge("late-arrival")], [], NOW)  # fmt: skip
+    agency_pages, unit_pages, *_ = refresh_rankings(2, options, state, 4)
+    assert [page.style for page in unit_pages] == [{"display": "none"}, None, {"display": "none"}]  # 4 turns of 3
+    assert [page.style for page in agency_pages] == [None, {"display": "none"}]  # 27 agencies: 2 pages, 4 turns

@@ -14,6 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
 
 from browser.conftest import (
     console_errors,
@@ -24,6 +25,8 @@ from browser.conftest import (
     sign_in,
 )
 from ioc.kpi.periods import Period
+from ioc.warehouse import schema
+from ioc.warehouse.engine import make_engine
 
 READY = """
 return document.querySelectorAll('#explore-tiles > div').length === 7
@@ -146,6 +149,26 @@ def test_the_url_holds_the_whole_view(dashboard, browser):
 
 def _number(text: str) -> float | None:
     return None if text in ("", "–") else float(text.replace(".", "").replace(",", "."))
+
+
+def test_the_commune_bars_show_every_commune_in_a_panel_that_scrolls(dashboard, browser):
+    month = _last_month(dashboard)
+    _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=unit")
+    shown = browser.execute_script(
+        """const panel = document.querySelector('.bars-scroll');
+        const plot = document.querySelector('#explore-bars .js-plotly-plot');
+        return {bars: plot.data[0].y, title: plot.layout.title.text,
+                scrolls: panel.scrollHeight > panel.clientHeight, height: panel.clientHeight};"""
+    )
+    engine = make_engine(f"sqlite:///{dashboard.env['IOC_DATA_DIR']}/ioc.db")
+    with engine.connect() as connection:
+        units = connection.execute(select(schema.Unit.name, schema.Unit.level)).all()
+    engine.dispose()
+    communes = {name for name, level in units if level == "commune"}  # a whole month: each has dossiers resolved
+    assert sorted(shown["bars"]) == sorted(communes)  # every commune once, and not the province's own row
+    assert shown["title"] == f"Tất cả {len(communes)}"
+    assert shown["scrolls"] and shown["height"] <= 640
+    assert console_errors(browser) == []
 
 
 def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloads: Path):

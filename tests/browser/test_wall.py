@@ -3,6 +3,8 @@ rotation between its pages."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -17,7 +19,7 @@ from browser.conftest import (
     set_viewport,
     sign_in,
 )
-from ioc.config import load_settings
+from ioc.config import load_settings, now_local
 from ioc.warehouse import schema
 from ioc.warehouse.engine import make_engine
 
@@ -105,6 +107,51 @@ def test_wall_rotates_between_its_pages(dashboard, browser):
     WebDriverWait(browser, 15).until(lambda d: d.current_url.startswith(f"{dashboard.url}/wall/rankings"))
     assert "rotate=5" in browser.current_url
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-agency-table tbody tr"))
-    WebDriverWait(browser, 15).until(lambda d: d.current_url.split("?")[0] == f"{dashboard.url}/wall")
+    # The rankings show each of their pages for the rotation's 5 s, then the wall comes back.
+    WebDriverWait(browser, 60).until(lambda d: d.current_url.split("?")[0] == f"{dashboard.url}/wall")
     _wait_drawn(browser)
+    assert console_errors(browser) == []
+
+
+SHOWN_PAGE = """
+const page = [...document.querySelectorAll('#wall-unit-table .wall-page')].find(p => p.offsetParent !== null);
+if (!page) { return null; }
+const panel = page.closest('.panel').getBoundingClientRect();
+const rows = [...page.querySelectorAll('tbody tr')];
+return {
+    position: page.querySelector('.wall-page-position').textContent,
+    names: rows.map(r => r.cells[0].textContent),
+    fits: rows.every(r => r.getBoundingClientRect().bottom <= panel.bottom + 0.5),
+    bottoms: [rows.length ? rows[rows.length - 1].getBoundingClientRect().bottom : 0, panel.bottom, rows.length],
+    height: page.querySelector('.wall-page-position').getBoundingClientRect().height,
+};
+"""
+
+
+def test_the_rankings_page_turns_through_every_commune_and_never_shows_the_province(dashboard, browser):
+    set_viewport(browser, 1920, 1080)
+    last_month = now_local().date().replace(day=1) - timedelta(days=1)  # a whole month: every commune has dossiers
+    browser.get(f"{dashboard.url}/wall/rankings?rotate=5&date={last_month.isoformat()}")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(SHOWN_PAGE))
+    first = browser.execute_script(SHOWN_PAGE)
+    assert first["position"].startswith("Trang 1/"), first["position"]
+    count = int(first["position"].split("/")[1])
+    assert count >= 2, "the test province's communes should need more than one page"
+    seen = {1: first}
+    for number in range(2, count + 1):  # the page timer turns the pages: no clicks
+        WebDriverWait(browser, 15).until(
+            lambda d, n=number: (d.execute_script(SHOWN_PAGE) or {}).get("position") == f"Trang {n}/{count}"
+        )
+        seen[number] = browser.execute_script(SHOWN_PAGE)
+    assert all(page["fits"] for page in seen.values()), [page["bottoms"] for page in seen.values()]
+    assert min(page["height"] for page in seen.values()) >= 0.02 * 1080  # the position is legible from 5 m
+    names = [name for page in seen.values() for name in page["names"]]
+    engine = make_engine(f"sqlite:///{dashboard.env['IOC_DATA_DIR']}/ioc.db")
+    with engine.connect() as connection:
+        units = dict(connection.execute(select(schema.Unit.code, schema.Unit.name)).all())
+        level = dict(connection.execute(select(schema.Unit.code, schema.Unit.level)).all())
+    engine.dispose()
+    communes = sorted(name for code, name in units.items() if level[code] == "commune")
+    assert sorted(names) == communes  # every commune once, across the pages
+    assert next(name for code, name in units.items() if level[code] == "province") not in names
     assert console_errors(browser) == []
