@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
+import httpx
 import pytest
+from flask import Flask
+from werkzeug.serving import make_server
 
+from ioc import tokens
+from ioc.api.kpi import api_blueprint
+from ioc.config import load_settings, now_local
+from ioc.errors import IOCError
 from ioc.kpi.query import Filters
+from layouts.shell import create_app
 from tests.helpers import run_ioc
 from tests.test_cli import assert_one_line_error
 from tests.test_kpi_query import edge_warehouse  # noqa: F401  (a fixture)
@@ -86,3 +95,26 @@ def test_ioc_serve_refuses_a_warehouse_of_another_province(edge_warehouse) -> No
         port = str(busy.getsockname()[1])
         result = run_ioc("serve", "--port", port, env={**edge_warehouse, "IOC_PROVINCE": "48"})
     assert_one_line_error(result, "holds province 46, not IOC_PROVINCE=48")
+
+
+def test_the_api_and_the_dashboard_refuse_a_warehouse_of_another_province(edge_warehouse, warehouse) -> None:  # noqa: F811
+    with warehouse.begin() as connection:
+        token = tokens.create(connection, tokens.API, "portal", "test", now_local())
+    server_app = Flask("test")
+    server_app.register_blueprint(api_blueprint(warehouse, province="48"))
+    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        response = httpx.get(
+            f"http://127.0.0.1:{server.server_port}/api/v1/kpi",
+            params={"from": "2025-03-01", "to": "2025-03-31"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+    finally:
+        server.shutdown()
+    assert response.status_code == 400
+    assert "holds province 46, not IOC_PROVINCE=48" in response.json()["error"]
+    with pytest.raises(IOCError, match="holds province 46, not IOC_PROVINCE=48"):
+        create_app(load_settings().model_copy(update={"province": "48"}))

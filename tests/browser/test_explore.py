@@ -24,6 +24,7 @@ from browser.conftest import (
     sign_in,
 )
 from ioc.kpi.periods import Period
+from ioc.kpi.registry import KPIS
 
 READY = """
 return document.querySelectorAll('#explore-tiles > div').length === 7
@@ -163,9 +164,11 @@ def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloa
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == headers
     assert len(rows) - 1 >= len(shown)
+    scale = [100 if kpi.is_rate else 1 for kpi in KPIS]  # rates are stored as shares, shown as percentages
     for cells, exported in zip(shown, rows[1:], strict=False):
         assert list(exported[:2]) == cells[:2]
-        assert [None if v is None else round(float(v), 2) for v in exported[2:]] == [_number(c) for c in cells[2:]]
+        values = [None if v is None else round(float(v) * k, 2) for v, k in zip(exported[2:], scale, strict=True)]
+        assert values == [_number(c) for c in cells[2:]]
 
 
 def _drill_names(driver: WebDriver) -> list[str]:
