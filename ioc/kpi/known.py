@@ -8,7 +8,7 @@ missing code or number, are known: they ask for the dossiers without one.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, exists, select
+from sqlalchemy import Column, Connection, exists, or_, select
 
 from ioc.errors import IOCError
 from ioc.kpi.query import Filters
@@ -36,16 +36,20 @@ class UnknownCodeError(IOCError):
         self.parameter = parameter
 
 
-def _is_known(connection: Connection, columns: tuple[Column, ...], code: str) -> bool:
-    return any(connection.execute(select(exists().where(column == code))).scalar() for column in columns)
-
-
 def unknown_filters(connection: Connection, filters: Filters) -> list[UnknownCodeError]:
-    """One error per filter of ``filters`` naming a code the warehouse does not know, in the filters' order."""
+    """One error per filter of ``filters`` naming a code the warehouse does not know, in the filters' order (the
+    codes are looked up in one query)."""
+    coded = {name: getattr(filters, name) for name in _CODE_COLUMNS if getattr(filters, name) not in (None, "")}
+    known: dict[str, bool] = {}
+    if coded:
+        lookups = [
+            or_(*(exists().where(column == code) for column in _CODE_COLUMNS[name][0])) for name, code in coded.items()
+        ]
+        known = dict(zip(coded, connection.execute(select(*lookups)).one(), strict=True))
     errors = []
-    for name, (columns, hint) in _CODE_COLUMNS.items():
-        code = getattr(filters, name)
-        if code is not None and code != "" and not _is_known(connection, columns, code):
+    for name, code in coded.items():
+        if not known[name]:
+            hint = _CODE_COLUMNS[name][1]
             errors.append(UnknownCodeError(name, f"unknown {name} {code!r}: not in this warehouse ({hint})"))
     for name, table in _NUMBERED.items():
         number = getattr(filters, name)
