@@ -118,3 +118,13 @@ def test_the_api_and_the_dashboard_refuse_a_warehouse_of_another_province(edge_w
     assert "holds province 46, not IOC_PROVINCE=48" in response.json()["error"]
     with pytest.raises(IOCError, match="holds province 46, not IOC_PROVINCE=48"):
         create_app(load_settings().model_copy(update={"province": "48"}))
+
+
+def test_targets_for_an_unknown_unit_or_agency_are_refused(edge_warehouse) -> None:  # noqa: F811
+    listed = run_ioc("kpi-target", "list", "--unit", "99999", env=edge_warehouse)
+    assert_one_line_error(listed, "unknown unit '99999'")
+    bands = ["--target", "95", "--green-from", "95", "--amber-from", "85"]
+    assert_one_line_error(
+        run_ioc("kpi-target", "set", "on_time_rate", *bands, "--agency", "NOPE", env=edge_warehouse),
+        "unknown agency 'NOPE'",
+    )
