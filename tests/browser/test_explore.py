@@ -145,6 +145,19 @@ def test_the_url_holds_the_whole_view(dashboard, browser):
     assert _table(browser) == by_unit
 
 
+def test_a_link_with_an_unknown_commune_shows_the_default_view_and_a_notice(dashboard, browser):
+    month = _last_month(dashboard)
+    query = f"preset=custom&from={month.start}&to={month.last_day}"
+    _open(browser, f"{dashboard.url}/explore?{query}")
+    default = _received(browser)
+    _open(browser, f"{dashboard.url}/explore?{query}&unit=99999")
+    notice = browser.find_element(By.ID, "explore-notice")
+    assert notice.is_displayed() and "Không có trong kho dữ liệu: Xã, phường '99999'" in notice.text
+    assert browser.find_element(By.ID, "explore-filter-unit").get_attribute("value") == ""
+    assert _received(browser) == default != "0"  # the whole selection, not the zeros of a commune that is not there
+    assert not console_errors(browser)
+
+
 def _number(text: str) -> float | None:
     return None if text in ("", "–") else float(text.replace(".", "").replace(",", "."))
 
