@@ -1,5 +1,10 @@
 """Rows as files other programs read: CSV and Excel.
 
+A CSV file starts with a UTF-8 byte order mark, without which Excel on Windows reads UTF-8 as the local code page
+and Vietnamese as mojibake. An Excel sheet has real cells: dates and times with the Vietnamese formats, whole numbers
+(counts) with thousands separators, rates as percentages with two decimals (a rate of 66.67 is stored as 0.6667 with
+the format ``0.00%``, so Excel computes with it as a share and shows 66.67 %).
+
 Both neutralise formula injection: a text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or
 one of their full-width or small forms (``＝``, ``﹦``, …, which spreadsheets in East Asian locales may read as the
 ASCII ones), could run as a formula in a spreadsheet. CSV prefixes it with ``'`` (OWASP's advice); XLSX stores it as a
@@ -13,7 +18,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,6 +30,10 @@ if TYPE_CHECKING:  # openpyxl is imported when a workbook is made: the ``ioc`` c
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+COUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.00%"
+#: What Excel needs to read a CSV file as UTF-8.
+BOM = "\ufeff"
 #: Column widths in characters: dates and times get room for their format; text up to the widest.
 DATE_WIDTH, DATETIME_WIDTH, MIN_WIDTH, MAX_WIDTH = 12, 17, 8, 60
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -50,20 +59,34 @@ def csv_text(rows: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def csv_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
+    """:func:`csv_text` as a file Excel opens: UTF-8 after a byte order mark."""
+    return (BOM + csv_text(rows)).encode("utf-8")
+
+
 def _sheet_title(name: str) -> str:
     """A name Excel accepts: at most 31 characters, none of ``[]:*?/\\``."""
     return _SHEET_FORBIDDEN.sub("_", name)[:31] or "Sheet"
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
-    """A cell of the value's own type: dates with the Vietnamese formats, numbers as numbers, None empty, the rest
-    as plain text (never a formula)."""
+def _cell(sheet: WriteOnlyWorksheet, value: Any, percent: bool = False) -> WriteOnlyCell:
+    """A cell of the value's own type: dates with the Vietnamese formats, whole numbers with thousands separators,
+    other numbers as numbers (``percent``: a rate in percent, stored as a share shown as a percentage), None empty,
+    the rest as plain text (never a formula)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, float) and not math.isfinite(value):
         value = None
-    if value is None or isinstance(value, bool | int | float | Decimal):
+    if percent and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value / 100)
+        cell.number_format = PERCENT_FORMAT
+        return cell
+    if isinstance(value, int) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = COUNT_FORMAT
+        return cell
+    if value is None or isinstance(value, bool | float | Decimal):
         return WriteOnlyCell(sheet, value)
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value)
@@ -82,10 +105,16 @@ def _width(value: Any) -> int:
     return len(str(value)) if value is not None else 0
 
 
-def xlsx_bytes(rows: Sequence[dict[str, Any]], sheet: str = "IOC", headers: dict[str, str] | None = None) -> bytes:
+def xlsx_bytes(
+    rows: Sequence[dict[str, Any]],
+    sheet: str = "IOC",
+    headers: dict[str, str] | None = None,
+    percent: Collection[str] = (),
+) -> bytes:
     """Rows as an Excel workbook of one sheet: a bold, frozen header row (``headers`` gives a column's label, else its
-    key), dates and times as Excel dates shown ``dd/mm/yyyy (hh:mm)``, numbers as numbers, None as empty cells.
-    Columns are the first row's keys (without rows: ``headers``' keys)."""
+    key), dates and times as Excel dates shown ``dd/mm/yyyy (hh:mm)``, whole numbers shown ``#,##0``, the columns in
+    ``percent`` (rates in percent) as percentages ``0.00%``, other numbers as numbers, None as empty cells. Columns
+    are the first row's keys (without rows: ``headers``' keys)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -103,7 +132,7 @@ def xlsx_bytes(rows: Sequence[dict[str, Any]], sheet: str = "IOC", headers: dict
         cell.font = Font(bold=True)
     worksheet.append(header)
     for row in rows:
-        worksheet.append([_cell(worksheet, row.get(column)) for column in columns])
+        worksheet.append([_cell(worksheet, row.get(column), column in percent) for column in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

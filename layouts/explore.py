@@ -13,12 +13,14 @@ from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_
 from dash.exceptions import PreventUpdate
 
 from ioc.errors import IOCError
-from ioc.export import csv_text, xlsx_bytes
+from ioc.export import csv_bytes, xlsx_bytes
 from ioc.kpi.drill import DRILL_SETS, dossier_page
+from ioc.kpi.known import check_filters, unknown_filters
 from ioc.kpi.overview import trend_period
 from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
+from ioc.records import STATUSES
 from layouts import explore_bars, explore_input, figures, lookups, theme, warehouse
 from layouts.access import is_admin
 from layouts.formatting import day, moment, number
@@ -33,8 +35,11 @@ EXPORT_LIMIT = 500
 DRILL_COLUMNS = (
     "source_key",
     "procedure_code",
+    "procedure_name",
     "agency_code",
+    "agency_name",
     "unit_code",
+    "unit_name",
     "channel",
     "applicant_name",
     "received_at",
@@ -66,8 +71,22 @@ def _options(lang: str) -> dict[str, list[dict]]:
     }
 
 
+def _known(view: View, params: dict) -> tuple[View, list[str]]:
+    """The view without the filters its URL asked for but cannot have (a code the warehouse does not know, or a value
+    no filter takes), and those filters as ``label value`` for the notice."""
+    with warehouse.engine().connect() as connection:
+        unknown = {error.parameter for error in unknown_filters(connection, view.filters())}
+    dropped = [
+        name
+        for name in FILTERS
+        if name in unknown or (getattr(view, name) is None and params.get(name) not in (None, ""))
+    ]
+    shown = [f"{t(view.lang, f'filter.{name}')} '{str(params.get(name))[:40]}'" for name in dropped]
+    return view.with_values(**dict.fromkeys(dropped)), shown
+
+
 def layout(**params: object) -> dmc.AppShell:
-    view = parse(params)
+    view, dropped = _known(parse(params), params)
     lang = view.lang
     first, last = view.days(lookups.today())
     options = _options(lang)
@@ -112,6 +131,14 @@ def layout(**params: object) -> dmc.AppShell:
         [
             filters,
             dmc.Text(id="explore-summary", size="sm", c="dimmed"),
+            dmc.Alert(
+                t(lang, "explore.unknown_codes", codes=", ".join(dropped)) if dropped else "",
+                id="explore-notice",
+                color="yellow",
+                hide=not dropped,
+                withCloseButton=True,
+                title=t(lang, "explore.unknown_title"),
+            ),
             dmc.Alert(id="explore-error", color="orange", hide=True, title=t(lang, "explore.cannot")),
             dmc.SimpleGrid(id="explore-tiles", cols={"base": 2, "sm": 4, "lg": 7}, spacing="sm"),
             dmc.Grid(
@@ -378,6 +405,7 @@ def _rows(view: View) -> tuple[dict, list[dict], list[dict], list[dict], dict]:
     period = view.period(today)
     filters = view.filters()
     with warehouse.engine().connect() as connection:
+        check_filters(connection, filters)  # a stored view is client data: an unknown code is an error, not zeros
         summary = change_rows(connection, period, None, filters, view.compare_with(today))[0]
         by_unit = cached_kpi_rows(connection, period, "unit", filters)
         months = cached_kpi_rows(connection, trend_period(period.last_day), "month", _whole_month_safe(filters))
@@ -513,6 +541,7 @@ def _drill_page(view: View, target: dict, offset: int, limit: int):  # type: ign
     if by is not None:
         filters = replace(filters, **{by: int(key) if by == "channel" else key})
     with warehouse.engine().connect() as connection:
+        check_filters(connection, filters)
         period = view.period(lookups.today())
         masked = not is_admin()
         result = dossier_page(connection, period, target["measure"], filters, offset, limit, mask_names=masked)
@@ -521,11 +550,19 @@ def _drill_page(view: View, target: dict, offset: int, limit: int):  # type: ign
     return result, names_for(view.with_values(by=by)).get(str(key), str(key))
 
 
-def _drill_row(row: dict, lang: str) -> dict:
+def _drill_row(row: dict, lang: str, file: bool = False) -> dict:
+    """A dossier as the drill-down shows it: names beside the codes (a code the reference tables do not name stands
+    for its name), labels for channel, status and timeliness; times as text on screen, as themselves in a file."""
     shown = dict(row)
-    for column in ("received_at", "due_at", "finished_at"):
-        shown[column] = moment(row.get(column)) if row.get(column) else ""
-    shown["channel"] = t(lang, f"channel.{row['channel']}") if row.get("channel") else ""
+    if not file:
+        for column in ("received_at", "due_at", "finished_at"):
+            shown[column] = moment(row.get(column)) if row.get(column) else ""
+    english = row.get("agency_name_en") if lang == "en" else None
+    shown["agency_name"] = english or row.get("agency_name") or row.get("agency_code")
+    shown["unit_name"] = row.get("unit_name") or row.get("unit_code")
+    shown["procedure_name"] = row.get("procedure_name") or row.get("procedure_code")
+    shown["channel"] = t(lang, f"channel.{row['channel']}") if row.get("channel") in lookups.CHANNELS else ""
+    shown["status"] = t(lang, f"status.{row['status']}") if row.get("status") in STATUSES else row.get("status")
     shown["timeliness"] = t(lang, f"timeliness.{row['timeliness']}") if row.get("timeliness") else ""
     return {c: shown.get(c) for c in DRILL_COLUMNS}
 
@@ -554,9 +591,10 @@ def export(clicks, data, target):  # type: ignore[no-untyped-def]
         return no_update
     stem = f"ioc-{table}-{view.by}-{view.days(lookups.today())[0]:%Y%m%d}"
     if fmt == "xlsx":
-        return dcc.send_bytes(xlsx_bytes(rows, sheet="IOC", headers=headers), f"{stem}.xlsx")
+        rates = [k.key for k in KPIS if k.is_rate] if table == "table" else []
+        return dcc.send_bytes(xlsx_bytes(rows, sheet="IOC", headers=headers, percent=rates), f"{stem}.xlsx")
     named = [{headers[k]: v for k, v in row.items()} for row in rows]
-    return {"content": csv_text(named), "filename": f"{stem}.csv", "type": "text/csv"}
+    return dcc.send_bytes(csv_bytes(named), f"{stem}.csv", type="text/csv")
 
 
 def _export_rows(view: View, table: str, target: dict | None) -> tuple[list[dict], dict[str, str]]:
@@ -566,7 +604,7 @@ def _export_rows(view: View, table: str, target: dict | None) -> tuple[list[dict
         if not target:
             raise PreventUpdate
         result, _ = _drill_page(view, target, 0, EXPORT_LIMIT)
-        rows = [_drill_row(row, lang) for row in result.rows]
+        rows = [_drill_row(row, lang, file=True) for row in result.rows]
         headers = {c: t(lang, f"drill.{c}") for c in DRILL_COLUMNS}
     else:
         _, _, _, breakdown, _ = _rows(view)

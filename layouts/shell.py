@@ -16,6 +16,7 @@ from ioc.api.kpi import api_blueprint
 from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
+from ioc.warehouse.reference import require_province
 from layouts import dash_requests, security, warehouse
 from layouts.access import allowed, current_principal, path_need
 from layouts.i18n import LANGUAGES, t
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """The dashboard for the warehouse ``settings`` name; every script and style is served by the app itself."""
     settings = settings or load_settings()
     engine = make_engine(settings.warehouse_url)
+    with engine.connect() as connection:  # a warehouse of another province is refused, as ``ioc init`` refuses it
+        require_province(connection, settings.province)
     warehouse.use(engine)
     app = dash.Dash(
         __name__,
@@ -48,7 +51,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     security.install(app, engine, settings)
     dash_requests.install(app)
-    app.server.register_blueprint(api_blueprint(engine))
+    app.server.register_blueprint(api_blueprint(engine, settings.province))
 
     @app.server.get("/healthz")
     def health():  # type: ignore[no-untyped-def]

@@ -65,7 +65,8 @@ def test_csv_has_the_same_figures(served) -> None:
     base, token, _ = served
     response = get(base, token, **MARCH, by="channel", format="csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbfchannel,")  # a UTF-8 BOM: Excel on Windows reads Vietnamese
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["channel"], r["received"], r["online_rate"], r["on_time_rate"]) for r in rows] == [
         ("1", "7", "0.0", "50.0"),
         ("2", "1", "100.0", "100.0"),
@@ -95,6 +96,25 @@ def test_bad_parameters_get_a_clear_400_and_change_nothing(served, params, messa
     assert response.status_code == 400
     assert message in response.json()["error"]
     assert get(base, token, **MARCH).json()[0]["received"] == 8
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("unit", "99999"), ("agency", "NOPE"), ("field", "X"), ("procedure", "X"), ("applicant_type", "7")],
+)
+def test_an_unknown_code_gets_a_400_naming_the_parameter(served, name, value) -> None:
+    base, token, _ = served
+    response = get(base, token, **MARCH, **{name: value})
+    assert response.status_code == 400, response.text
+    assert response.json()["parameter"] == name
+    assert f"'{name}'" in response.json()["error"] and value in response.json()["error"]
+    assert "received" not in response.text
+
+
+def test_the_api_names_the_parameter_of_any_bad_value(served) -> None:
+    base, token, _ = served
+    assert get(base, token, **MARCH, channel="9").json()["parameter"] == "channel"
+    assert get(base, token, **MARCH, unit="19768", agency="UBND-19768", field="HT").status_code == 200
 
 
 def test_requests_without_a_valid_token_get_401_and_no_data(served) -> None:

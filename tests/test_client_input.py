@@ -6,6 +6,7 @@ an analyst, on the domain's edge-case dossiers.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -13,7 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import dash
 import dash._callback as dash_registry
@@ -175,7 +176,7 @@ def test_the_api_answers_a_bad_parameter_with_a_one_line_400(site: Site, params:
     response = site.client.get("/api/v1/kpi", query_string=params)
     assert response.status_code == 400, response.text[:300]
     error = response.get_json()["error"]
-    assert message in error and "\n" not in error and set(response.get_json()) == {"error"}
+    assert message in error and "\n" not in error and set(response.get_json()) <= {"error", "parameter"}
 
 
 def test_the_api_still_answers_the_edges_of_its_range(site: Site) -> None:
@@ -216,7 +217,7 @@ def test_no_query_of_the_api_is_a_server_error(site: Site, days: tuple[str, str]
     response = site.client.get("/api/v1/kpi", query_string=params)
     assert response.status_code in (200, 400), (params, response.status_code, response.text[:200])
     if response.status_code == 400:
-        assert set(response.get_json()) == {"error"}
+        assert set(response.get_json()) <= {"error", "parameter"}
 
 
 # --- the explorer's view: invalid values fall back to the default ------------------------------------------------
@@ -446,10 +447,63 @@ def test_an_export_by_procedure_over_part_of_a_month_says_why_in_the_page(site: 
     assert PROCEDURE_MESSAGE in shown["children"] and shown["hide"] is False
 
 
+def _file(site: Site, table: str, fmt: str, view: object, target: object = None) -> bytes:
+    """The bytes of the file an export button downloads."""
+    exported = _export(site, table, fmt, view, target)["response"]["explore-download"]["data"]
+    return base64.b64decode(exported["content"]) if exported.get("base64") else exported["content"].encode()
+
+
 def test_a_drill_export_of_a_procedure_over_part_of_a_month_lists_its_dossiers(site: Site) -> None:
     view = {"preset": "custom", "from": "2025-03-02", "to": "2025-03-31", "procedure": PROCEDURE}
-    exported = _export(site, "drill", "csv", view, SELECTION)["response"]["explore-download"]["data"]
-    assert len(list(csv.reader(io.StringIO(exported["content"])))) == 1 + 8  # the header and March's 8 received
+    exported = _file(site, "drill", "csv", view, SELECTION).decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(exported)))) == 1 + 8  # the header and March's 8 received
+
+
+@pytest.mark.parametrize("table", ["table", "drill"])
+def test_csv_exports_start_with_a_utf8_bom(site: Site, table: str) -> None:
+    data = _file(site, table, "csv", MARCH_VIEW, SELECTION)
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel on Windows then reads the Vietnamese as Vietnamese
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header[0] == ("Mã" if table == "table" else "Mã hồ sơ")
+
+
+def test_the_kpi_table_exports_counts_and_percentages_excel_can_compute_with(site: Site) -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(_file(site, "table", "xlsx", MARCH_VIEW))).active
+    header, *rows = sheet.iter_rows()
+    column = {cell.value: index for index, cell in enumerate(header)}
+    (row,) = rows  # one agency in the edge cases
+    received, on_time = row[column["Hồ sơ tiếp nhận"]], row[column["Tỷ lệ giải quyết đúng hạn"]]
+    assert (received.value, received.data_type, received.number_format) == (8, "n", "#,##0")
+    assert on_time.value == pytest.approx(0.6667) and on_time.number_format == "0.00%"  # 66,67 % in Excel
+
+
+def test_the_drill_export_has_date_cells_names_and_status_labels(site: Site) -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(_file(site, "drill", "xlsx", MARCH_VIEW, SELECTION))).active
+    header, *rows = sheet.iter_rows()
+    cells = {cell.value: index for index, cell in enumerate(header)}
+    by_key = {row[cells["Mã hồ sơ"]].value: row for row in rows}
+    at_due = by_key["at-due"]
+    received = at_due[cells["Tiếp nhận"]]
+    assert received.value == datetime(2025, 3, 3, 8, 0) and received.number_format == "dd/mm/yyyy hh:mm"
+    assert received.data_type in ("d", "n")  # a date cell (openpyxl reads dates back as numbers typed "n")
+    assert at_due[cells["Cơ quan"]].value == "UBND Phường Phú Xuân"
+    assert at_due[cells["Đơn vị"]].value == "Phường Phú Xuân"
+    assert at_due[cells["Thủ tục"]].value == "Đăng ký khai sinh"
+    assert at_due[cells["Mã thủ tục"]].value == PROCEDURE
+    assert at_due[cells["Trạng thái"]].value == "Đã trả kết quả"
+    assert by_key["overdue"][cells["Trạng thái"]].value == "Đang xử lý"
+    assert by_key["overdue"][cells["Hoàn thành"]].value is None
+
+
+def test_the_drill_down_shows_names_and_status_labels(site: Site) -> None:
+    rows = {row["source_key"]: row for row in _drill(site, SELECTION, 0)["explore-drill-table"]["data"]}
+    assert rows["at-due"]["agency_name"] == "UBND Phường Phú Xuân"
+    assert rows["at-due"]["unit_name"] == "Phường Phú Xuân"
+    assert rows["at-due"]["procedure_name"] == "Đăng ký khai sinh"
+    assert rows["at-due"]["status"] == "Đã trả kết quả"
+    english = _drill(site, SELECTION, 0, MARCH_VIEW | {"lang": "en"})["explore-drill-table"]["data"]
+    at_due = next(row for row in english if row["source_key"] == "at-due")
+    assert at_due["agency_name"] == "People's Committee of Phường Phú Xuân" and at_due["status"] == "Result returned"
 
 
 @pytest.mark.parametrize("button", [{"type": "explore-export"}, {"type": "explore-export", "table": ["x"]}])
@@ -556,6 +610,62 @@ _VIEW_KEYS = ("preset", "from", "to", "first", "last", "lang", "by", "kpi", "uni
 def test_no_stored_view_or_page_breaks_the_explorer(site: Site, view: dict, page: object) -> None:
     assert _render(site, view)["explore-summary"]["children"]
     assert _drill(site, SELECTION, page, view)["explore-drill-title"]["children"]
+
+
+def _page(site: Site, path: str, search: str) -> dict:
+    router = next(k for k in site.app.callback_map if "_pages_content" in k)
+    response = _post(site, _body(site, router, {"_pages_location.pathname": path, "_pages_location.search": search}))
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _component(tree: object, component_id: str) -> dict | None:
+    """The props of the component with ``component_id`` in a page's JSON."""
+    if isinstance(tree, list):
+        return next((found for item in tree if (found := _component(item, component_id))), None)
+    if not isinstance(tree, dict):
+        return None
+    if tree.get("props", {}).get("id") == component_id:
+        return tree["props"]
+    return next((found for value in tree.values() if (found := _component(value, component_id))), None)
+
+
+@pytest.mark.parametrize(
+    ("search", "named"),
+    [
+        ("?unit=99999", ["99999"]),
+        ("?agency=NOPE&by=unit", ["NOPE"]),
+        ("?field=X&procedure=Y", ["X", "Y"]),
+        ("?unit=48", ["48"]),  # another province's code
+        ("?channel=9&unit=19768", ["9"]),  # no such channel; the known commune stays
+    ],
+)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_url_with_an_unknown_code_shows_the_default_view_and_says_so(
+    site: Site, search: str, named: list[str], lang: str
+) -> None:
+    page = _page(site, "/explore", f"{search}&lang={lang}")
+    notice = _component(page, "explore-notice")
+    assert notice is not None and notice["hide"] is False
+    text = json.dumps(notice, ensure_ascii=False)
+    assert all(code in text for code in named)
+    assert ("không có trong kho dữ liệu" if lang == "vi" else "not in the warehouse") in text.lower()
+    stored = _component(page, "explore-view")["data"]  # type: ignore[index]
+    assert all(stored[name] is None for name in ("agency", "field", "procedure", "channel"))
+    assert stored["unit"] == ("19768" if "unit=19768" in search else None)
+    assert stored["by"] == ("unit" if "by=unit" in search else "agency")  # what is known stays
+
+
+def test_a_url_with_known_codes_shows_no_notice(site: Site) -> None:
+    page = _page(site, "/explore", "?unit=19768&agency=UBND-19768&field=HT&procedure=1.001234")
+    assert _component(page, "explore-notice")["hide"] is True  # type: ignore[index]
+    assert _component(page, "explore-view")["data"]["unit"] == "19768"  # type: ignore[index]
+
+
+def test_a_stored_view_with_an_unknown_code_shows_why_and_no_zeros(site: Site) -> None:
+    shown = _render(site, MARCH_VIEW | {"unit": "99999"})
+    assert "99999" in shown["explore-error"]["children"] and shown["explore-error"]["hide"] is False
+    assert shown["explore-tiles"]["children"] == [] and shown["explore-table"]["data"] == []
 
 
 def _route(site: Site, path: str, search: str) -> int:

@@ -209,9 +209,33 @@ def test_rows_carry_the_columns_and_timeliness(edges) -> None:
         "status": 10,
         "paid_online": True,
         "digitised": False,
+        "procedure_name": "Đăng ký khai sinh",
+        "agency_name": "UBND Phường Phú Xuân",
+        "agency_name_en": "People's Committee of Phường Phú Xuân",
+        "unit_name": "Phường Phú Xuân",
         "timeliness": "on_time",
     }
     assert by_key["no-due"]["applicant_name"] is None
+
+
+def test_rows_name_their_agency_unit_and_procedure(edges) -> None:
+    """Names from the reference tables; an agency the loader met only as a code is named by its code, and a dossier
+    naming no procedure keeps its row, without a name."""
+    with edges.begin() as connection:
+        collector_id = add_collector(connection, "other", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+        unnamed = dossier("no-procedure", procedure_code=None, field_code=None)
+        load_page(connection, collector_id, None, [unnamed], [], NOW)
+    with edges.connect() as connection:
+        rows = {row["source_key"]: row for row in dossier_page(connection, MARCH, "received", limit=100).rows}
+    named = ("procedure_name", "agency_name", "agency_name_en", "unit_name")
+    assert [rows["province"][key] for key in named] == ["Đăng ký khai sinh", "SO-TP", None, "Thành phố Huế"]
+    assert [rows["no-procedure"][key] for key in named] == [
+        None,
+        "UBND Phường Phú Xuân",
+        "People's Committee of Phường Phú Xuân",
+        "Phường Phú Xuân",
+    ]
+    assert len(rows) == 14  # the 13 received in March, and the one without a procedure
 
 
 def test_pending_rows_have_no_timeliness_and_order_is_latest_first(edges) -> None:

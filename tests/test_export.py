@@ -7,8 +7,9 @@ import io
 from datetime import date, datetime
 
 import openpyxl
+import pytest
 
-from ioc.export import csv_text, xlsx_bytes
+from ioc.export import COUNT_FORMAT, PERCENT_FORMAT, csv_bytes, csv_text, xlsx_bytes
 
 ROWS = [
     {
@@ -60,6 +61,7 @@ def test_xlsx_round_trip_keeps_values_types_and_header() -> None:
     assert all(cell.font.bold for cell in header) and not any(cell.font.bold for cell in first)
     assert [cell.data_type for cell in first] == ["s", "d", "d", "n", "n", "s", "n"]
     assert first[1].number_format == "dd/mm/yyyy hh:mm" and first[2].number_format == "dd/mm/yyyy"
+    assert first[3].number_format == "#,##0"  # a whole number is a count: thousands separated
     assert second[6].number_format == "dd/mm/yyyy hh:mm" and first[6].value is None
     assert isinstance(first[3].value, int) and isinstance(first[4].value, float)
 
@@ -94,3 +96,31 @@ def test_csv_keeps_ordinary_values() -> None:
     text = csv_text([{"month": "2025-03", "received": 8, "online_rate": 12.5, "on_time_rate": None, "unit": "46"}])
     assert text == "month,received,online_rate,on_time_rate,unit\r\n2025-03,8,12.5,,46\r\n"
     assert csv_text([]) == ""
+
+
+def test_csv_bytes_start_with_a_utf8_bom_and_keep_vietnamese() -> None:
+    rows = [{"Đơn vị": "Phường Phú Xuân", "Tiếp nhận": 1234, "text": "=1+1"}]
+    data = csv_bytes(rows)
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel on Windows reads UTF-8 only after a BOM
+    assert data[3:] == csv_text(rows).encode("utf-8")  # the same CSV, formulas still neutralised
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig")))) == [
+        ["Đơn vị", "Tiếp nhận", "text"],
+        ["Phường Phú Xuân", "1234", "'=1+1"],
+    ]
+    assert csv_bytes([]) == b"\xef\xbb\xbf"
+
+
+def test_xlsx_counts_have_thousands_separators_and_rates_are_percentages_with_two_decimals() -> None:
+    rows = [
+        {"unit": "19768", "received": 12345, "on_time_rate": 66.67, "online_rate": None},
+        {"unit": "19769", "received": 0, "on_time_rate": 100.0, "online_rate": 12.5},
+    ]
+    sheet = load(xlsx_bytes(rows, percent=("on_time_rate", "online_rate")))
+    _, first, second = sheet.iter_rows()
+    assert (COUNT_FORMAT, PERCENT_FORMAT) == ("#,##0", "0.00%")
+    assert first[0].value == "19768" and first[0].data_type == "s"  # a code stays text
+    assert first[1].value == 12345 and first[1].data_type == "n" and first[1].number_format == COUNT_FORMAT
+    assert first[2].value == pytest.approx(0.6667) and first[2].number_format == PERCENT_FORMAT  # shows 66.67%
+    assert first[3].value is None
+    assert second[2].value == pytest.approx(1.0) and second[3].value == pytest.approx(0.125)
+    assert second[3].number_format == PERCENT_FORMAT

@@ -12,11 +12,13 @@ from sqlalchemy import Engine
 from ioc import tokens
 from ioc.config import now_local
 from ioc.errors import IOCError
-from ioc.export import csv_text
+from ioc.export import csv_bytes
+from ioc.kpi.known import UnknownCodeError, check_filters
 from ioc.kpi.periods import DAY, FIRST_DAY, LAST_DAY, MAX_DAYS, Period, parse_day, within_range
 from ioc.kpi.query import BREAKDOWNS, Filters, cached_kpi_rows
 from ioc.kpi.registry import KPIS
 from ioc.warehouse.aggregates import data_version
+from ioc.warehouse.reference import require_province
 
 PARAMETERS = ("from", "to", "by", "unit", "agency", "field", "procedure", "channel", "applicant_type", "format")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
@@ -24,25 +26,29 @@ DAYS = f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 
 
 class BadParameterError(Exception):
-    """A parameter the API cannot use; its message goes back as a 400."""
+    """A parameter the API cannot use; its message (and the parameter, when one is to blame) goes back as a 400."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 def _day(name: str) -> date:
     text = request.args.get(name)
     if text is None:
-        raise BadParameterError(f"'{name}' is required, as YYYY-MM-DD")
+        raise BadParameterError(f"'{name}' is required, as YYYY-MM-DD", name)
     day = parse_day(text)
     if day is None:
-        raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD")
+        raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD", name)
     if not within_range(day):
-        raise BadParameterError(f"'{name}' must be {DAYS}")
+        raise BadParameterError(f"'{name}' must be {DAYS}", name)
     return day
 
 
 def _code(name: str) -> str | None:
     text = request.args.get(name)
     if text is not None and not CODE.match(text):
-        raise BadParameterError(f"'{name}' must be a code of 1 to 64 letters, digits, '.', '-', '_' or '/'")
+        raise BadParameterError(f"'{name}' must be a code of 1 to 64 letters, digits, '.', '-', '_' or '/'", name)
     return text
 
 
@@ -51,7 +57,7 @@ def _number(name: str, allowed: range) -> int | None:
     if text is None:
         return None
     if text not in {str(number) for number in allowed}:  # ASCII digits only, and never a 5,000-digit int()
-        raise BadParameterError(f"'{name}' must be one of {', '.join(map(str, allowed))}")
+        raise BadParameterError(f"'{name}' must be one of {', '.join(map(str, allowed))}", name)
     return int(text)
 
 
@@ -59,21 +65,21 @@ def parse_query() -> tuple[Period, str | None, Filters, str]:
     """The period, breakdown, filters and format a request asks for; BadParameterError for anything else."""
     unknown = sorted(set(request.args) - set(PARAMETERS))
     if unknown:
-        raise BadParameterError(f"unknown parameter {unknown[0]!r}; use {', '.join(PARAMETERS)}")
+        raise BadParameterError(f"unknown parameter {unknown[0]!r}; use {', '.join(PARAMETERS)}", unknown[0])
     repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
     if repeated:
-        raise BadParameterError(f"'{repeated[0]}' is given more than once")
+        raise BadParameterError(f"'{repeated[0]}' is given more than once", repeated[0])
     first, last = _day("from"), _day("to")
     if last < first:
-        raise BadParameterError("'to' is before 'from'")
+        raise BadParameterError("'to' is before 'from'", "to")
     if (last - first).days >= MAX_DAYS:
-        raise BadParameterError(f"a period may span at most {MAX_DAYS} days")
+        raise BadParameterError(f"a period may span at most {MAX_DAYS} days", "to")
     by = request.args.get("by")
     if by is not None and by not in BREAKDOWNS:
-        raise BadParameterError(f"'by' must be one of {', '.join(BREAKDOWNS)}")
+        raise BadParameterError(f"'by' must be one of {', '.join(BREAKDOWNS)}", "by")
     output = request.args.get("format", "json")
     if output not in ("json", "csv"):
-        raise BadParameterError("'format' must be json or csv")
+        raise BadParameterError("'format' must be json or csv", "format")
     filters = Filters(
         unit=_code("unit"),
         agency=_code("agency"),
@@ -85,16 +91,17 @@ def parse_query() -> tuple[Period, str | None, Filters, str]:
     return Period.inclusive(first, last), by, filters, output
 
 
-def _error(status: int, message: str) -> Response:
-    response = jsonify({"error": message})
+def _error(status: int, message: str, parameter: str | None = None) -> Response:
+    response = jsonify({"error": message} | ({"parameter": parameter} if parameter else {}))
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="ioc"'
     return response
 
 
-def api_blueprint(engine: Engine) -> Blueprint:
-    """The ``/api/v1`` endpoints, reading the warehouse behind ``engine``."""
+def api_blueprint(engine: Engine, province: str | None = None) -> Blueprint:
+    """The ``/api/v1`` endpoints, reading the warehouse behind ``engine`` (refused, as a 400, when ``province`` is
+    given and the warehouse holds another)."""
     api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
     @api.get("/kpi")
@@ -109,13 +116,20 @@ def api_blueprint(engine: Engine) -> Blueprint:
         try:
             period, by, filters, output = parse_query()
             with engine.connect() as connection:
+                if province is not None:
+                    require_province(connection, province)
+                check_filters(connection, filters)
                 rows = cached_kpi_rows(connection, period, by, filters)
                 version, _ = data_version(connection)
-        except (BadParameterError, IOCError) as error:
+        except UnknownCodeError as error:
+            return _error(400, f"'{error.parameter}': {error}", error.parameter)
+        except BadParameterError as error:
+            return _error(400, str(error), error.parameter)
+        except IOCError as error:
             return _error(400, str(error))
         if output == "csv":
             name = f"ioc-kpi-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
-            response = Response(csv_text(rows), mimetype="text/csv")
+            response = Response(csv_bytes(rows), content_type="text/csv; charset=utf-8")
             response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         else:
             response = jsonify(rows)
@@ -159,7 +173,13 @@ def openapi_document() -> dict:
             },
         },
     }
-    error = {"type": "object", "properties": {"error": {"type": "string"}}}
+    error = {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "parameter": {"type": "string", "description": "The parameter to blame, when there is one."},
+        },
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -190,7 +210,10 @@ def openapi_document() -> dict:
                                 "text/csv": {"schema": {"type": "string"}},
                             },
                         },
-                        "400": {"description": "A bad parameter", "content": _json_error()},
+                        "400": {
+                            "description": "A bad parameter, or a code the warehouse does not know",
+                            "content": _json_error(),
+                        },
                         "401": {"description": "No valid bearer token", "content": _json_error()},
                     },
                 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -9,11 +11,13 @@ from typing import Annotated, Any
 import typer
 from babel.numbers import format_decimal
 from rich.table import Table
+from sqlalchemy import Connection
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.config import load_settings, now_local
 from ioc.export import csv_text
 from ioc.kpi.index766 import GROUPS
+from ioc.kpi.known import check_filters
 from ioc.kpi.periods import Period
 from ioc.kpi.query import BREAKDOWNS, Filters, change_rows, kpi_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
@@ -21,6 +25,7 @@ from ioc.kpi.service_index import index_rows
 from ioc.kpi.targets import effective_targets, set_target
 from ioc.warehouse.access import open_warehouse, transaction
 from ioc.warehouse.audit import command_line_actor
+from ioc.warehouse.reference import require_province
 
 Breakdown = StrEnum("Breakdown", {name: name for name in BREAKDOWNS})
 
@@ -34,6 +39,17 @@ class KpiFormat(StrEnum):
 FirstDay = Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")]
 LastDay = Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")]
 KpiFormatOption = Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")]
+
+
+@contextmanager
+def _warehouse(filters: Filters = Filters()) -> Iterator[Connection]:
+    """One transaction on the configured warehouse, refused in one line when it holds another province than
+    IOC_PROVINCE or when a filter names a code it does not know."""
+    settings = load_settings()
+    with open_warehouse(settings) as engine, transaction(engine) as connection:
+        require_province(connection, settings.province)
+        check_filters(connection, filters)
+        yield connection
 
 
 def kpi(
@@ -56,7 +72,7 @@ def kpi(
         raise typer.BadParameter("--compare needs --format json")
     period = Period.inclusive(first.date(), last.date())
     filters = Filters(unit, agency, field, procedure, channel, applicant_type)
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+    with _warehouse(filters) as connection:
         if compare:
             rows = change_rows(connection, period, by.value if by else None, filters)
         else:
@@ -105,7 +121,7 @@ def index766(
 ) -> None:
     """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
     period = Period.inclusive(first.date(), last.date())
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+    with _warehouse() as connection:
         rows = index_rows(connection, period, by.value if by else None)
     if output is KpiFormat.json:
         print_json(rows)
@@ -146,7 +162,7 @@ def list_targets(
 ) -> None:
     """Every KPI with its target and bands: set in the warehouse, or IOC's default."""
     scope, code = _scope(unit, agency)
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+    with _warehouse(Filters(unit=unit, agency=agency)) as connection:
         targets = effective_targets(connection, scope, code)
     rows = []
     for item in KPIS:
@@ -176,7 +192,7 @@ def set_(
 ) -> None:
     """Set a KPI's target and bands for the province, a unit or an agency (recorded in the audit log)."""
     scope, code = _scope(unit, agency)
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
+    with _warehouse(Filters(unit=unit, agency=agency)) as connection:
         set_target(
             connection, kpi_key, Target(target, green_from, amber_from), scope, code, command_line_actor(), now_local()
         )

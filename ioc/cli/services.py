@@ -12,7 +12,8 @@ from rich.logging import RichHandler
 
 from ioc.cli.common import console, require_free_port
 from ioc.config import load_settings
-from ioc.warehouse.access import open_warehouse
+from ioc.warehouse.access import open_warehouse, transaction
+from ioc.warehouse.reference import require_province
 
 
 def _log_to_console() -> None:
@@ -26,6 +27,13 @@ def _log_to_console() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+def _refuse_unusable_warehouse() -> None:
+    """Refuse, before starting, an uninitialised or newer warehouse, or one of another province than IOC_PROVINCE."""
+    settings = load_settings()
+    with open_warehouse(settings) as engine, transaction(engine) as connection:
+        require_province(connection, settings.province)
+
+
 def scheduler(
     sync_every: Annotated[float, typer.Option(help="Seconds between reading collector changes.")] = 10.0,
     workers: Annotated[int, typer.Option(help="Collectors that may run at the same time.")] = 4,
@@ -33,8 +41,7 @@ def scheduler(
     """Run enabled collectors on their schedules until stopped (SIGTERM finishes the pages in flight)."""
     from ioc.scheduler import run_scheduler
 
-    with open_warehouse(load_settings()):
-        pass  # refuse an uninitialised or newer warehouse before starting
+    _refuse_unusable_warehouse()
     _log_to_console()
     run_scheduler(sync_seconds=sync_every, workers=workers)
 
@@ -86,8 +93,7 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log each request on stdout.")] = True,
 ) -> None:
     """Serve the dashboard and the HTTP API under gunicorn until SIGTERM or Ctrl-C."""
-    with open_warehouse(load_settings()):
-        pass  # refuse an uninitialised or newer warehouse before starting
+    _refuse_unusable_warehouse()
     require_free_port(host, port)
     command = gunicorn_command(host, port, workers, access_log)
     sys.stdout.flush()

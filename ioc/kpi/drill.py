@@ -73,12 +73,21 @@ COLUMNS = (
     "paid_online",
     "digitised",
 )
+#: The names a page shows beside the codes, from the reference tables (None where a code names nothing there).
+AGENCY, UNIT, PROCEDURE = schema.Agency.__table__, schema.Unit.__table__, schema.Procedure.__table__
+NAMES = {
+    "procedure_name": PROCEDURE.c.name,
+    "agency_name": AGENCY.c.name,
+    "agency_name_en": AGENCY.c.name_en,
+    "unit_name": UNIT.c.name,
+}
 _WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
 class DossierPage:
-    """One page of dossiers (dicts of :data:`COLUMNS` plus ``timeliness``) and how many there are in all."""
+    """One page of dossiers (dicts of :data:`COLUMNS`, the :data:`NAMES` and ``timeliness``) and how many there are
+    in all."""
 
     rows: list[dict]
     total: int
@@ -131,7 +140,7 @@ def mask_name(name: str | None) -> str | None:
 
 
 def _row(row: dict, mask_names: bool) -> dict:
-    values = {column: row[column] for column in COLUMNS}
+    values = {column: row[column] for column in (*COLUMNS, *NAMES)}
     if mask_names:
         values["applicant_name"] = mask_name(values["applicant_name"])
     finished = values["finished_at"]
@@ -173,8 +182,14 @@ def dossier_page(
     where = and_(condition(dossier_set, period), *_filter_conditions(filters))
     total = _total(connection, period, dossier_set, filters, where)
     order = DOSSIER.c[ORDER_COLUMN[dossier_set]]
+    named = (
+        DOSSIER.outerjoin(PROCEDURE, PROCEDURE.c.code == DOSSIER.c.procedure_code)
+        .outerjoin(AGENCY, AGENCY.c.code == DOSSIER.c.agency_code)
+        .outerjoin(UNIT, UNIT.c.code == DOSSIER.c.unit_code)
+    )
     query = (
-        select(*(DOSSIER.c[column] for column in COLUMNS))
+        select(*(DOSSIER.c[column] for column in COLUMNS), *(name.label(key) for key, name in NAMES.items()))
+        .select_from(named)
         .where(where)
         .order_by(order.desc(), DOSSIER.c.id)
         .offset(offset)

@@ -41,14 +41,20 @@ def installed_province(connection: Connection) -> str | None:
     return connection.execute(select(unit.c.code).where(unit.c.level == PROVINCE_LEVEL)).scalar_one_or_none()
 
 
-def sync_units(connection: Connection, province: str, units: list[Unit]) -> SyncCount:
-    """Make the ``unit`` table hold ``units``; a warehouse belongs to one province for life."""
+def require_province(connection: Connection, province: str) -> None:
+    """Refuse, in one line, a warehouse initialised for another province than ``province`` (IOC_PROVINCE): a
+    warehouse belongs to one province for life."""
     installed = installed_province(connection)
     if installed is not None and installed != province:
         raise IOCError(
             f"this warehouse holds province {installed}, not IOC_PROVINCE={province}: "
             "use another IOC_DATABASE_URL for another province"
         )
+
+
+def sync_units(connection: Connection, province: str, units: list[Unit]) -> SyncCount:
+    """Make the ``unit`` table hold ``units`` (:func:`require_province` first)."""
+    require_province(connection, province)
     return sync_rows(connection, schema.Unit.__table__, [asdict(u) for u in units], key="code")
 
 

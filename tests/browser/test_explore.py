@@ -25,6 +25,7 @@ from browser.conftest import (
     sign_in,
 )
 from ioc.kpi.periods import Period
+from ioc.kpi.registry import KPIS
 from ioc.warehouse import schema
 from ioc.warehouse.engine import make_engine
 
@@ -147,6 +148,19 @@ def test_the_url_holds_the_whole_view(dashboard, browser):
     assert _table(browser) == by_unit
 
 
+def test_a_link_with_an_unknown_commune_shows_the_default_view_and_a_notice(dashboard, browser):
+    month = _last_month(dashboard)
+    query = f"preset=custom&from={month.start}&to={month.last_day}"
+    _open(browser, f"{dashboard.url}/explore?{query}")
+    default = _received(browser)
+    _open(browser, f"{dashboard.url}/explore?{query}&unit=99999")
+    notice = browser.find_element(By.ID, "explore-notice")
+    assert notice.is_displayed() and "Không có trong kho dữ liệu: Xã, phường '99999'" in notice.text
+    assert browser.find_element(By.ID, "explore-filter-unit").get_attribute("value") == ""
+    assert _received(browser) == default != "0"  # the whole selection, not the zeros of a commune that is not there
+    assert not console_errors(browser)
+
+
 def _number(text: str) -> float | None:
     return None if text in ("", "–") else float(text.replace(".", "").replace(",", "."))
 
@@ -186,9 +200,11 @@ def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloa
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == headers
     assert len(rows) - 1 >= len(shown)
+    scale = [100 if kpi.is_rate else 1 for kpi in KPIS]  # rates are stored as shares, shown as percentages
     for cells, exported in zip(shown, rows[1:], strict=False):
         assert list(exported[:2]) == cells[:2]
-        assert [None if v is None else round(float(v), 2) for v in exported[2:]] == [_number(c) for c in cells[2:]]
+        values = [None if v is None else round(float(v) * k, 2) for v, k in zip(exported[2:], scale, strict=True)]
+        assert values == [_number(c) for c in cells[2:]]
 
 
 def _drill_names(driver: WebDriver) -> list[str]:
