@@ -5,6 +5,7 @@ that sends the draft codes throughout; real HTTP from a loopback source into SQL
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,15 @@ from sqlalchemy import func, select
 
 from helpers import run_ioc
 from ioc.collecting.runner import run_collector
+from ioc.collecting.status import RunFilters, run_history
 from ioc.collecting.store import add_collector, validate_options
-from ioc.config import load_settings
+from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
 from ioc.initialise import initialise
 from ioc.units import commune_committees, communes
 from ioc.warehouse import schema
 from ioc.warehouse.engine import make_engine
+from layouts.admin.runs import run_facts
 
 CROSSWALK = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "commune_code_crosswalk.csv"
 RUN = schema.CollectorRun.__table__
@@ -140,7 +143,7 @@ def test_without_the_option_a_draft_only_code_is_mapped_and_the_run_says_how_man
         assert added.returncode == 0, added.stderr
         ran = run_ioc("collector", "run", "source", "--quiet", env=warehouse_env)
     assert ran.returncode == 0, ran.stderr
-    assert "3 unit codes mapped" in ran.stdout, ran.stdout
+    assert "3 unit codes mapped from draft codes" in " ".join(ran.stdout.split()), ran.stdout  # the console wraps
     assert counted_by_unit(warehouse) == {
         "19753": ("Phường Phú Xuân", 3),
         "19774": ("Phường Kim Long", 1),
@@ -148,6 +151,12 @@ def test_without_the_option_a_draft_only_code_is_mapped_and_the_run_says_how_man
     }
     with warehouse.connect() as connection:
         assert connection.execute(select(RUN.c.codes_mapped)).scalar_one() == 3
+        (run,), _ = run_history(connection, RunFilters(), 0, 10)
+    shown = run_ioc("collector", "show", "source", env=warehouse_env)
+    assert json.loads(shown.stdout)["recent_runs"][0]["codes_mapped"] == 3
+    facts = json.dumps(run_facts(run, "en", now_local()), default=lambda c: c.to_plotly_json())
+    assert '"children": "Draft unit codes mapped"' in facts  # the admin runs page's details of the run, then:
+    assert facts.split('"Draft unit codes mapped"')[1].split('"children": ', 1)[1].startswith('"3"')
 
 
 def test_with_the_option_a_code_that_is_no_draft_code_is_quarantined_with_the_reason(warehouse) -> None:
