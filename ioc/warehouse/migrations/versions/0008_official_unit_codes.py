@@ -56,6 +56,7 @@ def _committee(code: str) -> str:
 def rekey(connection: sa.Connection, *, to_official: bool) -> None:
     """Move the province's communes from draft to official codes (or back), in the caller's transaction."""
     from ioc.config import now_local
+    from ioc.errors import IOCError
     from ioc.units import commune_codes
     from ioc.warehouse.aggregates import bump_version
 
@@ -76,7 +77,7 @@ def rekey(connection: sa.Connection, *, to_official: bool) -> None:
             names[new] = (new_name, commune.division_type)
     blocked = sorted(new for new in moves.values() if new in existing and new not in moves)
     if blocked:
-        raise RuntimeError(f"cannot re-key province {province}: units {', '.join(blocked)} already exist")
+        raise IOCError(f"cannot re-key the communes of province {province}: units {', '.join(blocked)} already exist")
     if not moves:
         return
     temporary = {old: TEMPORARY + new for old, new in moves.items()}
