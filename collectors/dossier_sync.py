@@ -37,6 +37,8 @@ from ioc.records import (
     parse_source_time,
 )
 from ioc.records import shown as _shown
+from ioc.unit_codes import OFFICIAL, UnitCodeScheme, official_unit_code
+from ioc.units import commune_committee_code
 
 TIME_FORMAT = "%Y%m%d%H%M%S"
 FIELDS = (
@@ -101,6 +103,11 @@ class DossierSyncOptions(BaseModel):
     )
     request_deadline_seconds: float = Field(
         300, gt=0, description="longest a request may take in all, however slowly the source sends"
+    )
+    unit_codes: UnitCodeScheme = Field(
+        OFFICIAL,
+        description="MaDVHC as official codes (a draft-only code is mapped), or vietnam-provinces-2025: draft codes "
+        "throughout, every one mapped",
     )
 
 
@@ -239,21 +246,37 @@ class DossierSync:
                     f"({self.horizon:%d/%m/%Y %H:%M:%S})"
                 )
             status = status if status.__class__ is int and status in STATUSES else _required_status(status)
-            record = DossierRecord(
-                key_text,
-                text(code, "MaTTHC"),
-                text(name, "TenTTHC"),
-                text(field_code, "MaLinhVuc"),
-                text(field_name, "TenLinhVuc"),
+            procedure = (text(code, "MaTTHC"), text(name, "TenTTHC"), text(field_code, "MaLinhVuc"))
+            field_label = text(field_name, "TenLinhVuc")
+            channel = (
                 channel
                 if channel.__class__ is int and channel in CHANNELS
-                else parse_code(channel, "KenhThucHien", CHANNELS),
-                text(applicant, "ChuHoSo"),
+                else parse_code(channel, "KenhThucHien", CHANNELS)
+            )
+            applicant = text(applicant, "ChuHoSo")
+            applicant_type = (
                 applicant_type
                 if applicant_type.__class__ is int and applicant_type in APPLICANT_TYPES
-                else parse_code(applicant_type, "LoaiDoiTuong", APPLICANT_TYPES),
-                text(agency, "MaCoQuan"),
-                self._unit_code(text(unit, "MaDVHC")),
+                else parse_code(applicant_type, "LoaiDoiTuong", APPLICANT_TYPES)
+            )
+            agency_code = text(agency, "MaCoQuan")
+            sent = self._unit_code(text(unit, "MaDVHC"))
+            unit_code = official_unit_code(
+                sent, self.options.unit_codes, self.source.province, self.source.unit_codes, self.source.draft_codes
+            )
+            if unit_code != sent and agency_code in (commune_committee_code(sent), commune_committee_code(unit)):
+                agency_code = commune_committee_code(unit_code)  # IOC's own name for the commune's committee
+            record = DossierRecord(
+                key_text,
+                procedure[0],
+                procedure[1],
+                procedure[2],
+                field_label,
+                channel,
+                applicant,
+                applicant_type,
+                agency_code,
+                unit_code,
                 parse_source_time(received, "NgayTiepNhan"),
                 parse_source_time(due, "NgayHenTra"),
                 status,
@@ -262,6 +285,7 @@ class DossierSync:
                 parse_flag(paid, "ThanhToanTrucTuyen", nullable=True),
                 bool(parse_flag(digitised, "SoHoa", nullable=False)),
                 updated,
+                unit_code != sent,
             )
             check_dossier(record, self.source.unit_codes, self.source.province)
         except InvalidRecordError as error:

@@ -74,6 +74,8 @@ class DossierRecord:
     paid_online: bool | None
     digitised: bool
     source_updated_at: datetime
+    #: Whether ``unit_code`` is the official code of the draft code the source sent (``ioc.unit_codes``).
+    unit_code_mapped: bool = False
 
     def values(self) -> tuple[Any, ...]:
         """The record's values in ``RECORD_FIELDS`` order."""

@@ -1,9 +1,10 @@
 """Official administrative units (after the 1/7/2025 reorganisation) and the province's agencies.
 
-Units come from PyPI ``vietnam-provinces``: 34 provinces and their communes (xã, phường, đặc khu). Codes are
-kept as the official zero-padded strings: two digits for a province (``"46"``), five for a commune.
-Agencies (cơ quan giải quyết) are the provincial departments listed in a data file, plus one People's
-Committee per commune.
+The 34 provinces come from PyPI ``vietnam-provinces``; their 3,321 communes (xã, phường, đặc khu) from the shipped
+table ``ioc/reference/communes.csv``, which carries the statistics office's official codes and names and, for mapping,
+each commune's code in ``vietnam-provinces`` 2025.10.1 (taken from the draft decision; 123 differ). Codes are kept as
+the official zero-padded strings: two digits for a province (``"46"``), five for a commune. Agencies (cơ quan giải
+quyết) are the provincial departments listed in a data file, plus one People's Committee per commune.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from vietnam_provinces import Province, Ward
+from vietnam_provinces import Province
 
 from ioc.errors import IOCError
 
@@ -22,6 +24,7 @@ PROVINCE_LEVEL = "province"
 COMMUNE_LEVEL = "commune"
 AGENCIES_FILE = "agencies.csv"
 AGENCY_COLUMNS = ("code", "name", "name_en", "kind")
+COMMUNES_FILE = "communes.csv"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,18 @@ class Unit:
     level: str
     division_type: str
     parent_code: str | None
+
+
+@dataclass(frozen=True)
+class CommuneCode:
+    """A commune of the shipped table: its official code and name, and its code and name in the draft."""
+
+    province_code: str
+    code: str
+    name: str
+    division_type: str
+    draft_code: str
+    draft_name: str
 
 
 @dataclass(frozen=True)
@@ -78,18 +93,34 @@ def province_unit(code: str) -> Unit:
     )
 
 
+@cache
+def _commune_table() -> tuple[CommuneCode, ...]:
+    text = resources.files("ioc.reference").joinpath(COMMUNES_FILE).read_text(encoding="utf-8")
+    return tuple(CommuneCode(**row) for row in csv.DictReader(text.splitlines()))
+
+
+def commune_codes(code: str) -> list[CommuneCode]:
+    """The province's communes in the shipped table, ordered by official code."""
+    province = province_code(int(code))
+    return [commune for commune in _commune_table() if commune.province_code == province]
+
+
+def draft_codes(code: str) -> dict[str, str]:
+    """Each commune's code in ``vietnam-provinces`` 2025.10.1 (the draft decision's) → its official code."""
+    return {commune.draft_code: commune.code for commune in commune_codes(code)}
+
+
 def communes(code: str) -> list[Unit]:
-    """The province's communes, ordered by code."""
-    wards = sorted(Ward.iter_by_province(int(code)), key=lambda ward: int(ward.code))
+    """The province's communes with their official codes and names, ordered by code."""
     return [
         Unit(
-            code=commune_code(ward.code),
-            name=ward.name,
+            code=commune.code,
+            name=commune.name,
             level=COMMUNE_LEVEL,
-            division_type=ward.division_type.value,
-            parent_code=province_code(code),
+            division_type=commune.division_type,
+            parent_code=commune.province_code,
         )
-        for ward in wards
+        for commune in commune_codes(code)
     ]
 
 

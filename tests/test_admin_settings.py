@@ -81,7 +81,7 @@ def find(layout: Component, component_id: str) -> Component:
 ENTRIES = [  # at, actor, action, target
     (datetime(2026, 11, 1, 8, 0), "lan.anh", "user.add", "minh.duc"),
     (datetime(2026, 11, 2, 9, 0), "cli:root", "kpi_target.set", "on_time_rate/province/"),
-    (datetime(2026, 11, 3, 10, 0), "lan.anh", "kpi_target.set", "online_rate/unit/19768"),
+    (datetime(2026, 11, 3, 10, 0), "lan.anh", "kpi_target.set", "online_rate/unit/19753"),
     (datetime(2026, 11, 3, 23, 59, 59), "lan.anh", "boundaries.import", "commune"),
     (datetime(2026, 11, 4, 0, 0), "an.nguyen", "user.disable", "MinhDuc 100%"),
 ]
@@ -104,18 +104,18 @@ def targets_of(engine, **filters) -> tuple[list[str], int]:  # type: ignore[no-u
 def test_the_audit_log_is_newest_first_and_each_filter_keeps_exactly_its_rows(logged):
     everything = [target for *_, target in reversed(ENTRIES)]
     assert targets_of(logged) == (everything, 5)
-    assert targets_of(logged, actor="lan.anh") == (["commune", "online_rate/unit/19768", "minh.duc"], 3)
+    assert targets_of(logged, actor="lan.anh") == (["commune", "online_rate/unit/19753", "minh.duc"], 3)
     assert targets_of(logged, actor="lan") == ([], 0)  # an actor matches whole, not in part
-    assert targets_of(logged, action="kpi_target.set") == (["online_rate/unit/19768", "on_time_rate/province/"], 2)
-    assert targets_of(logged, target_contains="RATE/") == (["online_rate/unit/19768", "on_time_rate/province/"], 2)
+    assert targets_of(logged, action="kpi_target.set") == (["online_rate/unit/19753", "on_time_rate/province/"], 2)
+    assert targets_of(logged, target_contains="RATE/") == (["online_rate/unit/19753", "on_time_rate/province/"], 2)
     assert targets_of(logged, target_contains="minhduc") == (["MinhDuc 100%"], 1)  # case ignored both ways
     assert targets_of(logged, target_contains="%") == (["MinhDuc 100%"], 1)  # wildcards are literal
     assert targets_of(logged, target_contains="a_e") == ([], 0)  # "_" is not any character ("rate")
     assert targets_of(logged, target_contains="' OR '1'='1") == ([], 0)
     day = {"since": datetime(2026, 11, 3), "until": datetime(2026, 11, 4)}  # 00:00 on the 4th is the next day
-    assert targets_of(logged, **day) == (["commune", "online_rate/unit/19768"], 2)
+    assert targets_of(logged, **day) == (["commune", "online_rate/unit/19753"], 2)
     assert targets_of(logged, since=datetime(2026, 11, 3, 23, 59, 59)) == (["MinhDuc 100%", "commune"], 2)
-    assert targets_of(logged, actor="lan.anh", action="kpi_target.set", **day) == (["online_rate/unit/19768"], 1)
+    assert targets_of(logged, actor="lan.anh", action="kpi_target.set", **day) == (["online_rate/unit/19753"], 1)
     assert targets_of(logged, actor="", action="", target_contains="") == (everything, 5)  # empty is no filter
 
 
@@ -142,7 +142,7 @@ def test_the_audit_page_filters_by_whole_days_and_shows_details_as_json_text(log
     with logged.begin() as connection:
         audit.record(connection, "lan.anh", "user.add", "x", datetime(2026, 11, 5), {"note": "<img src=x onerror=1>"})
     rows, pages, total = audit_page.entries(None, None, None, ["2026-11-03", "2026-11-03"], 0, "vi")
-    assert [row["target"] for row in rows] == ["commune", "online_rate/unit/19768"]
+    assert [row["target"] for row in rows] == ["commune", "online_rate/unit/19753"]
     assert (pages, total) == (1, "2 mục")
     assert rows[0] == {
         "at": "23:59 03/11/2026",

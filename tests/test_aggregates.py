@@ -19,7 +19,7 @@ from ioc.warehouse import aggregates, schema
 from ioc.warehouse.load import load_page
 
 NOW = datetime(2025, 6, 1, 12, 0)
-UNITS = ("46", "19768", "19777")
+UNITS = ("46", "19753", "19777")
 STATUSES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
@@ -37,7 +37,7 @@ def random_dossier(rng: random.Random, key: str, updated: datetime) -> DossierRe
         channel=rng.choice([1, 2, 3, None]),
         applicant_name=None,
         applicant_type=rng.choice([1, 2, None]),
-        agency_code=rng.choice(["UBND-19768", "SO-TP", None]),
+        agency_code=rng.choice(["UBND-19753", "SO-TP", None]),
         unit_code=rng.choice(UNITS),
         received_at=received if status != 1 or rng.random() < 0.5 else None,
         due_at=due,

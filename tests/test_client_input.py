@@ -255,7 +255,7 @@ def test_a_view_with_days_it_cannot_show_falls_back_to_this_month(site: Site, da
         {"channel": True},
         {"lang": ["en"]},
         {"preset": ["custom"]},
-        {"unit": {"code": "19768"}},
+        {"unit": {"code": "19753"}},
     ],
 )
 def test_unknown_measures_breakdowns_and_filters_fall_back_to_the_default(site: Site, changes: dict) -> None:
@@ -297,7 +297,7 @@ def test_the_controls_never_make_a_view_that_breaks(site: Site, dates: object, s
         {"points": []},
         {"points": [{}]},
         {"points": [None]},
-        {"points": [{"location": ["19768"], "customdata": {"a": 1}, "x": 5}]},
+        {"points": [{"location": ["19753"], "customdata": {"a": 1}, "x": 5}]},
         {"points": [{"x": "ab/cdef"}]},
         {"points": [{"x": "13/2025"}]},
         {"points": [{"x": "00/0000"}]},
@@ -371,7 +371,7 @@ def test_a_page_past_the_last_is_empty(site: Site) -> None:
         {"key": "abc", "measure": "received", "by": "channel"},
         {"key": "9" * 5000, "measure": "received", "by": "channel"},
         {"key": {"a": 1}, "measure": "received", "by": "unit"},
-        {"key": "19768' OR '1'='1", "measure": "received", "by": "unit"},
+        {"key": "19753' OR '1'='1", "measure": "received", "by": "unit"},
         {"measure": "received", "by": "unit"},
         "abc",
         [1],

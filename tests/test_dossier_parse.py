@@ -10,7 +10,7 @@ from collectors.dossier_sync import DossierSync, DossierSyncOptions
 from ioc.collecting.kind import Source
 from ioc.records import DossierRecord, Rejection
 
-UNITS = frozenset({"46", "19768", "19777"})
+UNITS = frozenset({"46", "19753", "19777"})
 
 
 def make_kind(**options) -> DossierSync:
@@ -36,8 +36,8 @@ def good_record(**changes) -> dict:
         "KenhThucHien": 2,
         "ChuHoSo": "Nguyễn Văn An",
         "LoaiDoiTuong": 1,
-        "MaCoQuan": "UBND-19768",
-        "MaDVHC": "19768",
+        "MaCoQuan": "UBND-19753",
+        "MaDVHC": "19753",
         "NgayTiepNhan": "20250301080000",
         "NgayHenTra": "20250305170000",
         "TrangThaiHoSo": 10,
@@ -67,7 +67,7 @@ def test_a_good_record_becomes_a_dossier(kind):
     assert (record.status, record.channel, record.applicant_type) == (10, 2, 1)
     assert record.paid_online is None
     assert record.digitised is True
-    assert record.unit_code == "19768"
+    assert record.unit_code == "19753"
 
 
 @pytest.mark.parametrize(
@@ -124,11 +124,11 @@ def test_a_dossier_finished_exactly_at_due_time_is_valid(kind):
 def test_numeric_codes_are_quarantined_not_coerced(kind):
     """The format says codes are strings: 46 is not "46" (and 1 is not commune "00001"); coded integers may be text."""
     numeric = kind.parse(good_record(MaDVHC=46, MaCoQuan="SYT"))
-    commune_level = kind.parse(good_record(MaDVHC="19768", KenhThucHien="1", TrangThaiHoSo="10"))
+    commune_level = kind.parse(good_record(MaDVHC="19753", KenhThucHien="1", TrangThaiHoSo="10"))
     assert isinstance(numeric, Rejection)
     assert numeric.reason == "MaDVHC must be a string, not 46"
     assert isinstance(commune_level, DossierRecord)
-    assert commune_level.unit_code == "19768"
+    assert commune_level.unit_code == "19753"
     assert (commune_level.channel, commune_level.status) == (1, 10)
 
 

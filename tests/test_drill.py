@@ -16,7 +16,7 @@ from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, counts_by, kpi_rows
 from ioc.warehouse.load import load_page
 from tests.test_aggregates import random_dossier
-from tests.test_kpi_query import edge as dossier  # commune 19768, received 03/03/2025 08:00, due 07/03 17:00
+from tests.test_kpi_query import edge as dossier  # commune 19753, received 03/03/2025 08:00, due 07/03 17:00
 
 NOW = datetime(2025, 6, 1, 12, 0)
 MARCH = Period(date(2025, 3, 1), date(2025, 4, 1), "month")
@@ -76,7 +76,7 @@ EDGE_CASES = [
 FILTERS = [
     Filters(),
     Filters(channel=2),
-    Filters(unit="19768"),
+    Filters(unit="19753"),
     Filters(agency="SO-TP"),
     Filters(applicant_type=2),
     Filters(procedure="1.001234"),
@@ -198,8 +198,8 @@ def test_rows_carry_the_columns_and_timeliness(edges) -> None:
         "source_key": "at-due",
         "procedure_code": "1.001234",
         "field_code": "HT",
-        "agency_code": "UBND-19768",
-        "unit_code": "19768",
+        "agency_code": "UBND-19753",
+        "unit_code": "19753",
         "channel": 2,
         "applicant_type": 1,
         "applicant_name": "N***** V** A*",
@@ -294,7 +294,7 @@ def test_random_dossiers_total_what_the_aggregates_count(warehouse) -> None:
     with warehouse.connect() as connection:
         for _ in range(25):
             filters = Filters(
-                unit=rng.choice([None, "46", "19768"]),
+                unit=rng.choice([None, "46", "19753"]),
                 agency=rng.choice([None, "SO-TP"]),
                 channel=rng.choice([None, 1, 2]),
                 procedure=rng.choice([None, None, "1.001234"]),

@@ -13,7 +13,7 @@ from ioc.export import COUNT_FORMAT, PERCENT_FORMAT, csv_bytes, csv_text, xlsx_b
 
 ROWS = [
     {
-        "source_key": "H46.19768-250303-0001",
+        "source_key": "H46.19753-250303-0001",
         "received_at": datetime(2025, 3, 3, 8, 5),
         "day": date(2025, 3, 3),
         "count": 7,
@@ -46,7 +46,7 @@ def test_xlsx_round_trip_keeps_values_types_and_header() -> None:
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values == [
         ["Mã hồ sơ", "Ngày tiếp nhận", "day", "count", "rate", "applicant_name", "finished_at"],
-        ["H46.19768-250303-0001", datetime(2025, 3, 3, 8, 5), datetime(2025, 3, 3), 7, 66.67, "N***** V** A*", None],
+        ["H46.19753-250303-0001", datetime(2025, 3, 3, 8, 5), datetime(2025, 3, 3), 7, 66.67, "N***** V** A*", None],
         [
             "H46-2",
             datetime(2025, 12, 31, 23, 59),

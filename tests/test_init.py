@@ -54,7 +54,7 @@ def test_init_restores_an_edited_official_name_and_keeps_added_agencies(warehous
     initialise(load_settings())
     engine = make_engine(warehouse_env["IOC_DATABASE_URL"])
     with engine.begin() as connection:
-        connection.execute(update(schema.Unit.__table__).where(schema.Unit.code == "19768").values(name="Sai tên"))
+        connection.execute(update(schema.Unit.__table__).where(schema.Unit.code == "19753").values(name="Sai tên"))
         connection.execute(
             schema.Agency.__table__.insert().values(
                 code="XTRA", name="Cơ quan thêm", kind="department", level="province", unit_code="46"
@@ -64,7 +64,7 @@ def test_init_restores_an_edited_official_name_and_keeps_added_agencies(warehous
     report = initialise(load_settings())
     assert (report.units.updated, report.agencies.added) == (1, 0)
     rows = snapshot(warehouse_env["IOC_DATABASE_URL"])
-    assert ("19768", "Phường Phú Xuân", "commune", "phường", "46") in rows["unit"]
+    assert ("19753", "Phường Phú Xuân", "commune", "phường", "46") in rows["unit"]
     assert "XTRA" in {row[0] for row in rows["agency"]}
 
 

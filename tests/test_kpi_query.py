@@ -94,8 +94,8 @@ def loaded(warehouse) -> tuple:
 def queries(draw: Callable) -> tuple[Period, str | None, Filters]:
     by = draw(st.sampled_from([None, "unit", "agency", "field", "procedure", "channel", "month"]))
     values = {
-        "unit": st.sampled_from(["46", "19768", "19777"]),
-        "agency": st.sampled_from(["UBND-19768", "SO-TP"]),
+        "unit": st.sampled_from(["46", "19753", "19777"]),
+        "agency": st.sampled_from(["UBND-19753", "SO-TP"]),
         "field": st.sampled_from(["HT", "DD"]),
         "procedure": st.sampled_from(["1.001234", "2.000123"]),
         "channel": st.sampled_from([1, 2, 3]),
@@ -132,7 +132,7 @@ def test_procedures_need_whole_months(warehouse) -> None:
 
 
 def edge(key: str, **changes) -> DossierRecord:
-    """A desk dossier of commune 19768 received 03/03/2025 08:00, due 07/03/2025 17:00, still being handled."""
+    """A desk dossier of commune 19753 received 03/03/2025 08:00, due 07/03/2025 17:00, still being handled."""
     base = DossierRecord(
         source_key=key,
         procedure_code="1.001234",
@@ -142,8 +142,8 @@ def edge(key: str, **changes) -> DossierRecord:
         channel=1,
         applicant_name="Nguyễn Văn An",
         applicant_type=1,
-        agency_code="UBND-19768",
-        unit_code="19768",
+        agency_code="UBND-19753",
+        unit_code="19753",
         received_at=datetime(2025, 3, 3, 8, 0),
         due_at=datetime(2025, 3, 7, 17, 0),
         status=4,
@@ -257,7 +257,7 @@ def test_ioc_index766_scores_the_computable_components_and_leaves_the_rest_unava
     by_unit = run_ioc(
         "index766", "--from", "2025-03-01", "--to", "2025-03-31", "--by", "unit", "--format", "json", env=edge_warehouse
     )
-    assert [(r["unit"], r["points"]) for r in json.loads(by_unit.stdout)] == [("19768", 16.43)]
+    assert [(r["unit"], r["points"]) for r in json.loads(by_unit.stdout)] == [("19753", 16.43)]
 
 
 def test_ioc_kpi_compare_gives_the_previous_month_and_the_change(edge_warehouse) -> None:

@@ -21,20 +21,20 @@ def test_targets_default_then_overridden_by_scope_and_audited(warehouse, warehou
 
     province = ("--target", "95", "--green-from", "95", "--amber-from", "85")
     assert run_ioc("kpi-target", "set", "on_time_rate", *province, env=warehouse_env).returncode == 0
-    commune = ("--target", "99", "--green-from", "99", "--amber-from", "97", "--unit", "19768")
+    commune = ("--target", "99", "--green-from", "99", "--amber-from", "97", "--unit", "19753")
     assert run_ioc("kpi-target", "set", "on_time_rate", *commune, env=warehouse_env).returncode == 0
-    again = ("--target", "99.5", "--green-from", "99", "--amber-from", "97", "--unit", "19768")
+    again = ("--target", "99.5", "--green-from", "99", "--amber-from", "97", "--unit", "19753")
     assert run_ioc("kpi-target", "set", "on_time_rate", *again, env=warehouse_env).returncode == 0
 
     assert targets(warehouse_env)["on_time_rate"]["target"] == 95.0
-    assert targets(warehouse_env, "--unit", "19768")["on_time_rate"]["target"] == 99.5
+    assert targets(warehouse_env, "--unit", "19753")["on_time_rate"]["target"] == 99.5
     assert targets(warehouse_env, "--unit", "19777")["on_time_rate"]["target"] == 95.0  # falls back to the province
     with warehouse.connect() as connection:
         audit = connection.execute(select(schema.AuditLog.action, schema.AuditLog.target)).all()
     assert [tuple(row) for row in audit] == [
         ("kpi_target.set", "on_time_rate/province/"),
-        ("kpi_target.set", "on_time_rate/unit/19768"),
-        ("kpi_target.set", "on_time_rate/unit/19768"),
+        ("kpi_target.set", "on_time_rate/unit/19753"),
+        ("kpi_target.set", "on_time_rate/unit/19753"),
     ]
 
 

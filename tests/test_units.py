@@ -1,4 +1,5 @@
-"""Official units come from vietnam-provinces; agencies from the shipped list or the data folder's override."""
+"""Provinces come from vietnam-provinces, communes (official codes) from the shipped table, which maps every commune of
+vietnam-provinces 2025.10.1 once; agencies from the shipped list or the data folder's override."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ from ioc.units import (
     all_agencies,
     commune_committee_code,
     communes,
+    draft_codes,
     official_units,
     provincial_agencies,
 )
 
 
 @pytest.mark.parametrize(("province", "expected"), [("46", 40), ("48", 94), ("79", 168), ("01", 126)])
-def test_communes_are_those_of_vietnam_provinces(province, expected):
+def test_communes_are_those_of_vietnam_provinces_each_with_its_draft_code(province, expected):
     library = {f"{int(ward.code):05d}" for ward in Ward.iter_by_province(int(province))}
-    ours = {unit.code for unit in communes(province)}
+    ours = communes(province)
     assert len(ours) == expected
-    assert ours == library
+    assert set(draft_codes(province)) == library  # every draft code maps to one official code
+    assert set(draft_codes(province).values()) == {unit.code for unit in ours}
 
 
 def test_all_34_provinces_have_units():

@@ -120,7 +120,7 @@ def show(name: str) -> None:
         config = get_collector(connection, name)
         run = schema.CollectorRun.__table__
         columns = (run.c.id, run.c.mode, run.c.status, run.c.started_at, run.c.finished_at, run.c.pages)
-        columns += (run.c.inserted, run.c.updated, run.c.rejected, run.c.error)
+        columns += (run.c.inserted, run.c.updated, run.c.rejected, run.c.codes_mapped, run.c.error)
         recent = connection.execute(
             select(*columns).where(run.c.collector_id == config.id).order_by(run.c.id.desc()).limit(10)
         ).mappings()
@@ -246,6 +246,7 @@ def report_run(name: str, result: RunResult) -> None:
         f"Run {result.run_id} of {name}: [bold]{result.status}[/] in {progress.elapsed:,.1f} s — "
         f"{progress.pages} pages, {progress.inserted} inserted, {progress.updated} updated, "
         f"{progress.unchanged} unchanged, {progress.rejected} rejected"
+        + (f", {progress.codes_mapped} unit codes mapped from draft codes" if progress.codes_mapped else "")
     )
     if result.status == "failed":
         raise IOCError(f"run {result.run_id} of {name} failed: {result.error}")

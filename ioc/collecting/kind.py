@@ -41,7 +41,10 @@ class Source:
     secrets: Mapping[str, str]
     options: Any
     province: str
+    #: The province's official unit codes (the warehouse's units).
     unit_codes: frozenset[str]
+    #: Each commune's draft code (``vietnam-provinces`` 2025.10.1) → its official code, for ``ioc.unit_codes``.
+    draft_codes: Mapping[str, str] = field(default_factory=dict)
     now: datetime = field(default_factory=datetime.now)
     #: Set when the run gives up on the request in flight (a stop request that did not wait): end it at once.
     abort: threading.Event = field(default_factory=threading.Event)

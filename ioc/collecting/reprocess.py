@@ -23,6 +23,7 @@ from ioc.collecting.runs import AlreadyRunningError, live_run
 from ioc.collecting.store import CollectorConfig, get_collector
 from ioc.config import now_local
 from ioc.records import DossierRecord
+from ioc.units import draft_codes
 from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
 from ioc.warehouse.load import CUT_MARK, load_page
@@ -59,6 +60,7 @@ def _kind(connection: Connection, config: CollectorConfig, province: str) -> Col
         options=kind.Options.model_validate(config.options),
         province=province,
         unit_codes=frozenset(connection.execute(select(schema.Unit.code)).scalars()),
+        draft_codes=draft_codes(province),
         now=now_local(),
     )
     return kind(source)

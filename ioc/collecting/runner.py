@@ -24,6 +24,7 @@ from ioc.collecting.store import CollectorConfig, get_collector
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.records import DossierRecord, Rejection
+from ioc.units import draft_codes
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
 from ioc.warehouse.load import KEPT_REASON_CHARS, PageCounts, encode_page, kept_text, load_encoded
@@ -57,6 +58,8 @@ class RunProgress:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    #: Records whose unit code was read as a draft code and mapped to the official one (``ioc.unit_codes``).
+    codes_mapped: int = 0
     expected: int | None = None
     started: float = field(default_factory=time.monotonic)
 
@@ -71,6 +74,7 @@ class RunProgress:
         self.updated += counts.updated
         self.unchanged += counts.unchanged
         self.rejected += counts.rejected
+        self.codes_mapped += page.codes_mapped
         if self.expected is None and plausible_total(page.remaining) is not None:
             self.expected = page.remaining
 
@@ -121,6 +125,7 @@ class ParsedPage:
     size: int
     records: list[DossierRecord]
     rejections: list[Rejection]
+    codes_mapped: int = 0
 
 
 def _kept(rejection: Rejection) -> Rejection:
@@ -136,7 +141,8 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
     """
     for page in pages:
         records, rejections = parse_page(kind, page.raw)
-        parsed = ParsedPage(page.cursor, page.remaining, len(page.raw), records, [_kept(r) for r in rejections])
+        mapped = sum(record.unit_code_mapped for record in records)
+        parsed = ParsedPage(page.cursor, page.remaining, len(page.raw), records, [_kept(r) for r in rejections], mapped)
         del page, rejections
         yield parsed
 
@@ -153,6 +159,7 @@ def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
         options=kind.Options.model_validate(config.options),
         province=province,
         unit_codes=unit_codes,
+        draft_codes=draft_codes(province),
         now=now_local(),
     )
 
@@ -191,7 +198,7 @@ def run_collector(
             encoded = encode_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
             with transaction(engine) as connection:
                 counts = load_encoded(connection, config.id, run_id, encoded, now_local())
-                record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining))
+                record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining), page.codes_mapped)
                 if mode == "incremental":
                     collector = schema.Collector.__table__
                     connection.execute(update(collector).where(collector.c.id == config.id).values(cursor=page.cursor))

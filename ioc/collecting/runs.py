@@ -118,8 +118,15 @@ def resumable_backfill_cursor(
     return latest.cursor_after
 
 
-def record_page(connection: Connection, run_id: int, counts: PageCounts, cursor: str, remaining: int | None) -> None:
-    """Add a loaded page to the run, in the page's transaction."""
+def record_page(
+    connection: Connection,
+    run_id: int,
+    counts: PageCounts,
+    cursor: str,
+    remaining: int | None,
+    codes_mapped: int = 0,
+) -> None:
+    """Add a loaded page to the run, in the page's transaction (``codes_mapped``: its draft unit codes mapped)."""
     connection.execute(
         update(RUN)
         .where(RUN.c.id == run_id)
@@ -128,6 +135,7 @@ def record_page(connection: Connection, run_id: int, counts: PageCounts, cursor:
             inserted=RUN.c.inserted + counts.inserted,
             updated=RUN.c.updated + counts.updated,
             rejected=RUN.c.rejected + counts.rejected,
+            codes_mapped=RUN.c.codes_mapped + codes_mapped,
             cursor_after=cursor,
             heartbeat_at=now_local(),
             **({"total": func.coalesce(RUN.c.total, remaining)} if remaining is not None else {}),

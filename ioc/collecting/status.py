@@ -45,6 +45,7 @@ class RunRow:
     inserted: int
     updated: int
     rejected: int
+    codes_mapped: int
     total: int | None
     error: str | None
     host: str | None

@@ -142,6 +142,8 @@ class CollectorRun(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Records whose unit code was a draft code, mapped to the official one (``ioc.unit_codes``).
+    codes_mapped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))

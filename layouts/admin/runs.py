@@ -66,6 +66,7 @@ def run_facts(run: RunRow, lang: str, now: datetime) -> dmc.Stack:
         ("inserted", number(run.inserted, lang)),
         ("updated", number(run.updated, lang)),
         ("rejected", number(run.rejected, lang)),
+        ("codes_mapped", number(run.codes_mapped, lang)),
         ("total", number(run.total, lang)),
         ("cursor_before", run.cursor_before or "–"),
         ("cursor_after", run.cursor_after or "–"),

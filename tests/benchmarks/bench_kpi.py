@@ -306,7 +306,7 @@ def dashboard_queries() -> list[tuple[str, Period, str | None, Filters]]:
     months_12 = Period(date(2025, 1, 1), date(2026, 1, 1))
     days_10 = Period(date(2025, 12, 5), date(2025, 12, 15))
     days_45 = Period(date(2025, 10, 20), date(2025, 12, 4))
-    commune, agency, field, procedure = "19768", "STP", "G03", "1.100000.000.00.00.H57"
+    commune, agency, field, procedure = "19753", "STP", "G03", "1.100000.000.00.00.H57"
     return [
         ("this month", month, None, Filters()),
         ("last month", last_month, None, Filters()),
