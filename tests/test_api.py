@@ -114,7 +114,7 @@ def test_an_unknown_code_gets_a_400_naming_the_parameter(served, name, value) ->
 def test_the_api_names_the_parameter_of_any_bad_value(served) -> None:
     base, token, _ = served
     assert get(base, token, **MARCH, channel="9").json()["parameter"] == "channel"
-    assert get(base, token, **MARCH, unit="19768", agency="UBND-19768", field="HT").status_code == 200
+    assert get(base, token, **MARCH, unit="19753", agency="UBND-19753", field="HT").status_code == 200
 
 
 def test_requests_without_a_valid_token_get_401_and_no_data(served) -> None:

@@ -637,7 +637,7 @@ def _component(tree: object, component_id: str) -> dict | None:
         ("?agency=NOPE&by=unit", ["NOPE"]),
         ("?field=X&procedure=Y", ["X", "Y"]),
         ("?unit=48", ["48"]),  # another province's code
-        ("?channel=9&unit=19768", ["9"]),  # no such channel; the known commune stays
+        ("?channel=9&unit=19753", ["9"]),  # no such channel; the known commune stays
     ],
 )
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -652,14 +652,14 @@ def test_a_url_with_an_unknown_code_shows_the_default_view_and_says_so(
     assert ("không có trong kho dữ liệu" if lang == "vi" else "not in the warehouse") in text.lower()
     stored = _component(page, "explore-view")["data"]  # type: ignore[index]
     assert all(stored[name] is None for name in ("agency", "field", "procedure", "channel"))
-    assert stored["unit"] == ("19768" if "unit=19768" in search else None)
+    assert stored["unit"] == ("19753" if "unit=19753" in search else None)
     assert stored["by"] == ("unit" if "by=unit" in search else "agency")  # what is known stays
 
 
 def test_a_url_with_known_codes_shows_no_notice(site: Site) -> None:
-    page = _page(site, "/explore", "?unit=19768&agency=UBND-19768&field=HT&procedure=1.001234")
+    page = _page(site, "/explore", "?unit=19753&agency=UBND-19753&field=HT&procedure=1.001234")
     assert _component(page, "explore-notice")["hide"] is True  # type: ignore[index]
-    assert _component(page, "explore-view")["data"]["unit"] == "19768"  # type: ignore[index]
+    assert _component(page, "explore-view")["data"]["unit"] == "19753"  # type: ignore[index]
 
 
 def test_a_stored_view_with_an_unknown_code_shows_why_and_no_zeros(site: Site) -> None:

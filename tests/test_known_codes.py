@@ -24,7 +24,7 @@ from tests.test_kpi_query import edge_warehouse  # noqa: F401  (a fixture)
 
 MARCH = ("--from", "2025-03-01", "--to", "2025-03-31")
 #: Every filter of the edge cases' dossiers, each naming what they carry.
-KNOWN = Filters(unit="19768", agency="UBND-19768", field="HT", procedure="1.001234", channel=1, applicant_type=1)
+KNOWN = Filters(unit="19753", agency="UBND-19753", field="HT", procedure="1.001234", channel=1, applicant_type=1)
 UNKNOWN = [
     ("unit", "99999"),
     ("unit", "48"),  # another province's code
@@ -74,7 +74,7 @@ def test_ioc_kpi_with_an_unknown_code_is_one_line_and_fails(edge_warehouse, opti
 
 
 def test_ioc_kpi_with_known_codes_still_counts(edge_warehouse) -> None:  # noqa: F811
-    args = ["--unit", "19768", "--agency", "UBND-19768", "--field", "HT", "--procedure", "1.001234", "--channel", "1"]
+    args = ["--unit", "19753", "--agency", "UBND-19753", "--field", "HT", "--procedure", "1.001234", "--channel", "1"]
     result = run_ioc("kpi", *MARCH, *args, "--applicant-type", "1", "--format", "json", env=edge_warehouse)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["received"] == 7  # the desk dossiers of March
