@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from test_aggregates import snapshot
 
 from helpers import run_ioc
 from ioc.collecting.runner import run_collector
@@ -20,7 +21,6 @@ from ioc.records import DossierRecord
 from ioc.simulator import Simulator, SimulatorConfig, running_simulator
 from ioc.warehouse import aggregates, schema
 from ioc.warehouse.load import load_page
-from test_aggregates import snapshot
 
 START = date(2025, 1, 1)
 NOW = datetime(2025, 2, 1, 12, 0)
@@ -273,3 +273,18 @@ def test_the_command_line_and_the_admin_page_say_how_many_dossiers_collectors_sh
     assert {row["name"]: row["shared"] for row in rows} == {"a": "b: 500", "b": "a: 500", "c": "–"}
     rows, _ = page.show_collectors(None, None, "en")
     assert {row["name"]: row["shared"] for row in rows}["a"] == "b: 500"
+
+
+def test_the_dossiers_behind_a_number_list_each_dossier_once(warehouse):
+    from ioc.kpi.drill import dossier_page
+
+    a, b = two_collectors(warehouse)
+    load(warehouse, a, dossier("K1", datetime(2025, 1, 10), 2), dossier("K2", datetime(2025, 1, 10), 2))
+    load(warehouse, b, dossier("K1", datetime(2025, 1, 12), 9), dossier("K2", datetime(2025, 1, 9), 9))
+    january = Period(date(2025, 1, 1), date(2025, 2, 1))
+    with warehouse.connect() as connection:
+        page = dossier_page(connection, january, "received", mask_names=False)
+        procedure = dossier_page(connection, january, "received", Filters(procedure="1.001234"), mask_names=False)
+    assert page.total == procedure.total == 2
+    assert sorted((row["source_key"], row["status"]) for row in page.rows) == [("K1", 9), ("K2", 2)]
+    assert sorted((row["source_key"], row["status"]) for row in procedure.rows) == [("K1", 9), ("K2", 2)]
