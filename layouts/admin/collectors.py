@@ -33,7 +33,19 @@ PATH = "/admin/collectors"
 TITLE_KEY = "admin.collectors.title"
 #: How often the page reads a running run's progress.
 POLL_MS = 2000
-COLUMNS = ("name", "kind", "url", "auth", "schedule", "enabled", "last_run", "next_run", "dossiers", "quarantine")
+COLUMNS = (
+    "name",
+    "kind",
+    "url",
+    "auth",
+    "schedule",
+    "enabled",
+    "last_run",
+    "next_run",
+    "dossiers",
+    "shared",
+    "quarantine",
+)
 #: The collectors' table wraps long cells (addresses, the next run's note) rather than cut them.
 WRAPPED = {"whiteSpace": "normal", "height": "auto", "wordBreak": "break-word"}
 
@@ -171,6 +183,7 @@ def table_row(entry: CollectorOverview, lang: str) -> dict[str, Any]:
         else t(lang, "admin.collectors.never"),
         "next_run": _next_run(entry, lang),
         "dossiers": number(entry.dossiers, lang),
+        "shared": " · ".join(f"{name}: {number(n, lang)}" for name, n in entry.shared.items()) or "–",
         "quarantine": number(entry.open_quarantine, lang),
     }
 
