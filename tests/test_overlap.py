@@ -288,3 +288,35 @@ def test_the_dossiers_behind_a_number_list_each_dossier_once(warehouse):
     assert page.total == procedure.total == 2
     assert sorted((row["source_key"], row["status"]) for row in page.rows) == [("K1", 9), ("K2", 2)]
     assert sorted((row["source_key"], row["status"]) for row in procedure.rows) == [("K1", 9), ("K2", 2)]
+
+
+def test_two_collectors_loading_the_same_dossiers_at_once_count_them_once(warehouse):
+    """The second load waits for the first to commit (PostgreSQL: an advisory lock; SQLite: the write lock), then
+    sees its rows: both succeed and each key is counted once."""
+    import threading
+
+    a, b = two_collectors(warehouse)
+    records = [dossier(f"K{i}", datetime(2025, 1, 10), 2) for i in range(50)]
+    load(warehouse, a, dossier("known", datetime(2025, 1, 10), 2))  # its agency and procedure are known: no wait there
+    errors: list[BaseException] = []
+    first = warehouse.connect()
+    transaction = first.begin()
+    load_page(first, a, None, records, [], NOW)
+
+    def second_load() -> None:
+        try:
+            load(warehouse, b, *records)
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=second_load)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive(), "the second load waits for the first"
+    transaction.commit()
+    first.close()
+    thread.join(30)
+    assert not thread.is_alive() and errors == []
+    assert counted_keys(warehouse) == {"known": a} | {f"K{i}": a for i in range(50)}
+    assert_aggregates_equal_a_recount(warehouse)
+    assert aggregates_now(warehouse) == only(dossier("known", datetime(2025, 1, 10), 2), *records)
