@@ -279,6 +279,7 @@ def load_encoded(
     connection: Connection, collector_id: int, run_id: int | None, page: EncodedPage, now: datetime
 ) -> PageCounts:
     """Load an encoded page's dossiers, reference rows and rejections in the caller's transaction."""
+    lock_counting(connection)  # before the reference rows too, so that two loads never wait on each other's
     register_reference(connection, page.procedures, page.agencies)
     counts = upsert_dossiers(connection, collector_id, page, now)
     if counts.inserted:
