@@ -290,7 +290,7 @@ def remove_collector(
     if held and not purge:
         raise IOCError(f"collector {name!r} loaded {held} dossiers; remove with --purge to delete them too")
     now = now_local()
-    purged = purge_dossiers(connection, config.id, now) if held else Purged()
+    purged = purge_dossiers(connection, config.id, now) if purge else Purged()
     connection.execute(delete(schema.Quarantine.__table__).where(schema.Quarantine.collector_id == config.id))
     connection.execute(delete(schema.CollectorRun.__table__).where(schema.CollectorRun.collector_id == config.id))
     connection.execute(delete(COLLECTOR).where(COLLECTOR.c.id == config.id))
