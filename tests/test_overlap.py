@@ -273,6 +273,18 @@ def test_the_command_line_and_the_admin_page_say_how_many_dossiers_collectors_sh
     assert {row["name"]: row["shared"] for row in rows} == {"a": "b: 500", "b": "a: 500", "c": "–"}
     rows, _ = page.show_collectors(None, None, "en")
     assert {row["name"]: row["shared"] for row in rows}["a"] == "b: 500"
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    pressed = AttributeDict(triggered_inputs=[{"prop_id": "admin-collectors-remove.n_clicks", "value": 1}])
+    token = context_value.set(pressed)  # as Dash calls the callback when the remove button is pressed
+    try:
+        opened, question, _ = page.ask_remove(1, None, "b", "vi")
+        assert opened and question.endswith("vẫn được tính, theo bản của bộ đó (a: 500).")
+        opened, question, _ = page.ask_remove(1, None, "c", "en")
+        assert opened and "stay counted" not in question
+    finally:
+        context_value.reset(token)
 
 
 def test_the_dossiers_behind_a_number_list_each_dossier_once(warehouse):

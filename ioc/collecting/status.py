@@ -171,6 +171,12 @@ def dossiers_loaded(connection: Connection, name: str) -> int:
     return connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.name == name)).scalar() or 0
 
 
+def shared_with(connection: Connection, name: str) -> dict[str, int]:
+    """How many dossiers collector ``name`` shares with each other collector, by that one's name (empty for none)."""
+    collector_id = connection.execute(select(COLLECTOR.c.id).where(COLLECTOR.c.name == name)).scalar()
+    return {} if collector_id is None else shared_dossiers(connection, collector_id).get(collector_id, {})
+
+
 def secrets_set(secret_envs: Mapping[str, str]) -> dict[str, bool]:
     """Whether each named environment variable is set here; its value is never read out."""
     return {variable: bool(os.environ.get(variable)) for variable in secret_envs.values()}
