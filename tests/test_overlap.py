@@ -332,3 +332,12 @@ def test_two_collectors_loading_the_same_dossiers_at_once_count_them_once(wareho
     assert counted_keys(warehouse) == {"known": a} | {f"K{i}": a for i in range(50)}
     assert_aggregates_equal_a_recount(warehouse)
     assert aggregates_now(warehouse) == only(dossier("known", datetime(2025, 1, 10), 2), *records)
+
+
+def test_ioc_init_counts_a_dossier_two_collectors_deliver_once(warehouse, warehouse_env):
+    a, b = two_collectors(warehouse)
+    load(warehouse, a, dossier("K1", datetime(2025, 1, 10), 2), dossier("K2", datetime(2025, 1, 10), 2))
+    load(warehouse, b, dossier("K1", datetime(2025, 1, 12), 9))
+    result = run_ioc("init", "--format", "json", env=warehouse_env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["dossiers"] == 2
