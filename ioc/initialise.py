@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func
 
 from ioc.config import Settings
 from ioc.units import COMMUNE_LEVEL, PROVINCE_LEVEL, all_agencies, official_units, province_unit
 from ioc.warehouse import schema
 from ioc.warehouse.access import open_warehouse, transaction
+from ioc.warehouse.aggregates import counted_dossiers
 from ioc.warehouse.engine import display_url, sqlite_file
 from ioc.warehouse.migrate import upgrade_to_head
 from ioc.warehouse.reference import SyncCount, count_by, count_rows, sync_agencies, sync_units
@@ -64,7 +65,7 @@ def summarise(connection: Connection, settings: Settings, revision: str | None) 
         units={level: units.get(level, 0) for level in levels},
         agencies={level: agencies.get(level, 0) for level in levels},
         procedures=count_rows(connection, schema.Procedure.__table__),
-        dossiers=count_rows(connection, schema.Dossier.__table__),
+        dossiers=connection.execute(counted_dossiers(func.count())).scalar_one(),  # once each, whatever delivers it
         collectors=count_rows(connection, schema.Collector.__table__),
     )
 

@@ -41,6 +41,7 @@ DESIGN_TABLES = {
     "api_token",
     "kpi_target",
     "collector",
+    "collector_overlap",
     "collector_run",
     "quarantine",
     "boundary",
@@ -81,7 +82,9 @@ def test_dashboard_indexes_exist(engine):
     dossier_indexes = {index["name"] for index in inspector.get_indexes("dossier")}
     assert {"ix_dossier_received_at", "ix_dossier_finished_at"} <= dossier_indexes
     unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("dossier")}
-    assert ("collector_id", "source_key") in unique
+    assert ("source_key", "collector_id") in unique
+    unique_indexes = {index["name"] for index in inspector.get_indexes("dossier") if index["unique"]}
+    assert "ux_dossier_counted_source_key" in unique_indexes
 
 
 def test_downgrade_to_empty_and_up_again(engine):
@@ -173,3 +176,50 @@ def test_upgrading_a_warehouse_with_dossiers_counts_its_aggregates(engine):
         assert aggregates.data_version(connection)[0] == 2  # each migration's recount changed the data
         collector = Base.metadata.tables["collector"]
         assert connection.execute(select(collector.c.dossiers)).scalar_one() == 3  # 0005 counts what it loaded
+
+
+def test_upgrading_a_warehouse_where_two_collectors_hold_one_dossier_counts_it_once(engine):
+    """0007 marks the newest row of each source key counted (a tie: the lowest id), recounts the aggregates the
+    previous release had doubled, and fills how many dossiers each pair of collectors shares."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+        connection.execute(
+            Base.metadata.tables["unit"].insert(),
+            {"code": "46", "name": "Thành phố Huế", "level": "province", "division_type": "Thành phố"},
+        )
+        first, second, third = (
+            add_collector(connection, name, "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+            for name in ("first", "second", "third")
+        )
+        older, newer = datetime(2025, 4, 1), datetime(2025, 4, 2)
+        rows = [
+            (first, "A", 10, older),
+            (second, "A", 4, newer),  # newer: counted
+            (first, "B", 4, older),  # a tie with the next row: the lower id is counted
+            (second, "B", 10, older),
+            (third, "C", 10, older),
+        ]
+        received, finished = datetime(2025, 3, 3, 8), datetime(2025, 3, 5, 9)
+        connection.execute(
+            Base.metadata.tables["dossier"].insert(),
+            [
+                {"collector_id": c, "source_key": key, "status": status, "source_updated_at": at, "loaded_at": at}
+                | {"unit_code": "46", "channel": 2, "digitised": False, "received_at": received}
+                | {"finished_at": finished if status == 10 else None}
+                for c, key, status, at in rows
+            ],
+        )
+        aggregates.rebuild(connection)  # as the previous release counted: every row
+    with engine.begin() as connection:
+        upgrade_to_head(connection)
+        dossier = Base.metadata.tables["dossier"]
+        counted = connection.execute(
+            select(dossier.c.collector_id, dossier.c.source_key).where(dossier.c.counted).order_by(dossier.c.source_key)
+        ).all()
+        assert [tuple(row) for row in counted] == [(second, "A"), (first, "B"), (third, "C")]
+        total = Base.metadata.tables["dossier_total"]
+        sums = connection.execute(select(func.sum(total.c.received), func.sum(total.c.resolved))).one()
+        assert tuple(sums) == (3, 1)  # A pending (second's), B pending (first's), C resolved
+        overlap = Base.metadata.tables["collector_overlap"]
+        pairs = connection.execute(select(overlap.c.collector_id, overlap.c.other_id, overlap.c.dossiers)).all()
+        assert sorted(tuple(row) for row in pairs) == [(first, second, 2), (second, first, 2)]

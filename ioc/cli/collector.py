@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import RunProgress, RunResult, StopRequest, run_collector
+from ioc.collecting.status import shared_dossiers
 from ioc.collecting.store import (
     CollectorConfig,
     add_collector,
@@ -115,7 +116,8 @@ def list_(output: FormatOption = OutputFormat.table) -> None:
 
 @app.command()
 def show(name: str) -> None:
-    """Show a collector's configuration (secret variable names only) and its recent runs."""
+    """Show a collector's configuration (secret variable names only), how many dossiers it shares with each other
+    collector (counted once, in the newest version), and its recent runs."""
     with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
         config = get_collector(connection, name)
         run = schema.CollectorRun.__table__
@@ -124,7 +126,9 @@ def show(name: str) -> None:
         recent = connection.execute(
             select(*columns).where(run.c.collector_id == config.id).order_by(run.c.id.desc()).limit(10)
         ).mappings()
-        print_json({**_describe(config), "recent_runs": [dict(row) for row in recent]})
+        shared = shared_dossiers(connection, config.id).get(config.id, {})
+        runs = [dict(row) for row in recent]
+        print_json({**_describe(config), "shared_dossiers": shared, "recent_runs": runs})
 
 
 @app.command()

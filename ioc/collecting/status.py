@@ -21,6 +21,7 @@ from ioc.warehouse.schema import apscheduler_jobs
 RUN = schema.CollectorRun.__table__
 COLLECTOR = schema.Collector.__table__
 QUARANTINE = schema.Quarantine.__table__
+OVERLAP = schema.CollectorOverlap.__table__
 #: A job whose next run is this far in the past is not being run: the scheduler that stored it has stopped.
 SCHEDULER_GRACE = timedelta(minutes=2)
 STATUSES = ("running", "succeeded", "failed", "stopped")
@@ -116,6 +117,8 @@ class CollectorOverview:
     next_run: NextRun
     dossiers: int
     open_quarantine: int
+    #: How many dossiers it shares with each other collector that delivers some of the same, by that one's name.
+    shared: dict[str, int]
 
 
 def overview(connection: Connection, now: datetime | None = None) -> list[CollectorOverview]:
@@ -132,6 +135,7 @@ def overview(connection: Connection, now: datetime | None = None) -> list[Collec
         ).all()
     )
     scheduled = scheduled_times(connection)
+    shared = shared_dossiers(connection)
     return [
         CollectorOverview(
             config,
@@ -139,14 +143,39 @@ def overview(connection: Connection, now: datetime | None = None) -> list[Collec
             next_run(config, scheduled, now),
             loaded.get(config.id, 0),
             waiting.get(config.id, 0),
+            shared.get(config.id, {}),
         )
         for config in list_collectors(connection)
     ]
 
 
+def shared_dossiers(connection: Connection, collector_id: int | None = None) -> dict[int, dict[str, int]]:
+    """For each collector (or only ``collector_id``), how many dossiers it shares with each other collector, by that
+    one's name: the loader's counts (``collector_overlap``), so this never scans ``dossier``."""
+    other = COLLECTOR.alias("other")
+    query = (
+        select(OVERLAP.c.collector_id, other.c.name, OVERLAP.c.dossiers)
+        .join(other, other.c.id == OVERLAP.c.other_id)
+        .where(OVERLAP.c.dossiers > 0)
+        .order_by(other.c.name)
+    )
+    if collector_id is not None:
+        query = query.where(OVERLAP.c.collector_id == collector_id)
+    shared: dict[int, dict[str, int]] = {}
+    for collector, name, dossiers in connection.execute(query):
+        shared.setdefault(collector, {})[name] = int(dossiers)
+    return shared
+
+
 def dossiers_loaded(connection: Connection, name: str) -> int:
     """The dossiers collector ``name`` has loaded (0 for no such collector)."""
     return connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.name == name)).scalar() or 0
+
+
+def shared_with(connection: Connection, name: str) -> dict[str, int]:
+    """How many dossiers collector ``name`` shares with each other collector, by that one's name (empty for none)."""
+    collector_id = connection.execute(select(COLLECTOR.c.id).where(COLLECTOR.c.name == name)).scalar()
+    return {} if collector_id is None else shared_dossiers(connection, collector_id).get(collector_id, {})
 
 
 def secrets_set(secret_envs: Mapping[str, str]) -> dict[str, bool]:

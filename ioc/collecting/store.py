@@ -21,6 +21,7 @@ from ioc.collecting.registry import get_kind
 from ioc.config import TIMEZONE, now_local
 from ioc.errors import IOCError
 from ioc.warehouse import audit, schema
+from ioc.warehouse.purge import Purged, purge_dossiers
 
 COLLECTOR = schema.Collector.__table__
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -281,18 +282,18 @@ def remove_collector(
     actor: str | None = None,
     source_ip: str | None = None,
 ) -> int:
-    """Remove a collector with its runs and quarantine; its dossiers too with ``purge``. Returns dossiers removed."""
+    """Remove a collector with its runs and quarantine; its dossiers too with ``purge``, the figures then as if it had
+    never been added (``ioc.warehouse.purge``: its counts out, its dossiers another collector also delivers counted
+    from that one's rows). Returns dossiers removed."""
     config = get_collector(connection, name)
-    dossier = schema.Dossier.__table__
     held = connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.id == config.id)).scalar_one()
     if held and not purge:
         raise IOCError(f"collector {name!r} loaded {held} dossiers; remove with --purge to delete them too")
-    connection.execute(delete(dossier).where(dossier.c.collector_id == config.id))
+    now = now_local()
+    purged = purge_dossiers(connection, config.id, now) if purge else Purged()
     connection.execute(delete(schema.Quarantine.__table__).where(schema.Quarantine.collector_id == config.id))
     connection.execute(delete(schema.CollectorRun.__table__).where(schema.CollectorRun.collector_id == config.id))
     connection.execute(delete(COLLECTOR).where(COLLECTOR.c.id == config.id))
-    details = {"kind": config.kind, "dossiers_removed": held}
-    audit.record(
-        connection, actor or audit.command_line_actor(), "collector.remove", name, now_local(), details, source_ip
-    )
-    return held
+    details = {"kind": config.kind, "dossiers_removed": purged.removed, "dossiers_handed_over": purged.handed_over}
+    audit.record(connection, actor or audit.command_line_actor(), "collector.remove", name, now, details, source_ip)
+    return purged.removed

@@ -4,7 +4,8 @@
 (``tests/test_drill.py`` checks every measure against the aggregates on both engines). Days are whole: an event dated
 ``d`` lies in ``[start, end)`` when its time lies in ``[start 00:00, end 00:00)``, so the comparisons can use the
 indexes on ``received_at`` and ``finished_at``. This reads ``dossier`` (not the aggregates), so procedure filters work
-on any period, and always with a limit.
+on any period, and always with a limit; only its counted rows (``aggregates.counted_dossiers``), one per source key
+whichever collectors deliver it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_
 
 from ioc.errors import IOCError
 from ioc.kpi.events import NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, timeliness
 from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, counts_by
 from ioc.warehouse import schema
+from ioc.warehouse.aggregates import counted_dossiers
 
 DOSSIER = schema.Dossier.__table__
 #: The most rows one page may hold.
@@ -158,7 +160,7 @@ def _total(
     try:
         ((_, counts),) = counts_by(connection, period, None, filters)
     except IOCError:
-        return int(connection.execute(select(func.count()).select_from(DOSSIER).where(where)).scalar_one())
+        return int(connection.execute(counted_dossiers(func.count()).select_from(DOSSIER).where(where)).scalar_one())
     return int(counts[dossier_set])
 
 
@@ -188,7 +190,7 @@ def dossier_page(
         .outerjoin(UNIT, UNIT.c.code == DOSSIER.c.unit_code)
     )
     query = (
-        select(*(DOSSIER.c[column] for column in COLUMNS), *(name.label(key) for key, name in NAMES.items()))
+        counted_dossiers(*(DOSSIER.c[column] for column in COLUMNS), *(name.label(key) for key, name in NAMES.items()))
         .select_from(named)
         .where(where)
         .order_by(order.desc(), DOSSIER.c.id)

@@ -3,7 +3,8 @@ page's transaction.
 
 The counting rules are ``ioc.kpi.events``, applied here in Python to the dossiers a page writes: before a page changes
 known dossiers their old contributions are subtracted, and the contributions of every dossier it writes are added,
-both as additive upserts. So the aggregates always equal a recount of ``dossier`` (``tests/test_aggregates.py``).
+both as additive upserts. So the aggregates always equal a recount of ``dossier`` (``tests/test_aggregates.py``): of
+its counted rows (:func:`counted_dossiers`), one per source key, whichever collector brought it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, inspect, select, update
+from sqlalchemy import Connection, Select, Table, delete, inspect, select, update
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
@@ -149,8 +150,15 @@ def data_version(connection: Connection) -> tuple[int, datetime | None]:
     return (row[0], row[1]) if row else (0, None)
 
 
+def counted_dossiers(*columns: Any) -> Select:
+    """``SELECT columns FROM dossier`` over the rows the figures count: one per source key (``dossier.counted``).
+
+    The one place that says which rows count; every reader of ``dossier`` for figures starts here."""
+    return select(*columns).where(DOSSIER.c.counted)
+
+
 def rebuild(connection: Connection, only: Collection[str] | None = None, batch: int = 50_000) -> None:
-    """Recount aggregates from every dossier (after a migration, or to repair): those whose tables are named in
+    """Recount aggregates from every counted dossier (after a migration, or to repair): those whose tables are named in
     ``only``, by default every one whose table exists (a migration runs before later ones create theirs)."""
     existing = set(inspect(connection).get_table_names())
     chosen = [g for g in GRAINS if (g.table.name in only if only is not None else g.table.name in existing)]
@@ -158,7 +166,10 @@ def rebuild(connection: Connection, only: Collection[str] | None = None, batch: 
         connection.execute(delete(grain.table))
     counts = new_counts()
     columns = [DOSSIER.c[name] for name in STATE_COLUMNS]
-    result = connection.execute(select(*columns).execution_options(yield_per=batch))
+    # Migrations before 0007 (which adds ``dossier.counted``) run this too, when every row counted.
+    counted = any(column["name"] == "counted" for column in inspect(connection).get_columns(DOSSIER.name))
+    query = counted_dossiers(*columns) if counted else select(*columns)
+    result = connection.execute(query.execution_options(yield_per=batch))
     for rows in result.partitions():
         tally(rows, 1, counts)
     apply(connection, {grain: counts[grain] for grain in chosen})

@@ -1,5 +1,9 @@
 """Loading a page of records: idempotent upserts by (collector, source key), quarantine, reference rows.
 
+A dossier is identified nationally by its source key (``MaHoSo``). When several collectors deliver it, each keeps its
+own row, and exactly one row per key is counted (``dossier.counted``): the newest ``source_updated_at``, whichever
+collector brought it; on a tie the row counted already stays counted, so replays never flip it.
+
 The caller runs :func:`load_page` in the transaction that also saves the page's cursor, so a crash
 loses at most the page in flight and re-running a page never duplicates anything.
 """
@@ -8,22 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from ioc.records import RECORD_FIELDS, DossierRecord, Rejection
 from ioc.warehouse import aggregates, schema
-from ioc.warehouse.dialect import encode_rows, insert_ignoring_conflicts, insert_rows, update_rows
+from ioc.warehouse.dialect import add_to_rows, encode_rows, insert_ignoring_conflicts, insert_rows, update_rows
 
 DOSSIER = schema.Dossier.__table__
 COLLECTOR = schema.Collector.__table__
 QUARANTINE = schema.Quarantine.__table__
 PROCEDURE = schema.Procedure.__table__
 AGENCY = schema.Agency.__table__
+OVERLAP = schema.CollectorOverlap.__table__
+#: The key of the PostgreSQL advisory lock under which loads and purges decide which rows are counted.
+COUNTING_LOCK = 140_014
 #: Keys per ``IN (…)`` lookup: well under every engine's limit on bound parameters.
 LOOKUP_CHUNK = 900
 #: How much of a rejected record the quarantine keeps: levels of nesting, characters per string, values in all.
@@ -107,16 +115,25 @@ def _latest_by_key(records: Iterable[DossierRecord]) -> dict[str, DossierRecord]
     return latest
 
 
-def _stored(connection: Connection, collector_id: int, keys: Sequence[str]) -> dict[str, tuple[int, datetime, tuple]]:
-    """Id, source version and counted state (``aggregates.STATE_COLUMNS``) of the collector's known dossiers."""
-    columns = [DOSSIER.c[name] for name in aggregates.STATE_COLUMNS]
-    found: dict[str, tuple[int, datetime, tuple]] = {}
+def lock_counting(connection: Connection) -> None:
+    """Hold, until the transaction ends, the right to decide which rows are counted: on PostgreSQL an advisory lock,
+    so that two collectors loading the same keys at once cannot both claim one; SQLite's writers are serialised
+    already (each write transaction begins ``IMMEDIATE``)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(COUNTING_LOCK)))
+
+
+def _stored(connection: Connection, keys: Sequence[str]) -> dict[str, list[tuple]]:
+    """Every stored row of ``keys``, whichever collector brought it: (id, collector id, source version, counted,
+    state as ``aggregates.STATE_COLUMNS``)."""
+    d = DOSSIER.c
+    columns = [d[name] for name in aggregates.STATE_COLUMNS]
+    found: dict[str, list[tuple]] = {}
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start : start + LOOKUP_CHUNK]
-        query = select(DOSSIER.c.source_key, DOSSIER.c.id, DOSSIER.c.source_updated_at, *columns).where(
-            DOSSIER.c.collector_id == collector_id, DOSSIER.c.source_key.in_(chunk)
-        )
-        found.update((row[0], (row[1], row[2], tuple(row[3:]))) for row in connection.execute(query))
+        query = select(d.source_key, d.id, d.collector_id, d.source_updated_at, d.counted, *columns)
+        for row in connection.execute(query.where(d.source_key.in_(chunk))):
+            found.setdefault(row[0], []).append((row[1], row[2], row[3], row[4], tuple(row[5:])))
     return found
 
 
@@ -152,31 +169,48 @@ def encode_page(dialect_name: str, records: Iterable[DossierRecord], rejections:
 def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage, now: datetime) -> PageCounts:
     """Insert new dossiers and update those the source reports in a newer state; older states are ignored.
 
-    The aggregates follow in the same transaction: changed dossiers' old contributions out, written ones' in.
+    Each collector keeps its own row of a source key; the figures count one row per key, the newest version whichever
+    collector brought it (on a tie the row already counted stays counted). The aggregates follow in the same
+    transaction: the contributions of rows that change or stop counting out, those of rows that count now in.
     """
-    existing = _stored(connection, collector_id, page.keys)
+    lock_counting(connection)
+    stored = _stored(connection, page.keys)
     dialect = connection.dialect.name
     loaded_at, collector = encode_rows(dialect, DOSSIER, ["loaded_at", "collector_id"], [(now, collector_id)])[0]
-    new_rows, changed_rows, replaced_states, written_states = [], [], [], []
+    new_rows, changed_rows, demoted, out_states, in_states = [], [], [], [], []
+    shared: Counter[int] = Counter()
     for key, version, row, state in zip(page.keys, page.versions, page.rows, page.states, strict=True):
-        known = existing.get(key)
-        if known is None:
-            new_rows.append((*row, loaded_at, collector))
-        elif version > known[1]:
-            changed_rows.append((*row, loaded_at, known[0]))
-            replaced_states.append(known[2])
-        else:
+        rows = stored.get(key, ())
+        mine = next((known for known in rows if known[1] == collector_id), None)
+        if mine is not None and version <= mine[2]:
             continue
-        written_states.append(state)
-    if not written_states:
+        counted = next((known for known in rows if known[3]), None)
+        takes_count = counted is None or counted is mine or version > counted[2]
+        if takes_count:
+            in_states.append(state)
+            if counted is not None:
+                out_states.append(counted[4])
+            if counted is not None and counted is not mine:
+                demoted.append((False, counted[0]))
+        if mine is None:
+            new_rows.append((*row, loaded_at, takes_count, collector))
+            shared.update(known[1] for known in rows)
+        else:
+            changed_rows.append((*row, loaded_at, takes_count, mine[0]))
+    if not new_rows and not changed_rows:
         return PageCounts(unchanged=len(page.keys))
-    counts = aggregates.new_counts()
+    if demoted:  # first, so that no key is counted twice at any moment (the partial unique index)
+        update_rows(connection, DOSSIER, ["counted"], "id", demoted)
     if changed_rows:
-        aggregates.tally(replaced_states, -1, counts)
-        update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at"], "id", changed_rows)
+        update_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "counted"], "id", changed_rows)
     if new_rows:
-        insert_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "collector_id"], new_rows)
-    aggregates.tally(written_states, 1, counts)
+        insert_rows(connection, DOSSIER, [*RECORD_FIELDS, "loaded_at", "counted", "collector_id"], new_rows)
+    if shared:
+        pairs = [pair for other, n in shared.items() for pair in ((collector_id, other, n), (other, collector_id, n))]
+        add_to_rows(connection, OVERLAP, ["collector_id", "other_id"], ["dossiers"], pairs)
+    counts = aggregates.new_counts()
+    aggregates.tally(out_states, -1, counts)
+    aggregates.tally(in_states, 1, counts)
     aggregates.apply(connection, counts)
     aggregates.bump_version(connection, now)
     unchanged = len(page.keys) - len(new_rows) - len(changed_rows)
@@ -245,6 +279,7 @@ def load_encoded(
     connection: Connection, collector_id: int, run_id: int | None, page: EncodedPage, now: datetime
 ) -> PageCounts:
     """Load an encoded page's dossiers, reference rows and rejections in the caller's transaction."""
+    lock_counting(connection)  # before the reference rows too, so that two loads never wait on each other's
     register_reference(connection, page.procedures, page.agencies)
     counts = upsert_dossiers(connection, collector_id, page, now)
     if counts.inserted:

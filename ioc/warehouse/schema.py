@@ -182,9 +182,21 @@ class Dossier(Base):
     digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     source_updated_at: Mapped[datetime] = mapped_column(DateTime)
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Whether the figures count this row: of the rows of one source key (MaHoSo, a national identity) from several
+    #: collectors, exactly one is, the newest version (``ioc.warehouse.load``, ``ioc.warehouse.purge``).
+    counted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
     __table_args__ = (
-        UniqueConstraint("collector_id", "source_key"),
+        # Source key first: the loader looks up a page's keys whichever collector holds them.
+        UniqueConstraint("source_key", "collector_id"),
+        # The guard that no source key is ever counted twice.
+        Index(
+            "ux_dossier_counted_source_key",
+            "source_key",
+            unique=True,
+            sqlite_where=text("counted"),
+            postgresql_where=text("counted"),
+        ),
         CheckConstraint("channel IN (1, 2, 3)", name="channel"),
         CheckConstraint("status BETWEEN 1 AND 10", name="status"),
         CheckConstraint("applicant_type IN (1, 2, 3, 4)", name="applicant_type"),
@@ -233,6 +245,17 @@ DOSSIER_DAILY_FIELD = _aggregate("dossier_daily_field", "day", _FIELD)
 DOSSIER_MONTHLY_FIELD = _aggregate("dossier_monthly_field", "month", _FIELD)
 DOSSIER_TOTAL = _aggregate("dossier_total", None, _ALL)
 DOSSIER_TOTAL_AGENCY = _aggregate("dossier_total_agency", None, _AGENCY)
+
+
+class CollectorOverlap(Base):
+    """How many dossiers (source keys) two collectors both deliver, kept by the loader in both directions, so that
+    showing it never scans ``dossier``."""
+
+    __tablename__ = "collector_overlap"
+
+    collector_id: Mapped[int] = mapped_column(ForeignKey("collector.id", ondelete="CASCADE"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("collector.id", ondelete="CASCADE"), primary_key=True)
+    dossiers: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class DataVersion(Base):

@@ -15,7 +15,15 @@ from dash.exceptions import PreventUpdate
 
 from ioc.collecting.launch import Launch, launch_run, launch_state, read_log
 from ioc.collecting.runs import AlreadyRunningError
-from ioc.collecting.status import CollectorOverview, RunRow, dossiers_loaded, latest_run, overview, secrets_set
+from ioc.collecting.status import (
+    CollectorOverview,
+    RunRow,
+    dossiers_loaded,
+    latest_run,
+    overview,
+    secrets_set,
+    shared_with,
+)
 from ioc.collecting.store import format_interval, get_collector, remove_collector, set_enabled
 from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
@@ -33,7 +41,19 @@ PATH = "/admin/collectors"
 TITLE_KEY = "admin.collectors.title"
 #: How often the page reads a running run's progress.
 POLL_MS = 2000
-COLUMNS = ("name", "kind", "url", "auth", "schedule", "enabled", "last_run", "next_run", "dossiers", "quarantine")
+COLUMNS = (
+    "name",
+    "kind",
+    "url",
+    "auth",
+    "schedule",
+    "enabled",
+    "last_run",
+    "next_run",
+    "dossiers",
+    "shared",
+    "quarantine",
+)
 #: The collectors' table wraps long cells (addresses, the next run's note) rather than cut them.
 WRAPPED = {"whiteSpace": "normal", "height": "auto", "wordBreak": "break-word"}
 
@@ -155,6 +175,11 @@ def _next_run(entry: CollectorOverview, lang: str) -> str:
     return f"{when} ({t(lang, 'admin.collectors.scheduler_not_running')})"
 
 
+def _shared(shared: dict[str, int], lang: str) -> str:
+    """``"b: 1.234 · c: 5"``: the dossiers shared with each other collector, or a dash."""
+    return " · ".join(f"{name}: {number(n, lang)}" for name, n in shared.items()) or "–"
+
+
 def table_row(entry: CollectorOverview, lang: str) -> dict[str, Any]:
     """A collector as a row of the table (its name is the row's id)."""
     config, last = entry.config, entry.last_run
@@ -171,6 +196,7 @@ def table_row(entry: CollectorOverview, lang: str) -> dict[str, Any]:
         else t(lang, "admin.collectors.never"),
         "next_run": _next_run(entry, lang),
         "dossiers": number(entry.dossiers, lang),
+        "shared": _shared(entry.shared, lang),
         "quarantine": number(entry.open_quarantine, lang),
     }
 
@@ -320,12 +346,17 @@ def backfill(_clicks, name, dates, lang):  # type: ignore[no-untyped-def]
     prevent_initial_call=True,
 )
 def ask_remove(_remove, _cancel, name, lang):  # type: ignore[no-untyped-def]
-    """Removing asks first, saying how many dossiers the collector loaded."""
+    """Removing asks first, saying how many dossiers the collector loaded, and how many of them other collectors also
+    deliver (those stay counted, from the other collectors' rows)."""
     if ctx.triggered_id == "admin-collectors-remove-cancel" or not name:
         return False, no_update, False
     with warehouse.engine().connect() as connection:
         held = dossiers_loaded(connection, name)
-    return True, t(lang, "admin.collectors.remove_question", name=name, dossiers=number(held, lang)), False
+        shared = shared_with(connection, name)
+    question = t(lang, "admin.collectors.remove_question", name=name, dossiers=number(held, lang))
+    if shared:
+        question += " " + t(lang, "admin.collectors.remove_shared", shared=_shared(shared, lang))
+    return True, question, False
 
 
 @callback(

@@ -8,7 +8,7 @@ commune's official code (in Cao Bằng three form a cycle), so codes move in two
 the commune whose draft code it carries, so a warehouse already under official codes is left as it is.
 
 Revision ID: 0008
-Revises: 0006 (re-chained after 0007 when merged)
+Revises: 0007 (re-chained after 0007 when merged)
 Create Date: 2026-12-02 01:30:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
