@@ -127,7 +127,7 @@ def test_two_collectors_on_one_source_count_each_dossier_once(warehouse, removed
     assert len(counted_keys(warehouse)) == truth.valid
 
 
-def dossier(key: str, updated: datetime, status: int, unit: str = "19768") -> DossierRecord:
+def dossier(key: str, updated: datetime, status: int, unit: str = "19753") -> DossierRecord:
     received = datetime(2025, 1, 6, 8)
     finished = received + timedelta(days=2) if status in (7, 8, 9, 10) else None
     return DossierRecord(
@@ -139,7 +139,7 @@ def dossier(key: str, updated: datetime, status: int, unit: str = "19768") -> Do
         channel=2,
         applicant_name=None,
         applicant_type=1,
-        agency_code="UBND-19768",
+        agency_code="UBND-19753",
         unit_code=unit,
         received_at=received,
         due_at=received + timedelta(days=5),
