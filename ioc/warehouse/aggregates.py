@@ -14,7 +14,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, inspect, select, update
+from sqlalchemy import Connection, Select, Table, inspect, select, update
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
@@ -90,9 +90,9 @@ def state_of(record: Any) -> tuple:
 _PLAN = tuple((grain, grain.bucket, itemgetter(*(DIMENSIONS.index(k) for k in grain.keys))) for grain in GRAINS)
 
 
-def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
+def tally(states: Iterable[Sequence], sign: int, counts: Counts, only_month: date | None = None) -> None:
     """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to ``counts``, keyed by
-    (bucket value or None, key values)."""
+    (bucket value or None, key values); with ``only_month`` (its first day), only the events of that month."""
     width = len(MEASURES)
     index_of = _MEASURE_INDEX
     plan = [(counts[grain], bucket, key_of) for grain, bucket, key_of in _PLAN]
@@ -101,6 +101,8 @@ def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
         by_day: dict[date, list[int]] = {}
         for day, measure in events(DossierState(status, channel, received, due, finished, paid, bool(digitised))):
             by_day.setdefault(day, []).append(index_of[measure])
+        if only_month is not None:
+            by_day = {day: indexes for day, indexes in by_day.items() if day.replace(day=1) == only_month}
         if not by_day:
             continue
         dims = (unit, agency or "", field or "", procedure or "", channel or 0, applicant or 0)
@@ -149,17 +151,19 @@ def data_version(connection: Connection) -> tuple[int, datetime | None]:
     return (row[0], row[1]) if row else (0, None)
 
 
+def counted_dossiers(*columns: Any) -> Select:
+    """``SELECT columns FROM dossier``, restricted to the dossiers the aggregates count: the one place saying which."""
+    return select(*columns).select_from(DOSSIER)
+
+
 def rebuild(connection: Connection, only: Collection[str] | None = None, batch: int = 50_000) -> None:
-    """Recount aggregates from every dossier (after a migration, or to repair): those whose tables are named in
-    ``only``, by default every one whose table exists (a migration runs before later ones create theirs)."""
+    """Recount aggregates from the counted dossiers in the caller's transaction (after a migration), month by month:
+    those whose tables are named in ``only``, by default every one whose table exists (a migration runs before later
+    ones create theirs). ``ioc warehouse rebuild`` does the same in a transaction per month
+    (:mod:`ioc.warehouse.recount`)."""
+    from ioc.warehouse import recount  # recount builds on this module
+
     existing = set(inspect(connection).get_table_names())
     chosen = [g for g in GRAINS if (g.table.name in only if only is not None else g.table.name in existing)]
-    for grain in chosen:
-        connection.execute(delete(grain.table))
-    counts = new_counts()
-    columns = [DOSSIER.c[name] for name in STATE_COLUMNS]
-    result = connection.execute(select(*columns).execution_options(yield_per=batch))
-    for rows in result.partitions():
-        tally(rows, 1, counts)
-    apply(connection, {grain: counts[grain] for grain in chosen})
+    recount.rebuild_in(connection, chosen, existing, batch)
     bump_version(connection, now_local())

@@ -1,0 +1,269 @@
+"""Recounting the aggregates from ``dossier`` month by month, in memory bounded by one month's counts:
+:func:`check` compares every aggregate with the recount, :func:`rebuild` replaces them with it.
+
+A dossier adds events on its received, finished and due days and the later of due and finished
+(``ioc.kpi.events``), so a month's day and month rows are a recount of the dossiers with one of those dates in the
+month, keeping only that month's events. The all-time tables are the sums of the monthly ones with the same keys.
+The months visited are those holding a dossier's date or a stored row, so rows in a month without dossiers are found
+(and removed) too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, text
+
+from ioc.config import now_local
+from ioc.kpi.events import MEASURES
+from ioc.warehouse.access import database_errors, transaction
+from ioc.warehouse.aggregates import (
+    DOSSIER,
+    GRAINS,
+    STATE_COLUMNS,
+    Counts,
+    Grain,
+    apply,
+    bump_version,
+    counted_dossiers,
+    new_counts,
+    tally,
+)
+
+#: The dated aggregates (by day and by month), recounted a month at a time.
+DATED = tuple(grain for grain in GRAINS if grain.bucket)
+#: Each all-time aggregate and the monthly one it sums (the same keys).
+TOTAL_SOURCES = {
+    grain: next(g for g in GRAINS if g.bucket == "month" and g.keys == grain.keys)
+    for grain in GRAINS
+    if grain.bucket is None
+}
+DATES = ("received_at", "finished_at", "due_at")
+BATCH = 20_000
+#: Differences a check lists by default (all are counted).
+LISTED = 50
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One aggregate cell that differs from the recount (``stored`` 0 for a missing row, ``recounted`` 0 for an
+    extra one)."""
+
+    table: str
+    key: tuple
+    measure: str
+    stored: int
+    recounted: int
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check` found: the first differences, and how many in all."""
+
+    months: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    cells: int = 0
+    missing_rows: int = 0
+    extra_rows: int = 0
+    by_table: dict[str, int] = field(default_factory=dict)
+    limit: int = LISTED
+
+    @property
+    def clean(self) -> bool:
+        return self.cells == 0
+
+    def compare(self, table: str, stored: dict[tuple, Sequence[int]], recounted: dict[tuple, Sequence[int]]) -> None:
+        """Add the differences between a table's stored rows and their recount (rows of zeros are no rows)."""
+        zeros = (0,) * len(MEASURES)
+        for key in sorted(stored.keys() | recounted.keys()):
+            kept, counted = tuple(stored.get(key, zeros)), tuple(recounted.get(key, zeros))
+            if kept == counted:
+                continue
+            if not any(counted):
+                self.extra_rows += 1
+            elif not any(kept):
+                self.missing_rows += 1
+            for measure, was, should in zip(MEASURES, kept, counted, strict=True):
+                if was != should:
+                    self.cells += 1
+                    self.by_table[table] = self.by_table.get(table, 0) + 1
+                    if len(self.differences) < self.limit:
+                        self.differences.append(Difference(table, key, measure, was, should))
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    months: int
+    rows: int
+
+
+def month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _window(month: date) -> tuple[datetime, datetime]:
+    return datetime.combine(month, time()), datetime.combine(month_after(month), time())
+
+
+def _dated(existing: Iterable[str] | None) -> list[Grain]:
+    return [g for g in DATED if existing is None or g.table.name in existing]
+
+
+def next_month(connection: Connection, after: date | None, existing: Iterable[str] | None = None) -> date | None:
+    """The first month from ``after`` on (every month when None) holding a counted dossier's date or a stored row."""
+    firsts: list[date] = []
+    start = None if after is None else datetime.combine(after, time())
+    for name in DATES:
+        column = DOSSIER.c[name]
+        query = counted_dossiers(func.min(column))
+        value = connection.execute(query if start is None else query.where(column >= start)).scalar()
+        if value is not None:
+            firsts.append(value.date())
+    for grain in _dated(existing):
+        column = grain.table.c[grain.bucket]
+        query = select(func.min(column))
+        value = connection.execute(query if after is None else query.where(column >= after)).scalar()
+        if value is not None:
+            firsts.append(value)
+    return min(firsts).replace(day=1) if firsts else None
+
+
+def last_month(connection: Connection) -> date | None:
+    """The last month :func:`next_month` can reach (for a progress bar)."""
+    lasts = [connection.execute(counted_dossiers(func.max(DOSSIER.c[name]))).scalar() for name in DATES]
+    days = [value.date() for value in lasts if value is not None]
+    days += [d for g in DATED if (d := connection.execute(select(func.max(g.table.c[g.bucket]))).scalar())]
+    return max(days).replace(day=1) if days else None
+
+
+def recount_month(connection: Connection, month: date, batch: int = BATCH) -> Counts:
+    """Every aggregate's counts of the events in ``month``, from the counted dossiers with a date in it."""
+    start, end = _window(month)
+    in_month = [and_(DOSSIER.c[name] >= start, DOSSIER.c[name] < end) for name in DATES]
+    query = counted_dossiers(*(DOSSIER.c[name] for name in STATE_COLUMNS)).where(or_(*in_month))
+    counts = new_counts()
+    for rows in connection.execute(query.execution_options(yield_per=batch)).partitions():
+        tally(rows, 1, counts, only_month=month)
+    return counts
+
+
+def _in_month(grain: Grain, month: date):  # type: ignore[no-untyped-def]
+    column = grain.table.c[grain.bucket]
+    return and_(column >= month, column < month_after(month))
+
+
+def _flat(grain: Grain, counts: Counts) -> dict[tuple, list[int]]:
+    return {((bucket, *values) if grain.bucket else values): row for (bucket, values), row in counts[grain].items()}
+
+
+def _stored(connection: Connection, grain: Grain, month: date | None) -> dict[tuple, tuple]:
+    table = grain.table
+    width = len(grain.columns)
+    query = select(*(table.c[name] for name in grain.columns), *(table.c[m] for m in MEASURES))
+    if month is not None:
+        query = query.where(_in_month(grain, month))
+    return {tuple(row[:width]): tuple(row[width:]) for row in connection.execute(query)}
+
+
+def _repeatable(connection: Connection) -> Connection:
+    """One snapshot for the whole check: loads committing meanwhile cannot show as differences."""
+    if connection.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection  # SQLite: a read transaction in WAL mode reads one snapshot
+
+
+def check(
+    engine: Engine, limit: int = LISTED, on_month: Callable[[date], None] | None = None, batch: int = BATCH
+) -> CheckReport:
+    """Compare every aggregate with a recount of the counted dossiers, in one read transaction."""
+    report = CheckReport(limit=limit)
+    totals: dict[Grain, dict[tuple, list[int]]] = {grain: {} for grain in TOTAL_SOURCES}
+    with database_errors(engine), engine.connect() as plain:
+        connection = _repeatable(plain)
+        month = next_month(connection, None)
+        while month is not None:
+            counts = recount_month(connection, month, batch)
+            for grain in DATED:
+                report.compare(grain.table.name, _stored(connection, grain, month), _flat(grain, counts))
+            for grain, summed in totals.items():
+                for key, row in _flat(grain, counts).items():
+                    into = summed.setdefault(key, [0] * len(MEASURES))
+                    for i, value in enumerate(row):
+                        into[i] += value
+            report.months += 1
+            if on_month is not None:
+                on_month(month)
+            month = next_month(connection, month_after(month))
+        for grain, summed in totals.items():
+            report.compare(grain.table.name, _stored(connection, grain, None), summed)
+        connection.rollback()
+    return report
+
+
+def _replace_month(connection: Connection, month: date, grains: Sequence[Grain], batch: int) -> int:
+    counts = recount_month(connection, month, batch)
+    for grain in grains:
+        connection.execute(delete(grain.table).where(_in_month(grain, month)))
+    apply(connection, {grain: counts[grain] for grain in grains})
+    return sum(sum(1 for row in counts[grain].values() if any(row)) for grain in grains)
+
+
+def _replace_totals(connection: Connection, totals: Iterable[Grain]) -> int:
+    """Each all-time table replaced by the sums of its monthly table."""
+    rows = 0
+    for grain in totals:
+        monthly = TOTAL_SOURCES[grain].table
+        keys = [monthly.c[name] for name in grain.keys]
+        sums = [func.sum(monthly.c[m]) for m in MEASURES]
+        summed = select(*keys, *sums).group_by(*keys).having(or_(*(total != 0 for total in sums)))
+        connection.execute(delete(grain.table))
+        result = connection.execute(insert(grain.table).from_select([*grain.keys, *MEASURES], summed))
+        rows += max(result.rowcount or 0, 0)
+    return rows
+
+
+def rebuild_in(connection: Connection, grains: Sequence[Grain], existing: Iterable[str], batch: int = BATCH) -> None:
+    """Recount ``grains`` in the caller's transaction (a migration's), month by month. An all-time table is summed
+    from its monthly one, so choosing it recounts that one too."""
+    existing = set(existing)
+    totals = [g for g in grains if g.bucket is None]
+    dated = [g for g in DATED if g in grains or any(TOTAL_SOURCES[t] is g for t in totals)]
+    month = next_month(connection, None, existing)
+    while month is not None:
+        _replace_month(connection, month, dated, batch)
+        month = next_month(connection, month_after(month), existing)
+    _replace_totals(connection, totals)
+
+
+def _hold_writers(connection: Connection) -> None:
+    """Keep loaders out while a month is recounted: SQLite's write lock is taken by the transaction's BEGIN IMMEDIATE;
+    PostgreSQL's readers go on, writers of ``dossier`` wait."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE dossier IN SHARE MODE"))
+
+
+def rebuild(engine: Engine, on_month: Callable[[date], None] | None = None, batch: int = BATCH) -> RebuildReport:
+    """Recount every aggregate in place: each month's rows replaced in a transaction of their own (readers see a
+    month old or recounted, never half of it; loaders wait for one month at most), then the all-time tables in one
+    last transaction. Each transaction bumps the data version."""
+    months = rows = 0
+    after: date | None = None
+    while True:
+        with transaction(engine) as connection:
+            _hold_writers(connection)
+            month = next_month(connection, after)
+            if month is None:
+                break
+            rows += _replace_month(connection, month, DATED, batch)
+            bump_version(connection, now_local())
+        months += 1
+        if on_month is not None:
+            on_month(month)
+        after = month_after(month)
+    with transaction(engine) as connection:
+        _hold_writers(connection)
+        rows += _replace_totals(connection, TOTAL_SOURCES)
+        bump_version(connection, now_local())
+    return RebuildReport(months=months, rows=rows)
