@@ -99,7 +99,10 @@ def test_rebuild_repairs_in_place_and_bumps_the_data_version(warehouse):
         version, _ = aggregates.data_version(connection)
     corrupt(warehouse)
     months: list[date] = []
-    result = recount.rebuild(warehouse, on_month=months.append)
+    totals: set[int] = set()
+    result = recount.rebuild(warehouse, on_month=lambda month, total: (months.append(month), totals.add(total)))
+    assert months[0] is None and totals == {result.months}
+    months = months[1:]
     assert result.months == len(months) >= 5  # the stray month in 2031 is visited, and emptied
     assert date(2031, 7, 1) in months
     with warehouse.connect() as connection:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import date
@@ -12,9 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, display, print_json, print_rows
 from ioc.config import Settings, load_settings
@@ -95,24 +94,21 @@ def agencies(output: FormatOption = OutputFormat.table) -> None:
     print_rows(_agency_rows(settings), output, f"Cơ quan giải quyết — province {settings.province}")
 
 
-def _month_bar(engine: Engine, verb: str) -> tuple[Progress, Callable[[date], None]]:
+def _month_bar(verb: str) -> tuple[Progress, recount.MonthCallback]:
     """A progress bar over the months a recount visits, and the callback that moves it."""
-    with transaction(engine) as connection:
-        first, last = recount.next_month(connection, None), recount.last_month(connection)
-    span = (last.year - first.year) * 12 + last.month - first.month + 1 if first and last else 0
     progress = Progress(
         TextColumn(f"[bold]{verb}"),
         BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} months · {task.fields[month]}"),
+        MofNCompleteColumn(),
+        TextColumn("months {task.fields[month]}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     )
-    task = progress.add_task(verb, total=max(span, 1), month="")
+    task = progress.add_task(verb, total=None, month="")
 
-    def on_month(month: date) -> None:
-        done = (month.year - first.year) * 12 + month.month - first.month + 1 if first else 0
-        progress.update(task, completed=min(done, span), month=f"{month:%m/%Y}")
+    def on_month(month: date | None, total: int) -> None:
+        progress.update(task, total=total, advance=0 if month is None else 1, month=f"{month:%m/%Y}" if month else "")
 
     return progress, on_month
 
@@ -124,7 +120,7 @@ def check(
     """Compare every aggregate with a recount from the dossiers; exit 1 when any differs."""
     quiet = output is OutputFormat.json
     with open_warehouse(load_settings()) as engine:
-        progress, on_month = _month_bar(engine, "Checking")
+        progress, on_month = _month_bar("Checking")
         with nullcontext() if quiet else progress:
             report = recount.check(engine, limit=limit, on_month=None if quiet else on_month)
     if quiet:
@@ -168,7 +164,7 @@ def _print_check(report: recount.CheckReport) -> None:
 def rebuild() -> None:
     """Recount every aggregate from the dossiers, in place, month by month (collectors wait a month at most)."""
     with open_warehouse(load_settings()) as engine:
-        progress, on_month = _month_bar(engine, "Rebuilding")
+        progress, on_month = _month_bar("Rebuilding")
         with progress:
             result = recount.rebuild(engine, on_month=on_month)
     console.print(f"[bold]rebuilt[/] the aggregates: {result.months} months, {result.rows:,} rows")

@@ -31,6 +31,7 @@ from ioc.warehouse.aggregates import (
     new_counts,
     tally,
 )
+from ioc.warehouse.dialect import month_text
 
 #: The dated aggregates (by day and by month), recounted a month at a time.
 DATED = tuple(grain for grain in GRAINS if grain.bucket)
@@ -42,6 +43,8 @@ TOTAL_SOURCES = {
 }
 DATES = ("received_at", "finished_at", "due_at")
 BATCH = 20_000
+#: Told before the first month (None) and after each: the month done and how many months there are.
+MonthCallback = Callable[[date | None, int], None]
 #: Differences a check lists by default (all are counted).
 LISTED = 50
 
@@ -111,31 +114,19 @@ def _dated(existing: Iterable[str] | None) -> list[Grain]:
     return [g for g in DATED if existing is None or g.table.name in existing]
 
 
-def next_month(connection: Connection, after: date | None, existing: Iterable[str] | None = None) -> date | None:
-    """The first month from ``after`` on (every month when None) holding a counted dossier's date or a stored row."""
-    firsts: list[date] = []
-    start = None if after is None else datetime.combine(after, time())
+def months(connection: Connection, existing: Iterable[str] | None = None) -> list[date]:
+    """The months holding a counted dossier's date or a stored row (first days, in order): one scan per date
+    column and one per dated table, so that a stray far-off date costs nothing."""
+    found: set[str] = set()
     for name in DATES:
-        column = DOSSIER.c[name]
-        query = counted_dossiers(func.min(column))
-        value = connection.execute(query if start is None else query.where(column >= start)).scalar()
-        if value is not None:
-            firsts.append(value.date())
+        month = month_text(connection, DOSSIER.c[name])
+        found.update(
+            connection.execute(counted_dossiers(month).where(DOSSIER.c[name].is_not(None)).distinct()).scalars()
+        )
     for grain in _dated(existing):
-        column = grain.table.c[grain.bucket]
-        query = select(func.min(column))
-        value = connection.execute(query if after is None else query.where(column >= after)).scalar()
-        if value is not None:
-            firsts.append(value)
-    return min(firsts).replace(day=1) if firsts else None
-
-
-def last_month(connection: Connection) -> date | None:
-    """The last month :func:`next_month` can reach (for a progress bar)."""
-    lasts = [connection.execute(counted_dossiers(func.max(DOSSIER.c[name]))).scalar() for name in DATES]
-    days = [value.date() for value in lasts if value is not None]
-    days += [d for g in DATED if (d := connection.execute(select(func.max(g.table.c[g.bucket]))).scalar())]
-    return max(days).replace(day=1) if days else None
+        month = month_text(connection, grain.table.c[grain.bucket])
+        found.update(connection.execute(select(month).distinct()).scalars())
+    return sorted(date(int(text[:4]), int(text[5:7]), 1) for text in found if text)
 
 
 def recount_month(connection: Connection, month: date, batch: int = BATCH) -> Counts:
@@ -175,15 +166,17 @@ def _repeatable(connection: Connection) -> Connection:
 
 
 def check(
-    engine: Engine, limit: int = LISTED, on_month: Callable[[date], None] | None = None, batch: int = BATCH
+    engine: Engine, limit: int = LISTED, on_month: MonthCallback | None = None, batch: int = BATCH
 ) -> CheckReport:
     """Compare every aggregate with a recount of the counted dossiers, in one read transaction."""
     report = CheckReport(limit=limit)
     totals: dict[Grain, dict[tuple, list[int]]] = {grain: {} for grain in TOTAL_SOURCES}
     with database_errors(engine), engine.connect() as plain:
         connection = _repeatable(plain)
-        month = next_month(connection, None)
-        while month is not None:
+        chosen = months(connection)
+        if on_month is not None:
+            on_month(None, len(chosen))
+        for month in chosen:
             counts = recount_month(connection, month, batch)
             for grain in DATED:
                 report.compare(grain.table.name, _stored(connection, grain, month), _flat(grain, counts))
@@ -194,8 +187,7 @@ def check(
                         into[i] += value
             report.months += 1
             if on_month is not None:
-                on_month(month)
-            month = next_month(connection, month_after(month))
+                on_month(month, len(chosen))
         for grain, summed in totals.items():
             report.compare(grain.table.name, _stored(connection, grain, None), summed)
         connection.rollback()
@@ -230,10 +222,8 @@ def rebuild_in(connection: Connection, grains: Sequence[Grain], existing: Iterab
     existing = set(existing)
     totals = [g for g in grains if g.bucket is None]
     dated = [g for g in DATED if g in grains or any(TOTAL_SOURCES[t] is g for t in totals)]
-    month = next_month(connection, None, existing)
-    while month is not None:
+    for month in months(connection, existing):
         _replace_month(connection, month, dated, batch)
-        month = next_month(connection, month_after(month), existing)
     _replace_totals(connection, totals)
 
 
@@ -244,26 +234,25 @@ def _hold_writers(connection: Connection) -> None:
         connection.execute(text("LOCK TABLE dossier IN SHARE MODE"))
 
 
-def rebuild(engine: Engine, on_month: Callable[[date], None] | None = None, batch: int = BATCH) -> RebuildReport:
+def rebuild(engine: Engine, on_month: MonthCallback | None = None, batch: int = BATCH) -> RebuildReport:
     """Recount every aggregate in place: each month's rows replaced in a transaction of their own (readers see a
     month old or recounted, never half of it; loaders wait for one month at most), then the all-time tables in one
-    last transaction. Each transaction bumps the data version."""
-    months = rows = 0
-    after: date | None = None
-    while True:
+    last transaction. Each transaction bumps the data version. A month that loads bring meanwhile is counted by
+    them, and right: it held nothing before."""
+    with transaction(engine) as connection:
+        chosen = months(connection)
+    if on_month is not None:
+        on_month(None, len(chosen))
+    rows = 0
+    for month in chosen:
         with transaction(engine) as connection:
             _hold_writers(connection)
-            month = next_month(connection, after)
-            if month is None:
-                break
             rows += _replace_month(connection, month, DATED, batch)
             bump_version(connection, now_local())
-        months += 1
         if on_month is not None:
-            on_month(month)
-        after = month_after(month)
+            on_month(month, len(chosen))
     with transaction(engine) as connection:
         _hold_writers(connection)
         rows += _replace_totals(connection, TOTAL_SOURCES)
         bump_version(connection, now_local())
-    return RebuildReport(months=months, rows=rows)
+    return RebuildReport(months=len(chosen), rows=rows)
