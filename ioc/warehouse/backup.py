@@ -28,7 +28,10 @@ def backup(url: str, target: Path, *, force: bool = False) -> BackupReport:
     source = sqlite_file(url)
     if source is None:
         backend = parse_url(url).get_backend_name()
-        raise IOCError(f"ioc warehouse backup copies SQLite warehouses; for {backend} run: {PG_DUMP}")
+        raise IOCError(
+            f"ioc warehouse backup copies SQLite warehouses; for {backend} run: {PG_DUMP} "
+            "(the URL written postgresql://…, without +psycopg; README, Repair and backup)"
+        )
     if not source.exists():
         raise IOCError(f"no warehouse at {source}: run `ioc init`")
     target = target.expanduser().resolve()
