@@ -80,6 +80,17 @@ def test_check_finds_a_wrong_cell_a_missing_row_and_an_extra_row(warehouse):
     assert report.cells == sum(report.by_table.values())
 
 
+def test_the_span_of_months_per_pass_changes_nothing_found(warehouse):
+    load_random(warehouse)
+    corrupt(warehouse)
+    found = {size: recount.check(warehouse, span_months=size) for size in (1, 2, 7, 100)}
+    summaries = {(r.cells, r.missing_rows, r.extra_rows, tuple(sorted(r.by_table.items()))) for r in found.values()}
+    assert len(summaries) == 1
+    assert {r.months for r in found.values()} == {found[1].months}
+    recount.rebuild(warehouse, span_months=2)
+    assert recount.check(warehouse, span_months=1).clean
+
+
 def test_the_list_of_differences_is_capped_but_the_totals_are_not(warehouse):
     load_random(warehouse)
     with warehouse.begin() as connection:

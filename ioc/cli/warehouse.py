@@ -162,7 +162,7 @@ def _print_check(report: recount.CheckReport) -> None:
 
 
 def rebuild() -> None:
-    """Recount every aggregate from the dossiers, in place, month by month (collectors wait a month at most)."""
+    """Recount every aggregate from the dossiers, in place, a few months at a time (collectors wait for those)."""
     with open_warehouse(load_settings()) as engine:
         progress, on_month = _month_bar("Rebuilding")
         with progress:

@@ -90,9 +90,9 @@ def state_of(record: Any) -> tuple:
 _PLAN = tuple((grain, grain.bucket, itemgetter(*(DIMENSIONS.index(k) for k in grain.keys))) for grain in GRAINS)
 
 
-def tally(states: Iterable[Sequence], sign: int, counts: Counts, only_month: date | None = None) -> None:
+def tally(states: Iterable[Sequence], sign: int, counts: Counts, only_days: tuple[date, date] | None = None) -> None:
     """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to ``counts``, keyed by
-    (bucket value or None, key values); with ``only_month`` (its first day), only the events of that month."""
+    (bucket value or None, key values); with ``only_days`` (first, after the last), only the events of those days."""
     width = len(MEASURES)
     index_of = _MEASURE_INDEX
     plan = [(counts[grain], bucket, key_of) for grain, bucket, key_of in _PLAN]
@@ -101,8 +101,9 @@ def tally(states: Iterable[Sequence], sign: int, counts: Counts, only_month: dat
         by_day: dict[date, list[int]] = {}
         for day, measure in events(DossierState(status, channel, received, due, finished, paid, bool(digitised))):
             by_day.setdefault(day, []).append(index_of[measure])
-        if only_month is not None:
-            by_day = {day: indexes for day, indexes in by_day.items() if day.replace(day=1) == only_month}
+        if only_days is not None:
+            first, after = only_days
+            by_day = {day: indexes for day, indexes in by_day.items() if first <= day < after}
         if not by_day:
             continue
         dims = (unit, agency or "", field or "", procedure or "", channel or 0, applicant or 0)
@@ -157,9 +158,9 @@ def counted_dossiers(*columns: Any) -> Select:
 
 
 def rebuild(connection: Connection, only: Collection[str] | None = None, batch: int = 50_000) -> None:
-    """Recount aggregates from the counted dossiers in the caller's transaction (after a migration), month by month:
-    those whose tables are named in ``only``, by default every one whose table exists (a migration runs before later
-    ones create theirs). ``ioc warehouse rebuild`` does the same in a transaction per month
+    """Recount aggregates from the counted dossiers in the caller's transaction (after a migration), a few months at
+    a time: those whose tables are named in ``only``, by default every one whose table exists (a migration runs
+    before later ones create theirs). ``ioc warehouse rebuild`` does the same with a transaction per span of months
     (:mod:`ioc.warehouse.recount`)."""
     from ioc.warehouse import recount  # recount builds on this module
 

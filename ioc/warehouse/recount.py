@@ -1,11 +1,11 @@
-"""Recounting the aggregates from ``dossier`` month by month, in memory bounded by one month's counts:
-:func:`check` compares every aggregate with the recount, :func:`rebuild` replaces them with it.
+"""Recounting the aggregates from ``dossier`` a few months at a time (:data:`SPAN_MONTHS`), in memory bounded by
+those months' counts: :func:`check` compares every aggregate with the recount, :func:`rebuild` replaces them with it.
 
 A dossier adds events on its received, finished and due days and the later of due and finished
-(``ioc.kpi.events``), so a month's day and month rows are a recount of the dossiers with one of those dates in the
-month, keeping only that month's events. The all-time tables are the sums of the monthly ones with the same keys.
-The months visited are those holding a dossier's date or a stored row, so rows in a month without dossiers are found
-(and removed) too.
+(``ioc.kpi.events``), so the day and month rows of a span of months are a recount of the dossiers with one of those
+dates in the span, keeping only the span's events. The all-time tables are the sums of the monthly ones with the
+same keys. The months visited are those holding a dossier's date or a stored row, so rows in a month without
+dossiers are found (and removed) too.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ioc.warehouse.aggregates import (
 )
 from ioc.warehouse.dialect import month_text
 
-#: The dated aggregates (by day and by month), recounted a month at a time.
+#: The dated aggregates (by day and by month), recounted a span of months at a time.
 DATED = tuple(grain for grain in GRAINS if grain.bucket)
 #: Each all-time aggregate and the monthly one it sums (the same keys).
 TOTAL_SOURCES = {
@@ -43,6 +43,9 @@ TOTAL_SOURCES = {
 }
 DATES = ("received_at", "finished_at", "due_at")
 BATCH = 20_000
+#: Months recounted per pass over ``dossier`` (a pass reads the whole table: ``due_at`` has no index); memory holds
+#: their counts. Measured in ``tests/benchmarks/bench_repair.py``.
+SPAN_MONTHS = 3
 #: Told before the first month (None) and after each: the month done and how many months there are.
 MonthCallback = Callable[[date | None, int], None]
 #: Differences a check lists by default (all are counted).
@@ -80,10 +83,13 @@ class CheckReport:
     def compare(self, table: str, stored: dict[tuple, Sequence[int]], recounted: dict[tuple, Sequence[int]]) -> None:
         """Add the differences between a table's stored rows and their recount (rows of zeros are no rows)."""
         zeros = (0,) * len(MEASURES)
-        for key in sorted(stored.keys() | recounted.keys()):
+        differing = [
+            key
+            for key in stored.keys() | recounted.keys()
+            if tuple(stored.get(key, zeros)) != tuple(recounted.get(key, zeros))
+        ]
+        for key in sorted(differing):
             kept, counted = tuple(stored.get(key, zeros)), tuple(recounted.get(key, zeros))
-            if kept == counted:
-                continue
             if not any(counted):
                 self.extra_rows += 1
             elif not any(kept):
@@ -106,8 +112,14 @@ def month_after(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _window(month: date) -> tuple[datetime, datetime]:
-    return datetime.combine(month, time()), datetime.combine(month_after(month), time())
+#: A run of months: the first day of the first, the first day after the last.
+Span = tuple[date, date]
+
+
+def spans(chosen: Sequence[date], size: int) -> list[tuple[Span, list[date]]]:
+    """The chosen months in runs of up to ``size``, each with its span (months between hold nothing to count)."""
+    runs = [list(chosen[i : i + size]) for i in range(0, len(chosen), size)]
+    return [((run[0], month_after(run[-1])), run) for run in runs]
 
 
 def _dated(existing: Iterable[str] | None) -> list[Grain]:
@@ -129,32 +141,32 @@ def months(connection: Connection, existing: Iterable[str] | None = None) -> lis
     return sorted(date(int(text[:4]), int(text[5:7]), 1) for text in found if text)
 
 
-def recount_month(connection: Connection, month: date, batch: int = BATCH) -> Counts:
-    """Every aggregate's counts of the events in ``month``, from the counted dossiers with a date in it."""
-    start, end = _window(month)
+def recount_span(connection: Connection, span: Span, batch: int = BATCH) -> Counts:
+    """Every aggregate's counts of the events in ``span``, from the counted dossiers with a date in it."""
+    start, end = (datetime.combine(day, time()) for day in span)
     in_month = [and_(DOSSIER.c[name] >= start, DOSSIER.c[name] < end) for name in DATES]
     query = counted_dossiers(*(DOSSIER.c[name] for name in STATE_COLUMNS)).where(or_(*in_month))
     counts = new_counts()
     for rows in connection.execute(query.execution_options(yield_per=batch)).partitions():
-        tally(rows, 1, counts, only_month=month)
+        tally(rows, 1, counts, only_days=span)
     return counts
 
 
-def _in_month(grain: Grain, month: date):  # type: ignore[no-untyped-def]
+def _in_span(grain: Grain, span: Span):  # type: ignore[no-untyped-def]
     column = grain.table.c[grain.bucket]
-    return and_(column >= month, column < month_after(month))
+    return and_(column >= span[0], column < span[1])
 
 
 def _flat(grain: Grain, counts: Counts) -> dict[tuple, list[int]]:
     return {((bucket, *values) if grain.bucket else values): row for (bucket, values), row in counts[grain].items()}
 
 
-def _stored(connection: Connection, grain: Grain, month: date | None) -> dict[tuple, tuple]:
+def _stored(connection: Connection, grain: Grain, span: Span | None) -> dict[tuple, tuple]:
     table = grain.table
     width = len(grain.columns)
     query = select(*(table.c[name] for name in grain.columns), *(table.c[m] for m in MEASURES))
-    if month is not None:
-        query = query.where(_in_month(grain, month))
+    if span is not None:
+        query = query.where(_in_span(grain, span))
     return {tuple(row[:width]): tuple(row[width:]) for row in connection.execute(query)}
 
 
@@ -166,7 +178,11 @@ def _repeatable(connection: Connection) -> Connection:
 
 
 def check(
-    engine: Engine, limit: int = LISTED, on_month: MonthCallback | None = None, batch: int = BATCH
+    engine: Engine,
+    limit: int = LISTED,
+    on_month: MonthCallback | None = None,
+    batch: int = BATCH,
+    span_months: int = SPAN_MONTHS,
 ) -> CheckReport:
     """Compare every aggregate with a recount of the counted dossiers, in one read transaction."""
     report = CheckReport(limit=limit)
@@ -176,17 +192,17 @@ def check(
         chosen = months(connection)
         if on_month is not None:
             on_month(None, len(chosen))
-        for month in chosen:
-            counts = recount_month(connection, month, batch)
+        for span, run in spans(chosen, span_months):
+            counts = recount_span(connection, span, batch)
             for grain in DATED:
-                report.compare(grain.table.name, _stored(connection, grain, month), _flat(grain, counts))
+                report.compare(grain.table.name, _stored(connection, grain, span), _flat(grain, counts))
             for grain, summed in totals.items():
                 for key, row in _flat(grain, counts).items():
                     into = summed.setdefault(key, [0] * len(MEASURES))
                     for i, value in enumerate(row):
                         into[i] += value
-            report.months += 1
-            if on_month is not None:
+            report.months += len(run)
+            for month in run if on_month is not None else ():
                 on_month(month, len(chosen))
         for grain, summed in totals.items():
             report.compare(grain.table.name, _stored(connection, grain, None), summed)
@@ -194,10 +210,10 @@ def check(
     return report
 
 
-def _replace_month(connection: Connection, month: date, grains: Sequence[Grain], batch: int) -> int:
-    counts = recount_month(connection, month, batch)
+def _replace_span(connection: Connection, span: Span, grains: Sequence[Grain], batch: int) -> int:
+    counts = recount_span(connection, span, batch)
     for grain in grains:
-        connection.execute(delete(grain.table).where(_in_month(grain, month)))
+        connection.execute(delete(grain.table).where(_in_span(grain, span)))
     apply(connection, {grain: counts[grain] for grain in grains})
     return sum(sum(1 for row in counts[grain].values() if any(row)) for grain in grains)
 
@@ -217,26 +233,28 @@ def _replace_totals(connection: Connection, totals: Iterable[Grain]) -> int:
 
 
 def rebuild_in(connection: Connection, grains: Sequence[Grain], existing: Iterable[str], batch: int = BATCH) -> None:
-    """Recount ``grains`` in the caller's transaction (a migration's), month by month. An all-time table is summed
+    """Recount ``grains`` in the caller's transaction (a migration's), a span at a time. An all-time table is summed
     from its monthly one, so choosing it recounts that one too."""
     existing = set(existing)
     totals = [g for g in grains if g.bucket is None]
     dated = [g for g in DATED if g in grains or any(TOTAL_SOURCES[t] is g for t in totals)]
-    for month in months(connection, existing):
-        _replace_month(connection, month, dated, batch)
+    for span, _ in spans(months(connection, existing), SPAN_MONTHS):
+        _replace_span(connection, span, dated, batch)
     _replace_totals(connection, totals)
 
 
 def _hold_writers(connection: Connection) -> None:
-    """Keep loaders out while a month is recounted: SQLite's write lock is taken by the transaction's BEGIN IMMEDIATE;
+    """Keep loaders out while a span is recounted: SQLite's write lock is taken by the transaction's BEGIN IMMEDIATE;
     PostgreSQL's readers go on, writers of ``dossier`` wait."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("LOCK TABLE dossier IN SHARE MODE"))
 
 
-def rebuild(engine: Engine, on_month: MonthCallback | None = None, batch: int = BATCH) -> RebuildReport:
-    """Recount every aggregate in place: each month's rows replaced in a transaction of their own (readers see a
-    month old or recounted, never half of it; loaders wait for one month at most), then the all-time tables in one
+def rebuild(
+    engine: Engine, on_month: MonthCallback | None = None, batch: int = BATCH, span_months: int = SPAN_MONTHS
+) -> RebuildReport:
+    """Recount every aggregate in place: each span of months replaced in a transaction of its own (readers see a
+    month old or recounted, never half of it; loaders wait for one span at most), then the all-time tables in one
     last transaction. Each transaction bumps the data version. A month that loads bring meanwhile is counted by
     them, and right: it held nothing before."""
     with transaction(engine) as connection:
@@ -244,12 +262,12 @@ def rebuild(engine: Engine, on_month: MonthCallback | None = None, batch: int = 
     if on_month is not None:
         on_month(None, len(chosen))
     rows = 0
-    for month in chosen:
+    for span, run in spans(chosen, span_months):
         with transaction(engine) as connection:
             _hold_writers(connection)
-            rows += _replace_month(connection, month, DATED, batch)
+            rows += _replace_span(connection, span, DATED, batch)
             bump_version(connection, now_local())
-        if on_month is not None:
+        for month in run if on_month is not None else ():
             on_month(month, len(chosen))
     with transaction(engine) as connection:
         _hold_writers(connection)

@@ -5,9 +5,9 @@
 Build: ``ioc init`` (province 46), then N dossiers over 2021-01 .. 2025-12 generated as ``bench_kpi.py`` does,
 written straight into ``dossier``, and the aggregates counted by the old rebuild. Then ``--rounds`` rounds, each
 running the old rebuild (every dossier tallied into one in-memory count of every aggregate, written in one
-transaction: the code ``aggregates.rebuild`` had before issue 14), ``recount.rebuild`` and ``recount.check``, in an
-order that alternates between rounds, each in a spawned process of its own so that its peak RSS is its own. After
-each rebuild the check must be clean. Printed: median seconds, peak RSS and its growth over the process's RSS just
+transaction: the code ``aggregates.rebuild`` had before issue 14) and ``recount.rebuild``, in an order that
+alternates between rounds, each followed by ``recount.check`` (which must be clean), each in a spawned process of its
+own so that its peak RSS is its own. Printed: median seconds, peak RSS and its growth over the process's RSS just
 before the work, and the ratios new / old.
 """
 
@@ -145,7 +145,7 @@ def main() -> None:
                 leftover.unlink(missing_ok=True)
             bench_kpi.ioc_init(folder, url)
             (seconds,) = spawned(build, url, args.dossiers)
-            print(f"built {args.dossiers:,} dossiers and their aggregates in {seconds:,.0f} s")
+            print(f"built {args.dossiers:,} dossiers and their aggregates in {seconds:,.0f} s", flush=True)
         engine = make_engine(url)
         with engine.connect() as connection:
             rows = {g.table.name: bench_kpi.count(connection, g.table.name) for g in aggregates.GRAINS}
@@ -157,13 +157,14 @@ def main() -> None:
 
         measured: dict[str, list[tuple[float, int, int]]] = {name: [] for name in WORK}
         for round_number in range(args.rounds):
-            order = ["old rebuild", "rebuild", "check"]
-            if round_number % 2:
-                order = ["rebuild", "check", "old rebuild"]
+            order = ["rebuild", "old rebuild"] if round_number % 2 else ["old rebuild", "rebuild"]
             for name in order:
-                measured[name].append(spawned(run_one, url, name))
-                if name != "check":
-                    measured["check"].append(spawned(run_one, url, "check"))  # clean after each rebuild
+                names = [name] if name == "check" else [name, "check"]  # the check must be clean after each rebuild
+                for each in names:
+                    measured[each].append(spawned(run_one, url, each))
+                    seconds, peak, before = measured[each][-1]
+                    print(f"  round {round_number + 1}: {each:<12} {seconds:>8,.1f} s, peak RSS {peak / 1024:,.0f} MB "
+                          f"({(peak - before) / 1024:,.0f} MB over the process before)", flush=True)  # fmt: skip
 
         print(f"\n{'':<14}{'median s':>10}{'peak RSS MB':>13}{'growth MB':>11}   runs")
         summary = {}
