@@ -149,7 +149,7 @@ def _print_check(report: recount.CheckReport) -> None:
         return
     table = Table(title="Aggregates that differ from a recount of the dossiers")
     for column in ("table", "key", "measure", "stored", "recounted"):
-        table.add_column(column, justify="right" if column in ("stored", "recounted") else "left")
+        table.add_column(column, justify="right" if column in ("stored", "recounted") else "left", overflow="fold")
     for d in report.differences:
         table.add_row(d.table, " · ".join(display(v) for v in d.key), d.measure, f"{d.stored:,}", f"{d.recounted:,}")
     console.print(table)
