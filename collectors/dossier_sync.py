@@ -146,6 +146,10 @@ class DossierSync:
     def close(self) -> None:
         self.client.close()
 
+    def cursor_at(self, moment: datetime) -> str:
+        """The cursor from which a run reads what changed from ``moment`` on (cursors sort as text in time order)."""
+        return moment.strftime(TIME_FORMAT)
+
     # fetching ------------------------------------------------------------------------------------------
 
     def _check_body(self, body: Any) -> None:

@@ -80,3 +80,7 @@ class CollectorKind(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # Optional: ``cursor_at(moment: datetime) -> str``, the cursor an incremental run would start from to read what
+    # changed from ``moment`` on, for a kind whose cursors sort as text in time order. With it, a backfill that reads
+    # on from the cursor moves the cursor (``ioc.collecting.runner.backfill_moves_cursor``).

@@ -2,6 +2,11 @@
 
 A crash loses at most the page in flight: the next incremental run starts from the collector's cursor, and a
 backfill of the same range resumes where the unfinished one stopped. Loads are upserts, so overlaps are harmless.
+
+A backfill moves the cursor too, when it reads on from where incremental runs stopped (no cursor yet, or a window
+starting at or before the cursor): each page past the cursor becomes the cursor, in the page's transaction, so the
+next incremental run reads at most the page at that instant instead of the whole history again. A backfill that
+starts after the cursor leaves it alone (the records between were never read), and none moves it back.
 """
 
 from __future__ import annotations
@@ -189,19 +194,23 @@ def run_collector(
             cursor = resumable_backfill_cursor(connection, config.id, window_start, window_end)
         run_id = claim_run(connection, config.id, mode, window_start, window_end, cursor)
     progress = RunProgress(run_id=run_id, mode=mode)
+    moves_cursor, committed = mode == "incremental", config.cursor
     kind: CollectorKind | None = None
     give_up = _grace(stop, source) if stop is not None else None
     try:
         kind = get_kind(config.kind)(source)
+        if window_start is not None:
+            moves_cursor = backfill_moves_cursor(kind, config.cursor, window_start)
         pages = _parsed(kind, kind.fetch(cursor, window_start, window_end))
         for page in prefetched(pages, give_up=give_up):
             encoded = encode_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
             with transaction(engine) as connection:
                 counts = load_encoded(connection, config.id, run_id, encoded, now_local())
                 record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining), page.codes_mapped)
-                if mode == "incremental":
+                if moves_cursor and (mode == "incremental" or committed is None or page.cursor > committed):
                     collector = schema.Collector.__table__
                     connection.execute(update(collector).where(collector.c.id == config.id).values(cursor=page.cursor))
+                    committed = page.cursor
             progress.add(counts, page)
             if on_page is not None:
                 on_page(progress)
@@ -220,6 +229,15 @@ def run_collector(
         if kind is not None:
             kind.close()
     return _finish(engine, run_id, progress, "succeeded")
+
+
+def backfill_moves_cursor(kind: CollectorKind, cursor: str | None, window_start: datetime) -> bool:
+    """Whether a backfill from ``window_start`` continues where incremental runs stopped, so that its pages may move
+    the cursor: the collector has none yet, or the window starts at or before it. Only a kind with ``cursor_at``
+    (where an incremental run would start for a time; its cursors then sort as text in time order) says so;
+    for any other, backfills leave the cursor alone."""
+    cursor_at = getattr(kind, "cursor_at", None)
+    return cursor_at is not None and (cursor is None or cursor_at(window_start) <= cursor)
 
 
 def _grace(stop: threading.Event, source: Source) -> Callable[[], bool]:

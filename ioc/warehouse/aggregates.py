@@ -91,9 +91,9 @@ def state_of(record: Any) -> tuple:
 _PLAN = tuple((grain, grain.bucket, itemgetter(*(DIMENSIONS.index(k) for k in grain.keys))) for grain in GRAINS)
 
 
-def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
+def tally(states: Iterable[Sequence], sign: int, counts: Counts, only_days: tuple[date, date] | None = None) -> None:
     """Add ``sign`` × each dossier's contributions (rows in :data:`STATE_COLUMNS` order) to ``counts``, keyed by
-    (bucket value or None, key values)."""
+    (bucket value or None, key values); with ``only_days`` (first, after the last), only the events of those days."""
     width = len(MEASURES)
     index_of = _MEASURE_INDEX
     plan = [(counts[grain], bucket, key_of) for grain, bucket, key_of in _PLAN]
@@ -102,6 +102,9 @@ def tally(states: Iterable[Sequence], sign: int, counts: Counts) -> None:
         by_day: dict[date, list[int]] = {}
         for day, measure in events(DossierState(status, channel, received, due, finished, paid, bool(digitised))):
             by_day.setdefault(day, []).append(index_of[measure])
+        if only_days is not None:
+            first, after = only_days
+            by_day = {day: indexes for day, indexes in by_day.items() if first <= day < after}
         if not by_day:
             continue
         dims = (unit, agency or "", field or "", procedure or "", channel or 0, applicant or 0)
@@ -154,23 +157,31 @@ def counted_dossiers(*columns: Any) -> Select:
     """``SELECT columns FROM dossier`` over the rows the figures count: one per source key (``dossier.counted``).
 
     The one place that says which rows count; every reader of ``dossier`` for figures starts here."""
-    return select(*columns).where(DOSSIER.c.counted)
+    return select(*columns).select_from(DOSSIER).where(DOSSIER.c.counted)
 
 
 def rebuild(connection: Connection, only: Collection[str] | None = None, batch: int = 50_000) -> None:
-    """Recount aggregates from every counted dossier (after a migration, or to repair): those whose tables are named in
-    ``only``, by default every one whose table exists (a migration runs before later ones create theirs)."""
+    """Recount aggregates from the counted dossiers in the caller's transaction (after a migration), a few months at
+    a time: those whose tables are named in ``only``, by default every one whose table exists (a migration runs
+    before later ones create theirs). ``ioc warehouse rebuild`` does the same with a transaction per span of months
+    (:mod:`ioc.warehouse.recount`)."""
+    from ioc.warehouse import recount  # recount builds on this module
+
     existing = set(inspect(connection).get_table_names())
     chosen = [g for g in GRAINS if (g.table.name in only if only is not None else g.table.name in existing)]
+    if any(column["name"] == "counted" for column in inspect(connection).get_columns(DOSSIER.name)):
+        recount.rebuild_in(connection, chosen, existing, batch)
+    else:
+        _rebuild_every_row(connection, chosen, batch)
+    bump_version(connection, now_local())
+
+
+def _rebuild_every_row(connection: Connection, chosen: Sequence[Grain], batch: int) -> None:
+    """The recount of migrations before 0007 (which adds ``dossier.counted``): every row counted then."""
     for grain in chosen:
         connection.execute(delete(grain.table))
     counts = new_counts()
-    columns = [DOSSIER.c[name] for name in STATE_COLUMNS]
-    # Migrations before 0007 (which adds ``dossier.counted``) run this too, when every row counted.
-    counted = any(column["name"] == "counted" for column in inspect(connection).get_columns(DOSSIER.name))
-    query = counted_dossiers(*columns) if counted else select(*columns)
-    result = connection.execute(query.execution_options(yield_per=batch))
+    result = connection.execute(select(*(DOSSIER.c[name] for name in STATE_COLUMNS)).execution_options(yield_per=batch))
     for rows in result.partitions():
         tally(rows, 1, counts)
     apply(connection, {grain: counts[grain] for grain in chosen})
-    bump_version(connection, now_local())

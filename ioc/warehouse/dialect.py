@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, DateTime, Table
+from sqlalchemy import Boolean, Connection, DateTime, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
@@ -18,6 +18,13 @@ def insert_ignoring_conflicts(connection: Connection, table: Table, keys: list[s
     """``INSERT … ON CONFLICT (keys) DO NOTHING`` in the connection's dialect."""
     module = postgresql if connection.dialect.name == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+def month_text(connection: Connection, column: Any) -> Any:
+    """An SQL expression of a date or datetime column's month as ``YYYY-MM`` text."""
+    if connection.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)  # SQLite keeps dates as ISO text
 
 
 #: The dialects IOC runs on, by name, for encoding values without a connection (e.g. in a worker process).
