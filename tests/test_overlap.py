@@ -91,7 +91,7 @@ def test_purging_a_collector_leaves_the_figures_as_if_it_had_never_been_added(wa
     loaded = version(warehouse)
 
     with warehouse.begin() as connection:
-        removed = remove_collector(connection, "second", purge=True)
+        removed = remove_collector(connection, "second", purge=True).removed
 
     assert removed > 0
     assert_aggregates_equal_a_recount(warehouse)
@@ -216,7 +216,7 @@ def test_purging_the_counted_collector_hands_each_dossier_to_the_best_remaining_
     before = version(warehouse)
 
     with warehouse.begin() as connection:
-        assert remove_collector(connection, "b", purge=True) == 3
+        assert remove_collector(connection, "b", purge=True).removed == 3
 
     assert counted_keys(warehouse) == {"K1": c, "K2": a}
     assert aggregates_now(warehouse) == only(dossier("K1", t2, 4), dossier("K2", t1, 2))
@@ -236,7 +236,7 @@ def test_a_purge_in_small_batches_equals_one_in_a_single_batch(warehouse, monkey
     load(warehouse, b, *(dossier(f"K{i}", t2 if i % 2 else t1, 9, "19777") for i in range(0, 60, 3)))
     monkeypatch.setattr(purge, "BATCH", 7)
     with warehouse.begin() as connection:
-        assert remove_collector(connection, "a", purge=True) == 40
+        assert remove_collector(connection, "a", purge=True).removed == 40
     assert counted_keys(warehouse) == {f"K{i}": b for i in range(0, 60, 3)}
     assert_aggregates_equal_a_recount(warehouse)
 

@@ -64,6 +64,8 @@ def test_check_is_clean_and_figures_hold_after_add_load_overlap_and_purge(wareho
     check(env)
     assert figures(env) == alone
 
-    ioc(env, "collector", "remove", "first", "--purge")  # the gateway's rows take over the count
+    said = ioc(env, "collector", "remove", "first", "--purge")  # the gateway's rows take over the count
+    shared = shown["shared_dossiers"]["first"]
+    assert f"({shared} of them still counted from another collector's rows)" in " ".join(said.split())
     check(env)
     assert figures(env) == alone

@@ -153,8 +153,12 @@ def remove(
 ) -> None:
     """Remove a collector with its runs and quarantine."""
     with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        removed = remove_collector(connection, name, purge)
-    console.print(f"Removed {name}" + (f" and its {removed} dossiers" if removed else ""))
+        purged = remove_collector(connection, name, purge)
+    removed = f" and its {purged.removed} dossiers" if purged.removed else ""
+    handed = ""
+    if purged.handed_over:
+        handed = f" ({purged.handed_over} of them still counted from another collector's rows)"
+    console.print(f"Removed {name}{removed}{handed}")
 
 
 @contextmanager

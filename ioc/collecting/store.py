@@ -281,10 +281,10 @@ def remove_collector(
     *,
     actor: str | None = None,
     source_ip: str | None = None,
-) -> int:
+) -> Purged:
     """Remove a collector with its runs and quarantine; its dossiers too with ``purge``, the figures then as if it had
     never been added (``ioc.warehouse.purge``: its counts out, its dossiers another collector also delivers counted
-    from that one's rows). Returns dossiers removed."""
+    from that one's rows). Returns the dossiers removed and those handed over."""
     config = get_collector(connection, name)
     held = connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.id == config.id)).scalar_one()
     if held and not purge:
@@ -296,4 +296,4 @@ def remove_collector(
     connection.execute(delete(COLLECTOR).where(COLLECTOR.c.id == config.id))
     details = {"kind": config.kind, "dossiers_removed": purged.removed, "dossiers_handed_over": purged.handed_over}
     audit.record(connection, actor or audit.command_line_actor(), "collector.remove", name, now, details, source_ip)
-    return purged.removed
+    return purged
