@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from test_aggregates import snapshot
+from test_loader import dossier as loader_dossier
 
 from helpers import run_ioc
 from ioc.collecting.runner import run_collector
@@ -128,28 +129,11 @@ def test_two_collectors_on_one_source_count_each_dossier_once(warehouse, removed
 
 
 def dossier(key: str, updated: datetime, status: int, unit: str = "19753") -> DossierRecord:
+    """The loader tests' dossier, received on 6 January, finished two days later once handled."""
     received = datetime(2025, 1, 6, 8)
     finished = received + timedelta(days=2) if status in (7, 8, 9, 10) else None
-    return DossierRecord(
-        source_key=key,
-        procedure_code="1.001234",
-        procedure_name=None,
-        field_code="HT",
-        field_name=None,
-        channel=2,
-        applicant_name=None,
-        applicant_type=1,
-        agency_code="UBND-19753",
-        unit_code=unit,
-        received_at=received,
-        due_at=received + timedelta(days=5),
-        status=status,
-        finished_at=finished,
-        returned_at=None,
-        paid_online=None,
-        digitised=False,
-        source_updated_at=updated,
-    )
+    due = received + timedelta(days=5)
+    return loader_dossier(key, status, updated, unit_code=unit, received_at=received, due_at=due, finished_at=finished)
 
 
 def two_collectors(engine) -> tuple[int, int]:

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -420,11 +421,11 @@ def measure(url: str) -> None:
 # ---------------------------------------------------------------- main
 
 
-def build_in_spawned_process(url: str, dossiers: int) -> tuple[float, float, int]:
-    """:func:`build` in a spawned process (so its memory is not the caller's): insert and rebuild seconds, peak KiB."""
+def spawned(target: Callable, *args: object) -> tuple:
+    """``target(*args, results)`` in a spawned process (so its memory is not the caller's): what it put on results."""
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = context.Queue()
-    process = context.Process(target=build, args=(url, dossiers, results))
+    process = context.Process(target=target, args=(*args, results))
     process.start()
     while True:
         try:
@@ -432,9 +433,14 @@ def build_in_spawned_process(url: str, dossiers: int) -> tuple[float, float, int
             break
         except queue.Empty:
             if not process.is_alive():
-                raise SystemExit(f"build failed (exit code {process.exitcode})") from None
+                raise SystemExit(f"{target.__name__} failed (exit code {process.exitcode})") from None
     process.join()
     return outcome
+
+
+def build_in_spawned_process(url: str, dossiers: int) -> tuple[float, float, int]:
+    """:func:`build` in a spawned process: insert and rebuild seconds, peak KiB."""
+    return spawned(build, url, dossiers)
 
 
 def main() -> None:

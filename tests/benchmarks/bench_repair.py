@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import queue
 import resource
 import statistics
 import sys
@@ -86,22 +85,6 @@ def run_one(url: str, name: str, results: multiprocessing.Queue) -> None:
     results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, before))
 
 
-def spawned(target: Callable, *args: object) -> tuple:
-    context = multiprocessing.get_context("spawn")
-    results: multiprocessing.Queue = context.Queue()
-    process = context.Process(target=target, args=(*args, results))
-    process.start()
-    while True:
-        try:
-            outcome = results.get(timeout=2)
-            break
-        except queue.Empty:
-            if not process.is_alive():
-                raise SystemExit(f"{target.__name__} failed (exit code {process.exitcode})") from None
-    process.join()
-    return outcome
-
-
 def build(url: str, total: int, results: multiprocessing.Queue) -> None:
     """Fill ``dossier`` as ``bench_kpi.build`` does, then count the aggregates with the old rebuild."""
     rng = np.random.default_rng(2026)
@@ -144,7 +127,7 @@ def main() -> None:
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
             bench_kpi.ioc_init(folder, url)
-            (seconds,) = spawned(build, url, args.dossiers)
+            (seconds,) = bench_kpi.spawned(build, url, args.dossiers)
             print(f"built {args.dossiers:,} dossiers and their aggregates in {seconds:,.0f} s", flush=True)
         engine = make_engine(url)
         with engine.connect() as connection:
@@ -161,7 +144,7 @@ def main() -> None:
             for name in order:
                 names = [name] if name == "check" else [name, "check"]  # the check must be clean after each rebuild
                 for each in names:
-                    measured[each].append(spawned(run_one, url, each))
+                    measured[each].append(bench_kpi.spawned(run_one, url, each))
                     seconds, peak, before = measured[each][-1]
                     print(f"  round {round_number + 1}: {each:<12} {seconds:>8,.1f} s, peak RSS {peak / 1024:,.0f} MB "
                           f"({(peak - before) / 1024:,.0f} MB over the process before)", flush=True)  # fmt: skip
