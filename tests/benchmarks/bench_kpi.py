@@ -57,7 +57,8 @@ BATCH = 100_000
 COLD_REPEATS = 5
 CACHED_REPEATS = 20
 DOSSIER = schema.Dossier.__table__
-COLUMNS = [*RECORD_FIELDS, "loaded_at", "collector_id"]
+#: Each generated dossier is a key of its own, so its row is the one counted (``dossier.counted``).
+COLUMNS = [*RECORD_FIELDS, "loaded_at", "collector_id", "counted"]
 DATETIME_COLUMNS = ("received_at", "due_at", "finished_at", "returned_at", "source_updated_at")
 NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Công ty TNHH Huế Xanh")
 #: Status mix of dossiers received (finishes past the data's end become pending 4).
@@ -227,6 +228,7 @@ def month_rows(
             sqlite_times(updated),
             [loaded_at] * n,
             [collector] * n,
+            [True] * n,
             strict=True,
         )
     )
