@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Select, Table, delete, inspect, select, updat
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
-from ioc.warehouse import schema
+from ioc.warehouse import counting, schema
 from ioc.warehouse.dialect import add_to_rows
 
 DOSSIER = schema.Dossier.__table__
@@ -36,6 +36,7 @@ STATE_COLUMNS = (
     "paid_online",
     "digitised",
 )
+assert STATE_COLUMNS == counting.STATE_COLUMNS
 _MEASURE_INDEX = {measure: i for i, measure in enumerate(MEASURES)}
 
 
@@ -125,6 +126,13 @@ def tally(states: Iterable[Sequence], sign: int, counts: Counts, only_days: tupl
                     row = table_counts[key] = [0] * width
                 for index in indexes:
                     row[index] += sign
+
+
+def add_states(connection: Connection, out_states: Sequence[Sequence], in_states: Sequence[Sequence]) -> None:
+    """Take the counts of ``out_states`` out of every aggregate and add those of ``in_states`` (rows in
+    :data:`STATE_COLUMNS` order), set-based in SQL (:mod:`ioc.warehouse.counting`)."""
+    signed = [*((-1, state) for state in out_states), *((1, state) for state in in_states)]
+    counting.add_states(connection, signed, GRAINS)
 
 
 def apply(connection: Connection, counts: Counts) -> None:

@@ -208,10 +208,7 @@ def upsert_dossiers(connection: Connection, collector_id: int, page: EncodedPage
     if shared:
         pairs = [pair for other, n in shared.items() for pair in ((collector_id, other, n), (other, collector_id, n))]
         add_to_rows(connection, OVERLAP, ["collector_id", "other_id"], ["dossiers"], pairs)
-    counts = aggregates.new_counts()
-    aggregates.tally(out_states, -1, counts)
-    aggregates.tally(in_states, 1, counts)
-    aggregates.apply(connection, counts)
+    aggregates.add_states(connection, out_states, in_states)
     aggregates.bump_version(connection, now)
     unchanged = len(page.keys) - len(new_rows) - len(changed_rows)
     return PageCounts(inserted=len(new_rows), updated=len(changed_rows), unchanged=unchanged)

@@ -65,15 +65,12 @@ def purge_dossiers(connection: Connection, collector_id: int, now: datetime) -> 
         batch = d.id.between(rows[0][0], rows[-1][0])  # a range of the primary key: no index on collector_id needed
         last_id = rows[-1][0]
         counted = [row for row in rows if row[2]]
-        counts = aggregates.new_counts()
-        aggregates.tally([row[3:] for row in counted], -1, counts)
         # The rows first, so that a successor never shares its key with a row still counted (the partial index).
         connection.execute(delete(DOSSIER).where(d.collector_id == collector_id, batch))
         successors = _successors(connection, collector_id, [row[1] for row in counted])
         if successors:
             update_rows(connection, DOSSIER, ["counted"], "id", [(True, id_) for id_, _ in successors])
-            aggregates.tally([state for _, state in successors], 1, counts)
-        aggregates.apply(connection, counts)
+        aggregates.add_states(connection, [row[3:] for row in counted], [state for _, state in successors])
         removed += len(rows)
         handed_over += len(successors)
     if removed:
