@@ -14,7 +14,7 @@ counted rows of ``dossier`` (recounts).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy import (
@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateTable
+from sqlalchemy.sql.expression import Executable
 
 from ioc.kpi.events import MEASURES, NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, STOPPED
 from ioc.warehouse import schema
@@ -156,17 +157,27 @@ def _events(dialect: str, source: FromClause) -> FromClause:
     return union_all(by_reception, by_finish, by_due, by_later).subquery("events")
 
 
+_COMPILED: dict[tuple, str] = {}
+
+
+def _run(connection: Connection, key: tuple, build: Callable[[], Executable]) -> None:
+    """Execute the statement ``build`` makes, compiled once per dialect and ``key`` (the statements of a page are
+    the same every time: building and compiling them costs more Python than SQLite's work on a small page)."""
+    cache_key = (connection.dialect.name, *key)
+    sql = _COMPILED.get(cache_key)
+    if sql is None:
+        compiled = build().compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        sql = _COMPILED[cache_key] = str(compiled)
+    connection.exec_driver_sql(sql)
+
+
 def _prepare(connection: Connection, table: Table) -> None:
     """Create the temporary table for this connection if it has none, and empty it."""
-    connection.execute(CreateTable(table, if_not_exists=True))
-    connection.execute(delete(table))
+    _run(connection, ("create", table.name), lambda: CreateTable(table, if_not_exists=True))
+    _run(connection, ("empty", table.name), lambda: delete(table))
 
 
-def sum_events(connection: Connection, source: FromClause, days: tuple[date, date] | None = None) -> None:
-    """Sum ``source``'s events into :data:`DELTA` (emptied first) at the finest grain; with ``days`` (first, after the
-    last) only the events of those days."""
-    dialect = connection.dialect.name
-    _prepare(connection, DELTA)
+def _sum_statement(dialect: str, source: FromClause, days: tuple[date, date] | None) -> Executable:
     events = _events(dialect, source)
     e = events.c
     keys = [e.day, *(e[name] for name in DIMENSIONS)]
@@ -174,25 +185,40 @@ def sum_events(connection: Connection, source: FromClause, days: tuple[date, dat
     query = select(*keys, *sums).group_by(*keys).having(or_(*(total != 0 for total in sums)))
     if days is not None:
         query = query.where(e.day >= literal(days[0], Date), e.day < literal(days[1], Date))
-    connection.execute(DELTA.insert().from_select([c.name for c in DELTA.c], query))
+    return DELTA.insert().from_select([c.name for c in DELTA.c], query)
+
+
+def sum_events(connection: Connection, source: FromClause, days: tuple[date, date] | None = None) -> None:
+    """Sum ``source``'s events into :data:`DELTA` (emptied first) at the finest grain; with ``days`` (first, after the
+    last) only the events of those days."""
+    dialect = connection.dialect.name
+    _prepare(connection, DELTA)
+    if isinstance(source, Table) and days is None:
+        _run(connection, ("sum", source.name), lambda: _sum_statement(dialect, source, None))
+    else:
+        connection.execute(_sum_statement(dialect, source, days))
+
+
+def _add_statement(dialect: str, grain) -> Executable:  # type: ignore[no-untyped-def]
+    module = postgresql if dialect == "postgresql" else sqlite
+    d = DELTA.c
+    keys = [d[name] for name in grain.keys]
+    bucket = {"day": [d.day], "month": [_month(dialect, d.day)]}.get(grain.bucket, [])
+    sums = [func.sum(d[m]) for m in MEASURES]
+    grouped = [*bucket, *keys]
+    query = select(*grouped, *sums).where(literal(True)).having(or_(*(total != 0 for total in sums)))
+    query = query.group_by(*grouped) if grouped else query
+    statement = module.insert(grain.table).from_select([*grain.columns, *MEASURES], query)
+    additions = {m: grain.table.c[m] + statement.excluded[m] for m in MEASURES}
+    return statement.on_conflict_do_update(index_elements=grain.columns, set_=additions)
 
 
 def add_delta(connection: Connection, grains: Sequence) -> None:  # Sequence[aggregates.Grain]
     """Add :data:`DELTA`'s counts to each grain's aggregate: one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO
     UPDATE`` per table (rows whose counts cancel out are not written)."""
     dialect = connection.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    d = DELTA.c
     for grain in grains:
-        keys = [d[name] for name in grain.keys]
-        bucket = {"day": [d.day], "month": [_month(dialect, d.day)]}.get(grain.bucket, [])
-        sums = [func.sum(d[m]) for m in MEASURES]
-        grouped = [*bucket, *keys]
-        query = select(*grouped, *sums).where(literal(True)).having(or_(*(total != 0 for total in sums)))
-        query = query.group_by(*grouped) if grouped else query
-        statement = module.insert(grain.table).from_select([*grain.columns, *MEASURES], query)
-        additions = {m: grain.table.c[m] + statement.excluded[m] for m in MEASURES}
-        connection.execute(statement.on_conflict_do_update(index_elements=grain.columns, set_=additions))
+        _run(connection, ("add", grain.table.name), lambda grain=grain: _add_statement(dialect, grain))
 
 
 def _copy(connection: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple]) -> None:
