@@ -17,7 +17,7 @@ from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.reference import require_province
-from layouts import dash_requests, security, warehouse
+from layouts import dash_requests, plotly_bundle, security, warehouse
 from layouts.access import allowed, current_principal, path_need
 from layouts.i18n import LANGUAGES, t
 
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
+        assets_ignore=plotly_bundle.START_IGNORE,  # plotly_bundle puts the bundle and its start in pages itself
+        assets_path_ignore=[plotly_bundle.FOLDER],
         serve_locally=True,
         title="IOC",
         update_title=None,
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     for page in (home, wall, explore, admin):
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
+    plotly_bundle.install(app)
     security.install(app, engine, settings)
     dash_requests.install(app)
     app.server.register_blueprint(api_blueprint(engine, settings.province))
