@@ -138,6 +138,15 @@ def apply(connection: Connection, counts: Counts) -> None:
         add_to_rows(connection, grain.table, grain.columns, MEASURES, rows)
 
 
+def add_states(connection: Connection, out_states: Iterable[Sequence], in_states: Iterable[Sequence]) -> None:
+    """Take the contributions of ``out_states`` out of every aggregate and add those of ``in_states`` (rows in
+    :data:`STATE_COLUMNS` order): what one page's changes do to the figures."""
+    counts = new_counts()
+    tally(out_states, -1, counts)
+    tally(in_states, 1, counts)
+    apply(connection, counts)
+
+
 def bump_version(connection: Connection, now: datetime) -> None:
     """Mark the warehouse's data as changed (cached KPI answers keyed by the old version are stale)."""
     changed = connection.execute(
