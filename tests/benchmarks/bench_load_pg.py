@@ -4,13 +4,13 @@
         .venv/bin/python tests/benchmarks/bench_load_pg.py [--dossiers 300000] [--pages 4] [--rounds 3]
 
 A fresh database (dropped at the end), ``ioc init`` (province 46). First a backfill of ``--dossiers`` new dossiers in
-pages of 5,000, the pages alternating between the two paths: the old one (keys looked up by ``IN`` lists of 900,
-rows written by ``executemany``: ``load.STAGED_DIALECTS`` emptied) and the new one (the page copied into a staging
-table, the stored rows read by a join, the merge written set-based). Then ``--rounds`` rounds, each loading
-``--pages`` pages of which half the keys are known (a newer state) and half new, through the old path, the new path,
-and a raw ``COPY`` of as many new rows straight into ``dossier``, in an order that rotates between rounds. Pages are
-encoded before the clock starts; each is timed with its transaction's commit. Printed: dossiers/s (min / median /
-max over rounds) and the ratios new / old and new / raw ``COPY``. The aggregates are switched off unless
+pages of 5,000, the pages taking turns between a raw binary ``COPY`` into ``dossier`` and the two paths: the old one
+(keys looked up by ``IN`` lists of 900, rows written by ``executemany``: ``load.STAGED_DIALECTS`` emptied) and the new
+one (the page copied into a staging table, the stored rows read by a join, the merge written set-based). Then
+``--rounds`` rounds, each loading ``--pages`` pages of which half the keys are known (a newer state) and half new,
+through the old path, the new path, and a raw ``COPY`` of as many new rows, in an order that rotates between rounds.
+Pages are encoded before the clock starts; each is timed with its transaction's commit. Printed: dossiers/s (min /
+median / max) and the ratios new / old and new / raw ``COPY``. The aggregates are switched off unless
 ``--aggregates`` is given (their counting is measured apart), so that the figures are those of the ``dossier`` path.
 """
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from ioc.collecting.store import add_collector  # noqa: E402
 from ioc.records import RECORD_FIELDS, DossierRecord  # noqa: E402
 from ioc.units import communes  # noqa: E402
-from ioc.warehouse import aggregates, load  # noqa: E402
+from ioc.warehouse import aggregates, dialect, load  # noqa: E402
 from ioc.warehouse.engine import make_engine  # noqa: E402
 
 PROVINCE = "46"
@@ -50,7 +50,8 @@ START = datetime(2021, 1, 1, 7, 0)
 class Dossiers:
     """Made-up dossiers with keys ``B000000001`` …; each state of a key is newer than the one before."""
 
-    def __init__(self, seed: int = 2026) -> None:
+    def __init__(self, seed: int = 2026, prefix: str = "B") -> None:
+        self.prefix = prefix
         self.rng = random.Random(seed)
         self.units = [unit.code for unit in communes(PROVINCE)]
         self.next_key = 0
@@ -65,7 +66,7 @@ class Dossiers:
         procedure = rng.randrange(300)
         unit = self.units[number % len(self.units)]
         return DossierRecord(
-            source_key=f"B{number:09d}",
+            source_key=f"{self.prefix}{number:09d}",
             procedure_code=f"1.{procedure:06d}",
             procedure_name=f"Thủ tục {procedure}",
             field_code=f"F{procedure % 40}",
@@ -131,14 +132,17 @@ def timed_pages(engine, collector_id: int, pages: list[load.EncodedPage], staged
 
 
 def raw_copy(engine, collector_id: int, pages: list[list[tuple]]) -> float:  # type: ignore[no-untyped-def]
-    """Seconds to ``COPY`` rows straight into ``dossier`` (not counted: another collector's), a transaction a page."""
-    columns = ", ".join([*RECORD_FIELDS, "loaded_at", "counted", "collector_id"])
+    """Seconds to ``COPY`` rows straight into ``dossier`` (binary, as the loader copies; not counted: another
+    collector's rows), a transaction a page."""
+    columns = [*RECORD_FIELDS, "loaded_at", "counted", "collector_id"]
+    types = dialect._copy_types(load.DOSSIER, tuple(columns))
     seconds = 0.0
     for rows in pages:
         started = time.perf_counter()
         with engine.begin() as connection:
             cursor = connection.connection.dbapi_connection.cursor()
-            with cursor.copy(f"COPY dossier ({columns}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY dossier ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 for row in rows:
                     copy.write_row((*row, NOW, False, collector_id))
         seconds += time.perf_counter() - started
@@ -151,6 +155,23 @@ def encoded(records: list[DossierRecord]) -> load.EncodedPage:
 
 def spread(rates: list[float]) -> str:
     return f"{min(rates):>9,.0f} {statistics.median(rates):>9,.0f} {max(rates):>9,.0f}"
+
+
+LABELS = {
+    "old": "old (IN lists, executemany)",
+    "new": "new (COPY, join, merge)",
+    "copy": "raw binary COPY to dossier",
+}
+
+
+def report(rates: dict[str, list[float]]) -> None:
+    print(f"  {'':28} {'min':>9} {'median':>9} {'max':>9}")
+    for name, label in LABELS.items():
+        print(f"  {label:28} {spread(rates[name])}")
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    print(f"  ratio new / old (medians): {median['new'] / median['old']:.2f}")
+    print(f"  ratio new / raw COPY (medians): {median['new'] / median['copy']:.2f}")
+    print(f"  ratio old / raw COPY (medians): {median['old'] / median['copy']:.2f}")
 
 
 def main() -> None:
@@ -171,21 +192,20 @@ def main() -> None:
         with engine.begin() as connection:
             collector_id = add_collector(connection, "bench", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
             raw_id = add_collector(connection, "raw", "dossier-sync", "http://127.0.0.1:9/api/raw").id
-        dossiers = Dossiers()
-        backfill: dict[bool, list[float]] = {False: [], True: []}
+        dossiers, raw = Dossiers(), Dossiers(prefix="R")  # the raw rows' keys are keys of their own
+        backfill: dict[str, list[float]] = {"old": [], "new": [], "copy": []}
         for index in range(args.dossiers // PAGE):
-            page = encoded(dossiers.new(PAGE))
-            staged = index % 2 == 1
-            backfill[staged].append(PAGE / timed_pages(engine, collector_id, [page], staged))
+            name = ("old", "new", "copy")[index % 3]
+            if name == "copy":
+                seconds = raw_copy(engine, raw_id, [encoded(raw.new(PAGE)).rows])
+            else:
+                seconds = timed_pages(engine, collector_id, [encoded(dossiers.new(PAGE))], name == "new")
+            backfill[name].append(PAGE / seconds)
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
-        print(f"backfill of {dossiers.next_key:,} new dossiers in pages of {PAGE:,}, alternating (dossiers/s):")
-        print(f"  {'':28} {'min':>9} {'median':>9} {'max':>9}")
-        print(f"  {'old (IN lists, executemany)':28} {spread(backfill[False])}")
-        print(f"  {'new (COPY, join, merge)':28} {spread(backfill[True])}")
-        print(
-            f"  ratio new / old (medians): {statistics.median(backfill[True]) / statistics.median(backfill[False]):.2f}"
-        )
+        total = dossiers.next_key + raw.next_key
+        print(f"backfill of {total:,} new dossiers in pages of {PAGE:,}, the three in turn (dossiers/s):")
+        report(backfill)
         runs: dict[str, Callable[[], float]] = {
             "old": lambda: timed_pages(
                 engine, collector_id, [encoded(dossiers.mixed(PAGE)) for _ in range(args.pages)], False
@@ -193,7 +213,7 @@ def main() -> None:
             "new": lambda: timed_pages(
                 engine, collector_id, [encoded(dossiers.mixed(PAGE)) for _ in range(args.pages)], True
             ),
-            "copy": lambda: raw_copy(engine, raw_id, [encoded(dossiers.new(PAGE)).rows for _ in range(args.pages)]),
+            "copy": lambda: raw_copy(engine, raw_id, [encoded(raw.new(PAGE)).rows for _ in range(args.pages)]),
         }
         rates: dict[str, list[float]] = {name: [] for name in runs}
         for round_ in range(args.rounds):
@@ -203,19 +223,9 @@ def main() -> None:
         with engine.connect() as connection:
             total = connection.execute(text("SELECT count(*) FROM dossier")).scalar_one()
         print(
-            f"\n{args.rounds} rounds of {args.pages} pages of {PAGE:,}, half known keys, {total:,} dossiers at the end:"
+            f"\n{args.rounds} rounds of {args.pages} pages of {PAGE:,}, half the keys known, {total:,} dossiers after:"
         )
-        print(f"  {'':28} {'min':>9} {'median':>9} {'max':>9}")
-        for name, label in (
-            ("old", "old (IN lists, executemany)"),
-            ("new", "new (COPY, join, merge)"),
-            ("copy", "raw COPY into dossier"),
-        ):
-            print(f"  {label:28} {spread(rates[name])}")
-        median = {name: statistics.median(values) for name, values in rates.items()}
-        print(f"  ratio new / old (medians): {median['new'] / median['old']:.2f}")
-        print(f"  ratio new / raw COPY (medians): {median['new'] / median['copy']:.2f}")
-        print(f"  ratio old / raw COPY (medians): {median['old'] / median['copy']:.2f}")
+        report(rates)
     finally:
         engine.dispose()
         drop_database(admin_url, url)
