@@ -176,3 +176,13 @@ def test_on_postgresql_no_lookup_of_a_page_scans_the_dossier_table(warehouse):
     assert plans, "the loader read no stored state"
     for plan in plans:
         assert "Seq Scan on dossier" not in plan, plan
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_page_outside_a_transaction_is_refused_not_lost(warehouse):
+    """The staging table empties at each commit: in autocommit it would be empty by the time the merge reads it."""
+    engine, collector_id = warehouse
+    autocommit = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit as connection, pytest.raises(RuntimeError, match="needs a transaction"):
+        load_page(connection, collector_id, None, [dossier("A")], [], NOW)
+    assert rows(engine) == {}
