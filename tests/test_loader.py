@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from sqlalchemy import DateTime, func, select
+from sqlalchemy import DateTime, event, func, select
 from sqlalchemy.dialects import sqlite
 
 from ioc.collecting.store import add_collector
@@ -143,3 +143,46 @@ def test_the_fast_sqlite_datetime_text_is_sqlalchemys_own():
     moments = [datetime(2025, 3, 1, 8, 0), datetime(1999, 12, 31, 23, 59, 59, 123456), datetime(2026, 1, 1, 0, 0, 0, 1)]
     assert [sqlite_datetime(m) for m in moments] == [processor(m) for m in moments]
     assert sqlite_datetime(None) is None
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_no_lookup_of_a_page_scans_the_dossier_table(warehouse):
+    """Every query the loader makes that reads ``dossier`` finds a page's keys by index, at a realistic size: 50,000
+    dossiers stored (analysed, as autovacuum would), then a page of 5,000 of which half are known in a newer state."""
+    engine, collector_id = warehouse
+    stored = [dossier(f"K{n:07d}", updated=datetime(2025, 3, 2, 9, 0)) for n in range(50_000)]
+    with engine.begin() as connection:
+        for start in range(0, len(stored), 5000):
+            load_page(connection, collector_id, None, stored[start : start + 5000], [], NOW)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE dossier")
+    known = [replace(record, status=9, source_updated_at=datetime(2025, 3, 4, 9, 0)) for record in stored[::20]]
+    page = known + [dossier(f"N{n:07d}") for n in range(5000 - len(known))]
+    statements: list[tuple[str, object]] = []
+
+    def seen(_connection, _cursor, statement, parameters, _context, _executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and " dossier" in statement.replace('"', " "):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    with engine.begin() as connection:
+        counts = load_page(connection, collector_id, None, page, [], NOW)
+        event.remove(engine, "before_cursor_execute", seen)
+        plans = [
+            "\n".join(connection.exec_driver_sql(f"EXPLAIN {sql}", parameters).scalars())
+            for sql, parameters in statements
+        ]
+    assert (counts.inserted, counts.updated) == (5000 - len(known), len(known))
+    assert plans, "the loader read no stored state"
+    for plan in plans:
+        assert "Seq Scan on dossier" not in plan, plan
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_page_outside_a_transaction_is_refused_not_lost(warehouse):
+    """The staging table empties at each commit: in autocommit it would be empty by the time the merge reads it."""
+    engine, collector_id = warehouse
+    autocommit = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit as connection, pytest.raises(RuntimeError, match="needs a transaction"):
+        load_page(connection, collector_id, None, [dossier("A")], [], NOW)
+    assert rows(engine) == {}

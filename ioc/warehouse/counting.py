@@ -44,7 +44,7 @@ from sqlalchemy.sql.expression import Executable
 
 from ioc.kpi.events import MEASURES, NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, STOPPED
 from ioc.warehouse import schema
-from ioc.warehouse.dialect import encode_rows, insert_rows
+from ioc.warehouse.dialect import copy_rows, encode_rows, insert_rows
 
 #: The dimensions in the finest grain, which every aggregate's keys are a subset of.
 DIMENSIONS = tuple(schema.AGGREGATE_KEY_TYPES)
@@ -221,14 +221,6 @@ def add_delta(connection: Connection, grains: Sequence) -> None:  # Sequence[agg
         _run(connection, ("add", grain.table.name), lambda grain=grain: _add_statement(dialect, grain))
 
 
-def _copy(connection: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple]) -> None:
-    """PostgreSQL's ``COPY … FROM STDIN`` of Python values (psycopg adapts them) in the connection's transaction."""
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def add_states(connection: Connection, signed: Sequence[tuple[int, Sequence]], grains: Sequence) -> None:
     """Add ``sign`` × the counts of each (sign, state) — a state in :data:`STATE_COLUMNS` order — to ``grains``."""
     if not signed:
@@ -237,7 +229,7 @@ def add_states(connection: Connection, signed: Sequence[tuple[int, Sequence]], g
     rows = [(sign, *state) for sign, state in signed]
     names = [column.name for column in STAGE.c]
     if connection.dialect.name == "postgresql":
-        _copy(connection, STAGE, names, rows)
+        copy_rows(connection, STAGE, names, rows)
     else:
         insert_rows(connection, STAGE, names, encode_rows(connection.dialect.name, STAGE, names, rows))
     sum_events(connection, STAGE)

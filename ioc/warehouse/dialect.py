@@ -106,3 +106,45 @@ def add_to_rows(
         f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET {additions}"
     )
     connection.exec_driver_sql(sql, encoded)
+
+
+def copy_into_staging(
+    connection: Connection, table: Table, staging: str, columns: Sequence[str], rows: list[tuple]
+) -> None:
+    """PostgreSQL: binary ``COPY`` of encoded tuples into ``staging``, a temporary table of ``table``'s ``columns``,
+    in place of what it held (each commit empties it too: ``ON COMMIT DELETE ROWS``).
+
+    It is created with ``IF NOT EXISTS`` in the caller's transaction, so a connection that is new, or whose creating
+    transaction rolled back, gets it again, and a pooled one keeps it."""
+    driver = connection.connection.dbapi_connection
+    if driver is None or driver.autocommit:  # type: ignore[attr-defined]
+        raise RuntimeError("a staged page needs a transaction: its staging table is emptied at each commit")
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(map(quote, columns))
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(staging)} ON COMMIT DELETE ROWS AS "
+        f"SELECT {names} FROM {quote(table.name)} WITH NO DATA"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {quote(staging)}")  # another page's, loaded in this transaction
+    copy_rows(connection, table, columns, rows, into=staging)
+
+
+def copy_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple], into: str | None = None
+) -> None:
+    """PostgreSQL: binary ``COPY`` of tuples into ``table`` (or the table named ``into``, of the same column types)."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(map(quote, columns))
+    driver = connection.connection.dbapi_connection
+    with driver.cursor().copy(f"COPY {quote(into or table.name)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[union-attr]
+        copy.set_types(_copy_types(table, tuple(columns)))
+        for row in rows:
+            copy.write_row(row)
+
+
+@cache
+def _copy_types(table: Table, columns: tuple[str, ...]) -> list[str]:
+    """The PostgreSQL type names of ``columns`` (``varchar``, ``smallint``, …) for a binary ``COPY``, which encodes
+    values 3 to 5 times faster than text (measured with psycopg 3.3's C implementation)."""
+    dialect = _dialect("postgresql")
+    return [table.c[name].type.compile(dialect=dialect).lower().split("(")[0] for name in columns]
