@@ -30,6 +30,7 @@ import argparse
 import itertools
 import os
 import platform
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -161,17 +162,32 @@ def collector_id(engine: Engine) -> int:
 # IOC -------------------------------------------------------------------------------------------------------------
 
 
+#: Runs the command it is given and prints its CPU seconds and peak RSS (KiB) as the kernel counts them (``wait4``).
+#: The collector is started from this small process, not from the benchmark's: Linux counts in a child's peak RSS
+#: the memory of the process it was forked from, and the benchmark holds the parsed pages of the loader pair.
+LAUNCHER = """
+import os, subprocess, sys
+with open(sys.argv[1], "w") as errors:
+    process = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=errors)
+    _, status, usage = os.wait4(process.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
 def ioc_collector_run(url: str, folder: Path, window: Window) -> Sample:
     """``ioc collector run bench --since … --until …`` as a child process: the run row's dossiers and time."""
     env = {**os.environ, "IOC_DATA_DIR": str(folder), "IOC_DATABASE_URL": url, "IOC_PROVINCE": PROVINCE}
     command = [sys.executable, "-m", "ioc", "collector", "run", COLLECTOR, "--quiet"]
     command += ["--since", window.since.isoformat(), "--until", window.until.isoformat()]
-    with tempfile.TemporaryFile("w+") as errors:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            errors.seek(0)
-            raise SystemExit(f"ioc collector run failed: {errors.read().strip()}")
+    errors = folder / "collector-errors.txt"
+    launched = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, str(errors), *command], env=env, capture_output=True, text=True, check=False
+    )
+    if launched.returncode != 0:
+        raise SystemExit(f"the collector's launcher failed: {launched.stderr.strip()}")
+    exit_code, cpu, peak_kib = launched.stdout.split()
+    if exit_code != "0":
+        raise SystemExit(f"ioc collector run failed: {errors.read_text().strip()}")
     engine = make_engine(url)
     with transaction(engine) as connection:
         run = connection.execute(select(schema.CollectorRun.__table__).order_by(schema.CollectorRun.id.desc())).first()
@@ -180,7 +196,7 @@ def ioc_collector_run(url: str, folder: Path, window: Window) -> Sample:
     if run.status != "succeeded":
         raise SystemExit(f"ioc collector run ended {run.status}: {run.error}")
     seconds = (run.finished_at - run.started_at).total_seconds()
-    return Sample(run.inserted, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Sample(run.inserted, seconds, float(cpu), int(peak_kib) / 1024)
 
 
 def ioc_loader(url: str, pages: list[ParsedPage]) -> Sample:
@@ -452,6 +468,7 @@ def main() -> None:
     dossiers, repeat = (20_000, 1) if args.quick else (args.dossiers, args.repeat)
     if dossiers < 1 or repeat < 1 or not 1 <= args.page_size <= 5000:
         parser.error("--dossiers and --repeat must be ≥ 1, --page-size between 1 and 5000")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the simulator stops and databases go
     admin_url = postgres_admin_url()
     began = time.perf_counter()
 
