@@ -21,7 +21,10 @@ run ``--repeat`` times in turn (IOC, baseline, IOC, baseline, …):
   transaction per page; the baseline is ``executemany``/``COPY`` of the same rows, encoded beforehand.
 
 Printed: each rate, min / median / max, the ratio IOC / baseline pair by pair and its median against the floor
-(≥ 0.5 of the baseline, aim 0.8), and the collector's peak RSS against its floor (≤ 300 MB).
+(≥ 0.5 of the baseline, aim 0.8), and the collector's peak RSS against its floor (≤ 300 MB). On a machine shared
+with other work the wall times vary with the load; the ratio of dossiers per CPU second of the client process
+(the collector's with its process start, about 2 s; this process's for the baselines; neither the simulator's nor
+the database server's) is printed too, as a steadier second reading.
 """
 
 from __future__ import annotations
@@ -88,16 +91,28 @@ ParsedPage = tuple[list[DossierRecord], list[Rejection]]
 
 @dataclass(frozen=True)
 class Sample:
-    """One measurement: dossiers written and the seconds it took; for the collector also its CPU and peak RSS."""
+    """One measurement: dossiers written, wall and CPU seconds (the collector's, or the benchmark's own process's),
+    and for the collector its peak RSS."""
 
     rows: int
     seconds: float
-    cpu: float | None = None
+    cpu: float
     peak_mb: float | None = None
 
     @property
     def rate(self) -> float:
         return self.rows / self.seconds
+
+
+class Clock:
+    """Wall and CPU seconds (this process's) of the block it times."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 @dataclass(frozen=True)
@@ -204,13 +219,12 @@ def ioc_loader(url: str, pages: list[ParsedPage]) -> Sample:
     engine = make_engine(url)
     collector = collector_id(engine)
     rows = 0
-    started = time.perf_counter()
-    for records, rejections in pages:
-        with transaction(engine) as connection:
-            rows += load_page(connection, collector, None, records, rejections, now_local()).inserted
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        for records, rejections in pages:
+            with transaction(engine) as connection:
+                rows += load_page(connection, collector, None, records, rejections, now_local()).inserted
     engine.dispose()
-    return Sample(rows, seconds)
+    return Sample(rows, clock.wall, clock.cpu)
 
 
 def parsed_pages(window: Window, unit_codes: frozenset[str]) -> list[ParsedPage]:
@@ -293,35 +307,41 @@ def mapped_rows(raw_records: list[dict], loaded_at: str, collector: int) -> list
     return rows
 
 
+def source_pages(client: httpx.Client, window: Window) -> Iterator[list[dict]]:
+    """The window's records page by page, by the collector's keyset paging on ``NgayCapNhat`` (the records of the
+    boundary second that a page serves again are skipped, as the collector skips them), and nothing else."""
+    start, end = window.texts
+    page, boundary = 1, set()
+    while start < end:
+        params = {"tu_ngay": start, "den_ngay": end, "trang": page, "so_ban_ghi": window.page_size}
+        response = client.get(f"{window.url}/api/hoso", params=params)
+        response.raise_for_status()
+        records = orjson.loads(response.content)["du_lieu"]
+        fresh = [raw for raw in records if raw["NgayCapNhat"] != start or raw["MaHoSo"] not in boundary]
+        last = max((raw["NgayCapNhat"] for raw in records), default=start)
+        if last > start:
+            boundary = {raw["MaHoSo"] for raw in records if raw["NgayCapNhat"] == last}
+            start, page = last, 1
+        else:
+            boundary |= {raw["MaHoSo"] for raw in records}
+            page += 1
+        yield fresh
+        if len(records) < window.page_size:
+            return
+
+
 def baseline_http(url: str, window: Window) -> Sample:
-    """HTTP from the simulator (the collector's keyset paging, nothing else) and the bulk write of each page."""
+    """HTTP from the simulator and the bulk write of each page's rows (minimal mapping) in one transaction."""
     writer = BulkWriter(url)
     loaded_at = _source_time(f"{now_local():%Y%m%d%H%M%S}")
     assert loaded_at is not None
-    start, end = window.texts
-    page, rows, boundary = 1, 0, set()
-    started = time.perf_counter()
-    with httpx.Client(timeout=60) as client:
-        while start < end:
-            params = {"tu_ngay": start, "den_ngay": end, "trang": page, "so_ban_ghi": window.page_size}
-            response = client.get(f"{window.url}/api/hoso", params=params)
-            response.raise_for_status()
-            records = orjson.loads(response.content)["du_lieu"]
-            fresh = [raw for raw in records if raw["NgayCapNhat"] != start or raw["MaHoSo"] not in boundary]
-            last = max((raw["NgayCapNhat"] for raw in records), default=start)
-            if last > start:
-                boundary = {raw["MaHoSo"] for raw in records if raw["NgayCapNhat"] == last}
-                start, page = last, 1
-            else:
-                boundary |= {raw["MaHoSo"] for raw in records}
-                page += 1
-            writer.write(mapped_rows(fresh, loaded_at, writer.collector))
-            rows += len(fresh)
-            if len(records) < window.page_size:
-                break
-    seconds = time.perf_counter() - started
+    rows = 0
+    with Clock() as clock, httpx.Client(timeout=60) as client:
+        for records in source_pages(client, window):
+            writer.write(mapped_rows(records, loaded_at, writer.collector))
+            rows += len(records)
     writer.close()
-    return Sample(rows, seconds)
+    return Sample(rows, clock.wall, clock.cpu)
 
 
 def encoded_rows(pages: list[ParsedPage], sqlite: bool, collector: int) -> list[list[tuple]]:
@@ -339,12 +359,11 @@ def baseline_loader(url: str, pages: list[ParsedPage]) -> Sample:
     """``executemany``/``COPY`` of the parsed pages' rows, encoded beforehand (untimed)."""
     writer = BulkWriter(url)
     encoded = encoded_rows(pages, writer.sqlite, writer.collector)
-    started = time.perf_counter()
-    for rows in encoded:
-        writer.write(rows)
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        for rows in encoded:
+            writer.write(rows)
     writer.close()
-    return Sample(sum(map(len, encoded)), seconds)
+    return Sample(sum(map(len, encoded)), clock.wall, clock.cpu)
 
 
 def same_rows(ioc_url: str, baseline_url: str) -> int:
@@ -390,11 +409,11 @@ def interleaved(
                 print(f"    rows compared: {check(ioc_url, baseline_url):,} identical in IOC's and the baseline's")
         ioc_samples.append(mine)
         baseline_samples.append(theirs)
-        extra = f", CPU {mine.cpu:,.1f} s, peak RSS {mine.peak_mb:,.0f} MB" if mine.peak_mb is not None else ""
+        peak = f", peak RSS {mine.peak_mb:,.0f} MB" if mine.peak_mb is not None else ""
         print(
-            f"    pair {number}  IOC {mine.rate:>9,.0f}/s ({mine.rows:,} in {mine.seconds:,.1f} s{extra})"
-            f"   baseline {theirs.rate:>9,.0f}/s ({theirs.rows:,} in {theirs.seconds:,.1f} s)"
-            f"   ratio {mine.rate / theirs.rate:.2f}"
+            f"    pair {number}  IOC {mine.rate:>7,.0f}/s ({mine.rows:,} in {mine.seconds:,.1f} s, "
+            f"CPU {mine.cpu:,.1f} s{peak})   baseline {theirs.rate:>7,.0f}/s ({theirs.rows:,} in "
+            f"{theirs.seconds:,.1f} s, CPU {theirs.cpu:,.1f} s)   ratio {mine.rate / theirs.rate:.2f}"
         )
     ratios = [mine.rate / theirs.rate for mine, theirs in zip(ioc_samples, baseline_samples, strict=True)]
     median = statistics.median(ratios)
@@ -406,6 +425,8 @@ def interleaved(
         f"    ratio IOC/baseline  pairs {pairs}  min / median / max {_figures(ratios, '', 2).strip()}"
         f"  floor ≥ {RATIO_FLOOR} {verdict} (aim {RATIO_AIM})"
     )
+    per_cpu = [(m.rows * t.cpu) / (t.rows * m.cpu or 1e-9) for m, t in zip(ioc_samples, baseline_samples, strict=True)]
+    print(f"    dossiers per CPU second, IOC/baseline (the client's CPU only)  {_figures(per_cpu, '', 2).strip()}")
     peaks = [s.peak_mb for s in ioc_samples if s.peak_mb is not None]
     if peaks:
         verdict = "met" if max(peaks) <= RSS_FLOOR_MB else "NOT met"
