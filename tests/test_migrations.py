@@ -223,3 +223,23 @@ def test_upgrading_a_warehouse_where_two_collectors_hold_one_dossier_counts_it_o
         overlap = Base.metadata.tables["collector_overlap"]
         pairs = connection.execute(select(overlap.c.collector_id, overlap.c.other_id, overlap.c.dossiers)).all()
         assert sorted(tuple(row) for row in pairs) == [(first, second, 2), (second, first, 2)]
+
+
+def test_every_aggregate_leaves_room_for_updates_in_place_on_postgresql(engine) -> None:
+    """Migration 0009 names every aggregate table (a new grain cannot be forgotten), and on PostgreSQL each keeps 30 %
+    of its pages free for heap-only updates."""
+    from importlib import import_module
+
+    fillfactor = import_module("ioc.warehouse.migrations.versions.0009_aggregate_fillfactor")
+    assert set(fillfactor.TABLES) == {grain.table.name for grain in aggregates.GRAINS}
+    with engine.begin() as connection:
+        upgrade_to_head(connection)
+        if connection.dialect.name != "postgresql":
+            return
+        options = dict(
+            connection.execute(
+                text("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(:names)"),
+                {"names": list(fillfactor.TABLES)},
+            ).all()
+        )
+    assert options == {name: ["fillfactor=70"] for name in fillfactor.TABLES}
