@@ -227,6 +227,15 @@ def add_states(connection: Connection, signed: Sequence[tuple[int, Sequence]], g
     add_delta(connection, grains)
 
 
+def staged(connection: Connection, source: FromClause) -> Table:
+    """``source``'s rows copied into :data:`STAGE` (emptied first), so that the four selects of their events read
+    them once: a recount's source is a scan of ``dossier``."""
+    _prepare(connection, STAGE)
+    names = [column.name for column in STAGE.c]
+    connection.execute(STAGE.insert().from_select(names, select(*(source.c[name] for name in names))))
+    return STAGE
+
+
 def counted_source(dossier: Table) -> FromClause:
     """The counted rows of ``dossier`` as a source of counts (sign +1)."""
     return dossier_source(dossier, dossier.c.counted)

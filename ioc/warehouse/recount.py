@@ -54,7 +54,7 @@ TOTAL_SOURCES = {
 }
 DATES = ("received_at", "finished_at", "due_at")
 #: Months recounted per pass over ``dossier``. Measured in ``tests/benchmarks/bench_repair.py``.
-SPAN_MONTHS = 3
+SPAN_MONTHS = 6
 #: Told before the first month (None) and after each: the month done and how many months there are.
 MonthCallback = Callable[[date | None, int], None]
 #: Differences a check lists by default (all are counted).
@@ -135,10 +135,12 @@ def months(connection: Connection, existing: Iterable[str] | None = None, every_
 
 
 def recount_span(connection: Connection, span: Span, every_row: bool = False) -> None:
-    """Sum the events in ``span`` of the counted dossiers with a date in it into ``counting.DELTA``."""
+    """Sum the events in ``span`` of the counted dossiers with a date in it into ``counting.DELTA``: the dossiers
+    staged in one scan of ``dossier`` (``due_at`` has no index), their events summed from there."""
     start, end = (datetime.combine(day, time()) for day in span)
     in_span = or_(*(and_(DOSSIER.c[name] >= start, DOSSIER.c[name] < end) for name in DATES))
-    counting.sum_events(connection, counting.dossier_source(DOSSIER, *_counting(every_row), in_span), days=span)
+    source = counting.dossier_source(DOSSIER, *_counting(every_row), in_span)
+    counting.sum_events(connection, counting.staged(connection, source), days=span)
 
 
 def _in_span(grain: Grain, span: Span):  # type: ignore[no-untyped-def]
