@@ -18,10 +18,10 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     Connection,
     Engine,
     MetaData,
-    Select,
     String,
     Table,
     and_,
@@ -148,49 +148,41 @@ def _in_span(grain: Grain, span: Span):  # type: ignore[no-untyped-def]
     return and_(column >= span[0], column < span[1])
 
 
-def _stored(grain: Grain, span: Span | None) -> Select:
-    table = grain.table
-    query = select(*(table.c[name] for name in grain.columns), *(table.c[m] for m in MEASURES))
-    return query if span is None else query.where(_in_span(grain, span))
-
-
-def _differing(columns: Sequence[str], stored: Select, recounted: Select) -> Select:
-    """The keys whose measures differ between two selects of (columns, measures), rows of zeros being no rows:
-    ``stored_m`` and ``recounted_m`` for each measure. A full outer join written as ``UNION ALL`` and ``GROUP BY``
-    (keys are unique on each side), the same on both engines."""
-    zero = literal_column("0")
-    kept, counted = stored.subquery("stored"), recounted.subquery("recounted")
-    both = union_all(
+def _differing(grain: Grain, recounted: Table, span: Span | None) -> CompoundSelect:
+    """The keys of ``grain`` (in ``span``) whose measures differ from the recount in ``recounted`` (a temporary table
+    with the same key), rows of zeros being no rows: ``stored_m`` and ``recounted_m`` for each measure. A full outer
+    join as two index joins, one from each side, the same on both engines."""
+    stored, counted = grain.table, recounted
+    same_key = and_(*(stored.c[c] == counted.c[c] for c in grain.columns))
+    kept = [func.coalesce(stored.c[m], 0) for m in MEASURES]
+    from_recount = (
         select(
-            *(kept.c[c] for c in columns),
-            *(kept.c[m].label(f"s_{m}") for m in MEASURES),
-            *(zero.label(f"r_{m}") for m in MEASURES),
-        ),
-        select(
-            *(counted.c[c] for c in columns),
-            *(zero.label(f"s_{m}") for m in MEASURES),
-            *(counted.c[m].label(f"r_{m}") for m in MEASURES),
-        ),
-    ).subquery("both")
-    keys = [both.c[c] for c in columns]
-    was = [func.sum(both.c[f"s_{m}"]) for m in MEASURES]
-    should = [func.sum(both.c[f"r_{m}"]) for m in MEASURES]
-    return (
-        select(
-            *keys,
-            *(total.label(f"stored_{m}") for total, m in zip(was, MEASURES, strict=True)),
-            *(total.label(f"recounted_{m}") for total, m in zip(should, MEASURES, strict=True)),
+            *(counted.c[c] for c in grain.columns),
+            *(value.label(f"stored_{m}") for value, m in zip(kept, MEASURES, strict=True)),
+            *(counted.c[m].label(f"recounted_{m}") for m in MEASURES),
         )
-        .group_by(*keys)
-        .having(or_(*(a != b for a, b in zip(was, should, strict=True))))
+        .select_from(counted.outerjoin(stored, same_key))
+        .where(or_(*(value != counted.c[m] for value, m in zip(kept, MEASURES, strict=True))))
     )
+    only_stored = (
+        select(
+            *(stored.c[c] for c in grain.columns),
+            *(stored.c[m].label(f"stored_{m}") for m in MEASURES),
+            *(literal_column("0").label(f"recounted_{m}") for m in MEASURES),
+        )
+        .where(~select(literal_column("1")).select_from(counted).where(same_key).exists())
+        .where(or_(*(stored.c[m] != 0 for m in MEASURES)))
+    )
+    if span is not None:
+        only_stored = only_stored.where(_in_span(grain, span))
+    return union_all(from_recount, only_stored)
 
 
-def _compare(connection: Connection, report: CheckReport, grain: Grain, stored: Select, recounted: Select) -> None:
+def _compare(connection: Connection, report: CheckReport, grain: Grain, recounted: Table, span: Span | None) -> None:
     """Add the differences between a table's stored rows and their recount to ``report``: counted in SQL, the first
     ones (by key) listed."""
     dialect = connection.dialect.name
-    differing = _differing(grain.columns, stored, recounted).subquery("differing")
+    differing = _differing(grain, recounted, span).subquery("differing")
     d = differing.c
     cells = [func.sum(case((d[f"stored_{m}"] != d[f"recounted_{m}"], 1), else_=0)) for m in MEASURES]
     extra = and_(*(d[f"recounted_{m}"] == 0 for m in MEASURES))
@@ -225,21 +217,22 @@ def _compare(connection: Connection, report: CheckReport, grain: Grain, stored: 
 
 
 _TEMPORARY = MetaData()
-#: The all-time aggregates recounted by a check, summed over its spans (temporary tables of the connection).
-RECOUNTED_TOTALS = {
+#: Each aggregate recounted by a check (temporary tables of the connection, keyed as the aggregate): a dated one for
+#: the span at hand, an all-time one summed over every span.
+RECOUNTED = {
     grain: Grain(
         Table(
             f"ioc_recount_{grain.table.name}",
             _TEMPORARY,
-            *(Column(c.name, c.type, primary_key=True) for c in grain.table.c if c.name in grain.keys),
+            *(Column(c.name, c.type, primary_key=True) for c in grain.table.c if c.name in grain.columns),
             *(Column(m, grain.table.c[m].type, nullable=False) for m in MEASURES),
             prefixes=["TEMPORARY"],
             postgresql_on_commit="DELETE ROWS",
         ),
-        None,
+        grain.bucket,
         grain.keys,
     )
-    for grain in TOTAL_SOURCES
+    for grain in GRAINS
 }
 
 
@@ -266,20 +259,24 @@ def check(
         connection = _repeatable(plain)
         dialect = connection.dialect.name
         chosen = months(connection)
-        for recounted in RECOUNTED_TOTALS.values():
+        for recounted in RECOUNTED.values():
             _empty_temporary(connection, recounted.table)
         if on_month is not None:
             on_month(None, len(chosen))
         for span, run in spans(chosen, span_months):
             recount_span(connection, span)
             for grain in DATED:
-                _compare(connection, report, grain, _stored(grain, span), counting.rolled_up(dialect, grain))
-            counting.add_delta(connection, list(RECOUNTED_TOTALS.values()))
+                recounted = RECOUNTED[grain].table
+                connection.execute(delete(recounted))
+                rows = counting.rolled_up(dialect, grain)
+                connection.execute(insert(recounted).from_select([*grain.columns, *MEASURES], rows))
+                _compare(connection, report, grain, recounted, span)
+            counting.add_delta(connection, [RECOUNTED[grain] for grain in TOTAL_SOURCES])
             report.months += len(run)
             for month in run if on_month is not None else ():
                 on_month(month, len(chosen))
-        for grain, recounted in RECOUNTED_TOTALS.items():
-            _compare(connection, report, grain, _stored(grain, None), _stored(recounted, None))
+        for grain in TOTAL_SOURCES:
+            _compare(connection, report, grain, RECOUNTED[grain].table, None)
         connection.rollback()
     return report
 

@@ -15,8 +15,9 @@ rotates between rounds:
 - rebuild: ``recount.rebuild``, a transaction per span of months;
 - check: ``recount.check`` (run after each of the others too, and it must be clean: identical rows),
 
-each in a spawned process of its own, so that its peak RSS is its own. Printed: min / median / max seconds, peak RSS
-and its growth over the process's RSS just before the work, and the ratios to the baseline.
+each in a spawned process of its own, so that its peak RSS is its own. Printed: min / median / max seconds, the
+median CPU seconds of the process (on SQLite the database's work is in it, on PostgreSQL it is the server's), peak
+RSS and its growth over the process's RSS just before the work, and the ratios to the baseline.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def run_one(url: str, name: str, span: int, results) -> None:  # type: ignore[no
     WORK[name](engine, span)
     seconds = time.perf_counter() - started
     engine.dispose()
-    results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, before))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results.put((seconds, usage.ru_maxrss, before, usage.ru_utime + usage.ru_stime))
 
 
 def _copy(connection, rows: list[tuple]) -> None:  # type: ignore[no-untyped-def]
@@ -151,11 +153,13 @@ def drop_postgres(server: str) -> None:
     admin.dispose()
 
 
-def figures(runs: list[tuple[float, int, int]]) -> str:
+def figures(runs: list[tuple[float, int, int, float]]) -> str:
     seconds = sorted(r[0] for r in runs)
+    cpu = statistics.median(r[3] for r in runs)
     peak = max(r[1] for r in runs) / 1024
     growth = max(r[1] - r[2] for r in runs) / 1024
-    return f"{seconds[0]:>7,.1f} {statistics.median(seconds):>7,.1f} {seconds[-1]:>7,.1f}{peak:>10,.0f}{growth:>9,.0f}"
+    spread = f"{seconds[0]:>7,.1f} {statistics.median(seconds):>7,.1f} {seconds[-1]:>7,.1f}"
+    return f"{spread}{cpu:>8,.1f}{peak:>10,.0f}{growth:>9,.0f}"
 
 
 def bench(url: str, folder: str, dossiers: int, months: int, rounds: int, span: int) -> dict[str, list]:
@@ -175,7 +179,7 @@ def bench(url: str, folder: str, dossiers: int, months: int, rounds: int, span: 
         for name in order:
             for each in [name] if name == "check" else [name, "check"]:  # the check must be clean after each
                 measured[each].append(bench_kpi.spawned(run_one, url, each, span))
-                seconds, peak, before = measured[each][-1]
+                seconds, peak, before, _cpu = measured[each][-1]
                 print(f"  round {round_number + 1}: {each:<9} {seconds:>7,.1f} s, peak RSS {peak / 1024:,.0f} MB "
                       f"({(peak - before) / 1024:,.0f} MB over the process before)", flush=True)  # fmt: skip
     return measured
@@ -208,7 +212,7 @@ def main() -> None:
             summary.append((engine_name, dossiers, months, measured))
 
     print(f"\n{'engine':<11}{'dossiers':>10}{'months':>7}  {'work':<9}{'min s':>7}{'med s':>8}{'max s':>8}"
-          f"{'peak MB':>10}{'growth':>9}  ratio to baseline (median)")  # fmt: skip
+          f"{'cpu s':>8}{'peak MB':>10}{'growth':>9}  ratio to baseline (median)")  # fmt: skip
     for engine_name, dossiers, months, measured in summary:
         base = statistics.median(r[0] for r in measured["baseline"])
         for name, runs in measured.items():
