@@ -162,3 +162,26 @@ def test_the_commands_report_exit_and_repair(warehouse, warehouse_env):
     assert "rebuilt" in repaired.stdout
     again = run_ioc("warehouse", "check", env=warehouse_env)
     assert (again.returncode, again.stderr) == (0, "")
+
+
+def test_recounts_are_set_based_in_sql_never_a_python_tally(warehouse, monkeypatch):
+    """check, rebuild and the migrations' rebuild (with and without ``dossier.counted``) count in SQL: the Python
+    tally of the loader's old days is the reference of the tests only."""
+    load_random(warehouse)
+    with warehouse.connect() as connection:
+        kept = snapshot(connection)
+    corrupt(warehouse)
+
+    def tally(*_args, **_kwargs):
+        raise AssertionError("a recount tallied dossiers in Python")
+
+    monkeypatch.setattr(aggregates, "tally", tally)
+    monkeypatch.setattr(recount, "tally", tally, raising=False)
+    assert not recount.check(warehouse).clean
+    recount.rebuild(warehouse)
+    assert recount.check(warehouse).clean
+    with warehouse.begin() as connection:
+        aggregates.rebuild(connection)
+        assert snapshot(connection) == kept
+        aggregates._rebuild_every_row(connection, aggregates.GRAINS)  # before 0007: every row (one collector here)
+        assert snapshot(connection) == kept

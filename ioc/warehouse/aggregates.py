@@ -15,7 +15,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, delete, inspect, select, update
+from sqlalchemy import Connection, Select, Table, inspect, select, update
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
@@ -168,28 +168,31 @@ def counted_dossiers(*columns: Any) -> Select:
     return select(*columns).select_from(DOSSIER).where(DOSSIER.c.counted)
 
 
-def rebuild(connection: Connection, only: Collection[str] | None = None, batch: int = 50_000) -> None:
-    """Recount aggregates from the counted dossiers in the caller's transaction (after a migration), a few months at
-    a time: those whose tables are named in ``only``, by default every one whose table exists (a migration runs
-    before later ones create theirs). ``ioc warehouse rebuild`` does the same with a transaction per span of months
-    (:mod:`ioc.warehouse.recount`)."""
-    from ioc.warehouse import recount  # recount builds on this module
-
+def rebuild(connection: Connection, only: Collection[str] | None = None) -> None:
+    """Recount aggregates from the counted dossiers in the caller's transaction (after a migration), set-based in SQL
+    a few months at a time: those whose tables are named in ``only``, by default every one whose table exists (a
+    migration runs before later ones create theirs). ``ioc warehouse rebuild`` does the same with a transaction per
+    span of months (:mod:`ioc.warehouse.recount`)."""
     existing = set(inspect(connection).get_table_names())
     chosen = [g for g in GRAINS if (g.table.name in only if only is not None else g.table.name in existing)]
     if any(column["name"] == "counted" for column in inspect(connection).get_columns(DOSSIER.name)):
-        recount.rebuild_in(connection, chosen, existing, batch)
+        _recount(connection, chosen, existing)
     else:
-        _rebuild_every_row(connection, chosen, batch)
+        _rebuild_every_row(connection, chosen, existing)
     bump_version(connection, now_local())
 
 
-def _rebuild_every_row(connection: Connection, chosen: Sequence[Grain], batch: int) -> None:
+def _recount(
+    connection: Connection, chosen: Sequence[Grain], existing: Collection[str], every_row: bool = False
+) -> None:
+    from ioc.warehouse import recount  # recount builds on this module
+
+    recount.rebuild_in(connection, chosen, existing, every_row)
+
+
+def _rebuild_every_row(
+    connection: Connection, chosen: Sequence[Grain], existing: Collection[str] | None = None
+) -> None:
     """The recount of migrations before 0007 (which adds ``dossier.counted``): every row counted then."""
-    for grain in chosen:
-        connection.execute(delete(grain.table))
-    counts = new_counts()
-    result = connection.execute(select(*(DOSSIER.c[name] for name in STATE_COLUMNS)).execution_options(yield_per=batch))
-    for rows in result.partitions():
-        tally(rows, 1, counts)
-    apply(connection, {grain: counts[grain] for grain in chosen})
+    existing = set(inspect(connection).get_table_names()) if existing is None else existing
+    _recount(connection, chosen, existing, every_row=True)

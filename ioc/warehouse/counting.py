@@ -20,12 +20,14 @@ from datetime import date
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     Date,
     DateTime,
     FromClause,
     Integer,
     MetaData,
+    Select,
     SmallInteger,
     Table,
     and_,
@@ -201,16 +203,22 @@ def sum_events(connection: Connection, source: FromClause, days: tuple[date, dat
 
 def _add_statement(dialect: str, grain) -> Executable:  # type: ignore[no-untyped-def]
     module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(grain.table).from_select([*grain.columns, *MEASURES], rolled_up(dialect, grain))
+    additions = {m: grain.table.c[m] + statement.excluded[m] for m in MEASURES}
+    return statement.on_conflict_do_update(index_elements=grain.columns, set_=additions)
+
+
+def rolled_up(dialect: str, grain) -> Select:  # type: ignore[no-untyped-def]  # grain: aggregates.Grain
+    """:data:`DELTA` summed into ``grain``'s rows: its columns (bucket first), then the measures; no rows of zeros."""
     d = DELTA.c
     keys = [d[name] for name in grain.keys]
     bucket = {"day": [d.day], "month": [_month(dialect, d.day)]}.get(grain.bucket, [])
     sums = [func.sum(d[m]) for m in MEASURES]
+    named = [*(column.label(grain.bucket) for column in bucket), *keys]
+    query = select(*named, *(total.label(m) for total, m in zip(sums, MEASURES, strict=True)))
+    query = query.where(literal(True)).having(or_(*(total != 0 for total in sums)))
     grouped = [*bucket, *keys]
-    query = select(*grouped, *sums).where(literal(True)).having(or_(*(total != 0 for total in sums)))
-    query = query.group_by(*grouped) if grouped else query
-    statement = module.insert(grain.table).from_select([*grain.columns, *MEASURES], query)
-    additions = {m: grain.table.c[m] + statement.excluded[m] for m in MEASURES}
-    return statement.on_conflict_do_update(index_elements=grain.columns, set_=additions)
+    return query.group_by(*grouped) if grouped else query
 
 
 def add_delta(connection: Connection, grains: Sequence) -> None:  # Sequence[aggregates.Grain]
@@ -236,8 +244,23 @@ def add_states(connection: Connection, signed: Sequence[tuple[int, Sequence]], g
     add_delta(connection, grains)
 
 
+def staged(connection: Connection, source: FromClause) -> Table:
+    """``source``'s rows copied into :data:`STAGE` (emptied first), so that the four selects of their events read
+    them once: a recount's source is a scan of ``dossier``."""
+    _prepare(connection, STAGE)
+    names = [column.name for column in STAGE.c]
+    connection.execute(STAGE.insert().from_select(names, select(*(source.c[name] for name in names))))
+    return STAGE
+
+
 def counted_source(dossier: Table) -> FromClause:
     """The counted rows of ``dossier`` as a source of counts (sign +1)."""
+    return dossier_source(dossier, dossier.c.counted)
+
+
+def dossier_source(dossier: Table, *where: ColumnElement[bool]) -> FromClause:
+    """The rows of ``dossier`` matching ``where`` as a source of counts (sign +1): recounts take the counted ones
+    with a date in a span; migrations before ``dossier.counted`` every row."""
     d = dossier.c
     columns = [d[name] for name in STATE_COLUMNS]
-    return select(literal(1).label("sign"), *columns).where(d.counted).subquery("counted")
+    return select(literal(1).label("sign"), *columns).where(*where).subquery("counted")

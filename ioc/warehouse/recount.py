@@ -1,5 +1,6 @@
-"""Recounting the aggregates from ``dossier`` a few months at a time (:data:`SPAN_MONTHS`), in memory bounded by
-those months' counts: :func:`check` compares every aggregate with the recount, :func:`rebuild` replaces them with it.
+"""Recounting the aggregates from ``dossier`` set-based in SQL (:mod:`ioc.warehouse.counting`), a few months at a
+time (:data:`SPAN_MONTHS`): :func:`check` compares every aggregate with the recount, :func:`rebuild` replaces them with
+it. Nothing is tallied in Python, so memory holds no counts: the database sums them, in its own bounded caches.
 
 A dossier adds events on its received, finished and due days and the later of due and finished
 (``ioc.kpi.events``), so the day and month rows of a span of months are a recount of the dossiers with one of those
@@ -14,23 +15,33 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.schema import CreateTable
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES
+from ioc.warehouse import counting
 from ioc.warehouse.access import database_errors, transaction
-from ioc.warehouse.aggregates import (
-    DOSSIER,
-    GRAINS,
-    STATE_COLUMNS,
-    Counts,
-    Grain,
-    apply,
-    bump_version,
-    counted_dossiers,
-    new_counts,
-    tally,
-)
+from ioc.warehouse.aggregates import DOSSIER, GRAINS, Grain, bump_version, counted_dossiers
 from ioc.warehouse.dialect import month_text
 
 #: The dated aggregates (by day and by month), recounted a span of months at a time.
@@ -42,10 +53,8 @@ TOTAL_SOURCES = {
     if grain.bucket is None
 }
 DATES = ("received_at", "finished_at", "due_at")
-BATCH = 20_000
-#: Months recounted per pass over ``dossier`` (a pass reads the whole table: ``due_at`` has no index); memory holds
-#: their counts. Measured in ``tests/benchmarks/bench_repair.py``.
-SPAN_MONTHS = 3
+#: Months recounted per pass over ``dossier``. Measured in ``tests/benchmarks/bench_repair.py``.
+SPAN_MONTHS = 6
 #: Told before the first month (None) and after each: the month done and how many months there are.
 MonthCallback = Callable[[date | None, int], None]
 #: Differences a check lists by default (all are counted).
@@ -80,27 +89,6 @@ class CheckReport:
     def clean(self) -> bool:
         return self.cells == 0
 
-    def compare(self, table: str, stored: dict[tuple, Sequence[int]], recounted: dict[tuple, Sequence[int]]) -> None:
-        """Add the differences between a table's stored rows and their recount (rows of zeros are no rows)."""
-        zeros = (0,) * len(MEASURES)
-        differing = [
-            key
-            for key in stored.keys() | recounted.keys()
-            if tuple(stored.get(key, zeros)) != tuple(recounted.get(key, zeros))
-        ]
-        for key in sorted(differing):
-            kept, counted = tuple(stored.get(key, zeros)), tuple(recounted.get(key, zeros))
-            if not any(counted):
-                self.extra_rows += 1
-            elif not any(kept):
-                self.missing_rows += 1
-            for measure, was, should in zip(MEASURES, kept, counted, strict=True):
-                if was != should:
-                    self.cells += 1
-                    self.by_table[table] = self.by_table.get(table, 0) + 1
-                    if len(self.differences) < self.limit:
-                        self.differences.append(Difference(table, key, measure, was, should))
-
 
 @dataclass(frozen=True)
 class RebuildReport:
@@ -126,30 +114,33 @@ def _dated(existing: Iterable[str] | None) -> list[Grain]:
     return [g for g in DATED if existing is None or g.table.name in existing]
 
 
-def months(connection: Connection, existing: Iterable[str] | None = None) -> list[date]:
+def _counting(every_row: bool) -> list[ColumnElement[bool]]:
+    """The rows of ``dossier`` a recount counts: the counted ones (``aggregates.counted_dossiers``), or (before
+    migration 0007) every row."""
+    return [] if every_row else [counted_dossiers().whereclause]
+
+
+def months(connection: Connection, existing: Iterable[str] | None = None, every_row: bool = False) -> list[date]:
     """The months holding a counted dossier's date or a stored row (first days, in order): one scan per date
     column and one per dated table, so that a stray far-off date costs nothing."""
     found: set[str] = set()
     for name in DATES:
         month = month_text(connection, DOSSIER.c[name])
-        found.update(
-            connection.execute(counted_dossiers(month).where(DOSSIER.c[name].is_not(None)).distinct()).scalars()
-        )
+        query = select(month).where(*_counting(every_row), DOSSIER.c[name].is_not(None)).distinct()
+        found.update(connection.execute(query).scalars())
     for grain in _dated(existing):
         month = month_text(connection, grain.table.c[grain.bucket])
         found.update(connection.execute(select(month).distinct()).scalars())
     return sorted(date(int(text[:4]), int(text[5:7]), 1) for text in found if text)
 
 
-def recount_span(connection: Connection, span: Span, batch: int = BATCH) -> Counts:
-    """Every aggregate's counts of the events in ``span``, from the counted dossiers with a date in it."""
+def recount_span(connection: Connection, span: Span, every_row: bool = False) -> None:
+    """Sum the events in ``span`` of the counted dossiers with a date in it into ``counting.DELTA``: the dossiers
+    staged in one scan of ``dossier`` (``due_at`` has no index), their events summed from there."""
     start, end = (datetime.combine(day, time()) for day in span)
-    in_month = [and_(DOSSIER.c[name] >= start, DOSSIER.c[name] < end) for name in DATES]
-    query = counted_dossiers(*(DOSSIER.c[name] for name in STATE_COLUMNS)).where(or_(*in_month))
-    counts = new_counts()
-    for rows in connection.execute(query.execution_options(yield_per=batch)).partitions():
-        tally(rows, 1, counts, only_days=span)
-    return counts
+    in_span = or_(*(and_(DOSSIER.c[name] >= start, DOSSIER.c[name] < end) for name in DATES))
+    source = counting.dossier_source(DOSSIER, *_counting(every_row), in_span)
+    counting.sum_events(connection, counting.staged(connection, source), days=span)
 
 
 def _in_span(grain: Grain, span: Span):  # type: ignore[no-untyped-def]
@@ -157,17 +148,97 @@ def _in_span(grain: Grain, span: Span):  # type: ignore[no-untyped-def]
     return and_(column >= span[0], column < span[1])
 
 
-def _flat(grain: Grain, counts: Counts) -> dict[tuple, list[int]]:
-    return {((bucket, *values) if grain.bucket else values): row for (bucket, values), row in counts[grain].items()}
-
-
-def _stored(connection: Connection, grain: Grain, span: Span | None) -> dict[tuple, tuple]:
-    table = grain.table
-    width = len(grain.columns)
-    query = select(*(table.c[name] for name in grain.columns), *(table.c[m] for m in MEASURES))
+def _differing(grain: Grain, recounted: Table, span: Span | None) -> CompoundSelect:
+    """The keys of ``grain`` (in ``span``) whose measures differ from the recount in ``recounted`` (a temporary table
+    with the same key), rows of zeros being no rows: ``stored_m`` and ``recounted_m`` for each measure. A full outer
+    join as two index joins, one from each side, the same on both engines."""
+    stored, counted = grain.table, recounted
+    same_key = and_(*(stored.c[c] == counted.c[c] for c in grain.columns))
+    kept = [func.coalesce(stored.c[m], 0) for m in MEASURES]
+    from_recount = (
+        select(
+            *(counted.c[c] for c in grain.columns),
+            *(value.label(f"stored_{m}") for value, m in zip(kept, MEASURES, strict=True)),
+            *(counted.c[m].label(f"recounted_{m}") for m in MEASURES),
+        )
+        .select_from(counted.outerjoin(stored, same_key))
+        .where(or_(*(value != counted.c[m] for value, m in zip(kept, MEASURES, strict=True))))
+    )
+    only_stored = (
+        select(
+            *(stored.c[c] for c in grain.columns),
+            *(stored.c[m].label(f"stored_{m}") for m in MEASURES),
+            *(literal_column("0").label(f"recounted_{m}") for m in MEASURES),
+        )
+        .where(~select(literal_column("1")).select_from(counted).where(same_key).exists())
+        .where(or_(*(stored.c[m] != 0 for m in MEASURES)))
+    )
     if span is not None:
-        query = query.where(_in_span(grain, span))
-    return {tuple(row[:width]): tuple(row[width:]) for row in connection.execute(query)}
+        only_stored = only_stored.where(_in_span(grain, span))
+    return union_all(from_recount, only_stored)
+
+
+def _compare(connection: Connection, report: CheckReport, grain: Grain, recounted: Table, span: Span | None) -> None:
+    """Add the differences between a table's stored rows and their recount to ``report``: counted in SQL, the first
+    ones (by key) listed."""
+    dialect = connection.dialect.name
+    differing = _differing(grain, recounted, span).subquery("differing")
+    d = differing.c
+    cells = [func.sum(case((d[f"stored_{m}"] != d[f"recounted_{m}"], 1), else_=0)) for m in MEASURES]
+    extra = and_(*(d[f"recounted_{m}"] == 0 for m in MEASURES))
+    missing = and_(*(d[f"stored_{m}"] == 0 for m in MEASURES))
+    summary = select(
+        func.count(),
+        func.sum(case((extra, 1), else_=0)),
+        func.sum(case((and_(missing, ~extra), 1), else_=0)),
+        *cells,
+    ).select_from(differing)
+    rows, extras, missings, *by_measure = connection.execute(summary).one()
+    if not rows:
+        return
+    report.extra_rows += extras
+    report.missing_rows += missings
+    found = sum(by_measure)
+    report.cells += found
+    report.by_table[grain.table.name] = report.by_table.get(grain.table.name, 0) + found
+    room = report.limit - len(report.differences)
+    if room <= 0:
+        return
+    order = [
+        d[c].collate("C") if dialect == "postgresql" and isinstance(d[c].type, String) else d[c] for c in grain.columns
+    ]  # the order of Python's tuples, not the server's collation
+    width = len(grain.columns)
+    listed = select(differing).order_by(*order).limit(room)
+    for row in connection.execute(listed):
+        key, was, should = tuple(row[:width]), row[width : width + len(MEASURES)], row[width + len(MEASURES) :]
+        for measure, kept, counted in zip(MEASURES, was, should, strict=True):
+            if kept != counted and len(report.differences) < report.limit:
+                report.differences.append(Difference(grain.table.name, key, measure, kept, counted))
+
+
+_TEMPORARY = MetaData()
+#: Each aggregate recounted by a check (temporary tables of the connection, keyed as the aggregate): a dated one for
+#: the span at hand, an all-time one summed over every span.
+RECOUNTED = {
+    grain: Grain(
+        Table(
+            f"ioc_recount_{grain.table.name}",
+            _TEMPORARY,
+            *(Column(c.name, c.type, primary_key=True) for c in grain.table.c if c.name in grain.columns),
+            *(Column(m, grain.table.c[m].type, nullable=False) for m in MEASURES),
+            prefixes=["TEMPORARY"],
+            postgresql_on_commit="DELETE ROWS",
+        ),
+        grain.bucket,
+        grain.keys,
+    )
+    for grain in GRAINS
+}
+
+
+def _empty_temporary(connection: Connection, table: Table) -> None:
+    connection.execute(CreateTable(table, if_not_exists=True))
+    connection.execute(delete(table))
 
 
 def _repeatable(connection: Connection) -> Connection:
@@ -178,44 +249,46 @@ def _repeatable(connection: Connection) -> Connection:
 
 
 def check(
-    engine: Engine,
-    limit: int = LISTED,
-    on_month: MonthCallback | None = None,
-    batch: int = BATCH,
-    span_months: int = SPAN_MONTHS,
+    engine: Engine, limit: int = LISTED, on_month: MonthCallback | None = None, span_months: int = SPAN_MONTHS
 ) -> CheckReport:
-    """Compare every aggregate with a recount of the counted dossiers, in one read transaction."""
+    """Compare every aggregate with a recount of the counted dossiers, in one read transaction: each span recounted
+    into ``counting.DELTA`` and each dated table compared with its roll-up, the all-time ones with the sums of every
+    span's, all in SQL."""
     report = CheckReport(limit=limit)
-    totals: dict[Grain, dict[tuple, list[int]]] = {grain: {} for grain in TOTAL_SOURCES}
     with database_errors(engine), engine.connect() as plain:
         connection = _repeatable(plain)
+        dialect = connection.dialect.name
         chosen = months(connection)
+        for recounted in RECOUNTED.values():
+            _empty_temporary(connection, recounted.table)
         if on_month is not None:
             on_month(None, len(chosen))
         for span, run in spans(chosen, span_months):
-            counts = recount_span(connection, span, batch)
+            recount_span(connection, span)
             for grain in DATED:
-                report.compare(grain.table.name, _stored(connection, grain, span), _flat(grain, counts))
-            for grain, summed in totals.items():
-                for key, row in _flat(grain, counts).items():
-                    into = summed.setdefault(key, [0] * len(MEASURES))
-                    for i, value in enumerate(row):
-                        into[i] += value
+                recounted = RECOUNTED[grain].table
+                connection.execute(delete(recounted))
+                rows = counting.rolled_up(dialect, grain)
+                connection.execute(insert(recounted).from_select([*grain.columns, *MEASURES], rows))
+                _compare(connection, report, grain, recounted, span)
+            counting.add_delta(connection, [RECOUNTED[grain] for grain in TOTAL_SOURCES])
             report.months += len(run)
             for month in run if on_month is not None else ():
                 on_month(month, len(chosen))
-        for grain, summed in totals.items():
-            report.compare(grain.table.name, _stored(connection, grain, None), summed)
+        for grain in TOTAL_SOURCES:
+            _compare(connection, report, grain, RECOUNTED[grain].table, None)
         connection.rollback()
     return report
 
 
-def _replace_span(connection: Connection, span: Span, grains: Sequence[Grain], batch: int) -> int:
-    counts = recount_span(connection, span, batch)
+def _replace_span(connection: Connection, span: Span, grains: Sequence[Grain], every_row: bool = False) -> int:
+    """The span's rows of ``grains`` replaced by their recount; how many rows there are now."""
     for grain in grains:
         connection.execute(delete(grain.table).where(_in_span(grain, span)))
-    apply(connection, {grain: counts[grain] for grain in grains})
-    return sum(sum(1 for row in counts[grain].values() if any(row)) for grain in grains)
+    recount_span(connection, span, every_row)
+    counting.add_delta(connection, grains)
+    counts = [select(func.count()).select_from(g.table).where(_in_span(g, span)).scalar_subquery() for g in grains]
+    return sum(connection.execute(select(*counts)).one()) if counts else 0
 
 
 def _replace_totals(connection: Connection, totals: Iterable[Grain]) -> int:
@@ -232,14 +305,17 @@ def _replace_totals(connection: Connection, totals: Iterable[Grain]) -> int:
     return rows
 
 
-def rebuild_in(connection: Connection, grains: Sequence[Grain], existing: Iterable[str], batch: int = BATCH) -> None:
-    """Recount ``grains`` in the caller's transaction (a migration's), a span at a time. An all-time table is summed
-    from its monthly one, so choosing it recounts that one too."""
+def rebuild_in(
+    connection: Connection, grains: Sequence[Grain], existing: Iterable[str], every_row: bool = False
+) -> None:
+    """Recount ``grains`` in the caller's transaction (a migration's), a span at a time; ``every_row`` counts every
+    row of ``dossier`` (schemas before ``dossier.counted``). An all-time table is summed from its monthly one, so
+    choosing it recounts that one too."""
     existing = set(existing)
     totals = [g for g in grains if g.bucket is None]
     dated = [g for g in DATED if g in grains or any(TOTAL_SOURCES[t] is g for t in totals)]
-    for span, _ in spans(months(connection, existing), SPAN_MONTHS):
-        _replace_span(connection, span, dated, batch)
+    for span, _ in spans(months(connection, existing, every_row), SPAN_MONTHS):
+        _replace_span(connection, span, dated, every_row)
     _replace_totals(connection, totals)
 
 
@@ -250,9 +326,7 @@ def _hold_writers(connection: Connection) -> None:
         connection.execute(text("LOCK TABLE dossier IN SHARE MODE"))
 
 
-def rebuild(
-    engine: Engine, on_month: MonthCallback | None = None, batch: int = BATCH, span_months: int = SPAN_MONTHS
-) -> RebuildReport:
+def rebuild(engine: Engine, on_month: MonthCallback | None = None, span_months: int = SPAN_MONTHS) -> RebuildReport:
     """Recount every aggregate in place: each span of months replaced in a transaction of its own (readers see a
     month old or recounted, never half of it; loaders wait for one span at most), then the all-time tables in one
     last transaction. Each transaction bumps the data version. A month that loads bring meanwhile is counted by
@@ -265,7 +339,7 @@ def rebuild(
     for span, run in spans(chosen, span_months):
         with transaction(engine) as connection:
             _hold_writers(connection)
-            rows += _replace_span(connection, span, DATED, batch)
+            rows += _replace_span(connection, span, DATED)
             bump_version(connection, now_local())
         for month in run if on_month is not None else ():
             on_month(month, len(chosen))

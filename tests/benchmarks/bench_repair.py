@@ -1,20 +1,29 @@
-"""Repair benchmark: ``ioc warehouse check`` and ``rebuild`` (month by month) against the old in-memory rebuild.
+"""Repair benchmark: ``ioc warehouse rebuild`` and ``check`` (a span of months at a time) against one set-based SQL
+pass over the whole of ``dossier``, on SQLite and, when ``IOC_TEST_POSTGRES_URL`` is set, on PostgreSQL.
 
-    .venv/bin/python tests/benchmarks/bench_repair.py [--dossiers 1000000] [--rounds 2] [--db PATH] [--keep]
+    .venv/bin/python tests/benchmarks/bench_repair.py [--dossiers 2000000] [--months 60] [--short 24]
+                                                      [--rounds 3] [--span 3] [--engines sqlite,postgresql]
 
-Build: ``ioc init`` (province 46), then N dossiers over 2021-01 .. 2025-12 generated as ``bench_kpi.py`` does,
-written straight into ``dossier``, and the aggregates counted by the old rebuild. Then ``--rounds`` rounds, each
-running the old rebuild (every dossier tallied into one in-memory count of every aggregate, written in one
-transaction: the code ``aggregates.rebuild`` had before issue 14) and ``recount.rebuild``, in an order that
-alternates between rounds, each followed by ``recount.check`` (which must be clean), each in a spawned process of its
-own so that its peak RSS is its own. Printed: median seconds, peak RSS and its growth over the process's RSS just
-before the work, and the ratios new / old.
+Build, per engine and per history length (``--months``, and ``--short`` months at the same dossiers per month, so
+peak memory can be compared against history length): ``ioc init`` (province 46), then the dossiers generated month
+by month from 2021-01 as ``bench_kpi.py`` does, written straight into ``dossier`` (``executemany`` on SQLite, ``COPY``
+on PostgreSQL), and the aggregates counted by the baseline. Then ``--rounds`` rounds, each running, in an order that
+rotates between rounds:
+
+- baseline: one set-based SQL pass in one transaction, every aggregate emptied, every counted dossier's events summed
+  into ``counting.DELTA`` at once and rolled up into every table (the same SQL rules, with no spans);
+- rebuild: ``recount.rebuild``, a transaction per span of months;
+- check: ``recount.check`` (run after each of the others too, and it must be clean: identical rows),
+
+each in a spawned process of its own, so that its peak RSS is its own. Printed: min / median / max seconds, the
+median CPU seconds of the process (on SQLite the database's work is in it, on PostgreSQL it is the server's), peak
+RSS and its growth over the process's RSS just before the work, and the ratios to the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import os
 import resource
 import statistics
 import sys
@@ -25,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, make_url, text
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -35,36 +44,35 @@ import bench_kpi  # noqa: E402
 
 from ioc.collecting.store import add_collector  # noqa: E402
 from ioc.config import now_local  # noqa: E402
-from ioc.warehouse import aggregates, recount  # noqa: E402
+from ioc.warehouse import aggregates, counting, recount  # noqa: E402
 from ioc.warehouse.dialect import encode_rows, insert_rows  # noqa: E402
 from ioc.warehouse.engine import make_engine  # noqa: E402
 
+#: A database of the PostgreSQL test server, made and dropped by the benchmark.
+PG_DATABASE = "ioc_bench_repair"
 
-def old_rebuild(engine) -> None:  # type: ignore[no-untyped-def]
-    """The rebuild as it was: every dossier's counts held in memory at once, written in one transaction."""
+
+def baseline(engine) -> None:  # type: ignore[no-untyped-def]
+    """One set-based SQL pass over the whole table, in one transaction."""
     with engine.begin() as connection:
         for grain in aggregates.GRAINS:
             connection.execute(delete(grain.table))
-        counts = aggregates.new_counts()
-        columns = [aggregates.DOSSIER.c[name] for name in aggregates.STATE_COLUMNS]
-        result = connection.execute(select(*columns).execution_options(yield_per=50_000))
-        for rows in result.partitions():
-            aggregates.tally(rows, 1, counts)
-        aggregates.apply(connection, counts)
+        counting.sum_events(connection, counting.counted_source(aggregates.DOSSIER))
+        counting.add_delta(connection, aggregates.GRAINS)
         aggregates.bump_version(connection, now_local())
 
 
-def new_rebuild(engine) -> None:  # type: ignore[no-untyped-def]
-    recount.rebuild(engine)
+def rebuild(engine, span: int) -> None:  # type: ignore[no-untyped-def]
+    recount.rebuild(engine, span_months=span)
 
 
-def check(engine) -> None:  # type: ignore[no-untyped-def]
-    report = recount.check(engine)
+def check(engine, span: int) -> None:  # type: ignore[no-untyped-def]
+    report = recount.check(engine, span_months=span)
     if not report.clean:
-        raise SystemExit(f"the check found {report.cells:,} differing cells")
+        raise SystemExit(f"the check found {report.cells:,} differing cells in {report.by_table}")
 
 
-WORK: dict[str, Callable] = {"old rebuild": old_rebuild, "rebuild": new_rebuild, "check": check}
+WORK: dict[str, Callable] = {"baseline": lambda engine, _span: baseline(engine), "rebuild": rebuild, "check": check}
 
 
 def rss_kib() -> int:
@@ -73,94 +81,144 @@ def rss_kib() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize() // 1024
 
 
-def run_one(url: str, name: str, results: multiprocessing.Queue) -> None:
+def run_one(url: str, name: str, span: int, results) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     with engine.connect() as connection:  # warm the imports and the pool outside the measure
         connection.exec_driver_sql("SELECT 1")
     before = rss_kib()
     started = time.perf_counter()
-    WORK[name](engine)
+    WORK[name](engine, span)
     seconds = time.perf_counter() - started
     engine.dispose()
-    results.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, before))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results.put((seconds, usage.ru_maxrss, before, usage.ru_utime + usage.ru_stime))
 
 
-def build(url: str, total: int, results: multiprocessing.Queue) -> None:
-    """Fill ``dossier`` as ``bench_kpi.build`` does, then count the aggregates with the old rebuild."""
+def _copy(connection, rows: list[tuple]) -> None:  # type: ignore[no-untyped-def]
+    cursor = connection.connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY dossier ({', '.join(bench_kpi.COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def build(url: str, total: int, months: int, results) -> None:  # type: ignore[no-untyped-def]
+    """Fill ``dossier`` as ``bench_kpi.build`` does over ``months`` months, then count the aggregates (baseline)."""
+    bench_kpi.MONTHS = months
     rng = np.random.default_rng(2026)
     engine = make_engine(url)
+    postgres = engine.dialect.name == "postgresql"
     started = time.perf_counter()
     with engine.connect() as connection:
-        connection.connection.dbapi_connection.execute("PRAGMA synchronous=OFF")
+        if not postgres:
+            connection.connection.dbapi_connection.execute("PRAGMA synchronous=OFF")
         with connection.begin():
             collector = add_collector(connection, "bench", "dossier-sync", "http://127.0.0.1:9/api/hoso")
             shapes = bench_kpi.Shapes(connection, rng)
-        fixed = encode_rows(
-            "sqlite", bench_kpi.DOSSIER, ["loaded_at", "collector_id"], [(datetime(2026, 1, 1, 2), collector.id)]
-        )
+        loaded_at = datetime(2026, 1, 1, 2)
+        fixed = encode_rows("sqlite", bench_kpi.DOSSIER, ["loaded_at", "collector_id"], [(loaded_at, collector.id)])
         written = 0
         for index, n in enumerate(bench_kpi.month_sizes(total)):
-            rows = bench_kpi.month_rows(rng, shapes, index, n, written, fixed[0])
-            for start in range(0, len(rows), bench_kpi.BATCH):
+            rows = bench_kpi.month_rows(rng, shapes, index, n, written, fixed[0])  # SQLite's text for datetimes,
+            for start in range(0, len(rows), bench_kpi.BATCH):  # which COPY's text format reads as timestamps too
                 with connection.begin():
-                    insert_rows(connection, bench_kpi.DOSSIER, bench_kpi.COLUMNS, rows[start : start + bench_kpi.BATCH])
+                    if postgres:
+                        _copy(connection, rows[start : start + bench_kpi.BATCH])
+                    else:
+                        insert_rows(
+                            connection, bench_kpi.DOSSIER, bench_kpi.COLUMNS, rows[start : start + bench_kpi.BATCH]
+                        )
             written += n
-    old_rebuild(engine)
+        if postgres:
+            with connection.begin():
+                connection.exec_driver_sql("ANALYZE")
+    baseline(engine)
     engine.dispose()
     results.put((time.perf_counter() - started,))
 
 
+def postgres_url(server: str) -> str:
+    """A fresh database on the test server for the benchmark."""
+    admin = make_engine(server)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
+        connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+    admin.dispose()
+    return make_url(server).set(database=PG_DATABASE).render_as_string(hide_password=False)
+
+
+def drop_postgres(server: str) -> None:
+    admin = make_engine(server)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
+    admin.dispose()
+
+
+def figures(runs: list[tuple[float, int, int, float]]) -> str:
+    seconds = sorted(r[0] for r in runs)
+    cpu = statistics.median(r[3] for r in runs)
+    peak = max(r[1] for r in runs) / 1024
+    growth = max(r[1] - r[2] for r in runs) / 1024
+    spread = f"{seconds[0]:>7,.1f} {statistics.median(seconds):>7,.1f} {seconds[-1]:>7,.1f}"
+    return f"{spread}{cpu:>8,.1f}{peak:>10,.0f}{growth:>9,.0f}"
+
+
+def bench(url: str, folder: str, dossiers: int, months: int, rounds: int, span: int) -> dict[str, list]:
+    bench_kpi.ioc_init(folder, url)
+    (seconds,) = bench_kpi.spawned(build, url, dossiers, months)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = {g.table.name: bench_kpi.count(connection, g.table.name) for g in aggregates.GRAINS}
+        total = bench_kpi.count(connection, "dossier")
+    engine.dispose()
+    print(f"\n{engine.dialect.name}: {total:,} dossiers over {months} months, {sum(rows.values()):,} aggregate rows "
+          f"({rows['dossier_daily']:,} in dossier_daily), built in {seconds:,.0f} s", flush=True)  # fmt: skip
+    measured: dict[str, list] = {name: [] for name in WORK}
+    names = list(WORK)
+    for round_number in range(rounds):
+        order = names[round_number % len(names) :] + names[: round_number % len(names)]
+        for name in order:
+            for each in [name] if name == "check" else [name, "check"]:  # the check must be clean after each
+                measured[each].append(bench_kpi.spawned(run_one, url, each, span))
+                seconds, peak, before, _cpu = measured[each][-1]
+                print(f"  round {round_number + 1}: {each:<9} {seconds:>7,.1f} s, peak RSS {peak / 1024:,.0f} MB "
+                      f"({(peak - before) / 1024:,.0f} MB over the process before)", flush=True)  # fmt: skip
+    return measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dossiers", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--db", type=Path, help="SQLite file of the warehouse (default: in a temporary folder)")
-    parser.add_argument("--keep", action="store_true", help="keep the file and reuse it when it has enough dossiers")
+    parser.add_argument("--dossiers", type=int, default=2_000_000, help="dossiers over --months")
+    parser.add_argument("--months", type=int, default=60)
+    parser.add_argument("--short", type=int, default=24, help="a shorter history, same dossiers per month (0: none)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--span", type=int, default=recount.SPAN_MONTHS, help="months per pass")
+    parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
+    server = os.environ.get("IOC_TEST_POSTGRES_URL")
+    engines = [e for e in args.engines.split(",") if e == "sqlite" or (e == "postgresql" and server)]
+    histories = [args.months, *([args.short] if args.short else [])]
 
-    with tempfile.TemporaryDirectory(prefix="ioc-bench-repair-") as folder:
-        path = (args.db or Path(folder) / "ioc.db").resolve()
-        url = f"sqlite:///{path}"
-        if args.keep and bench_kpi.existing_dossiers(path) >= args.dossiers:
-            print(f"reusing {path}")
-        else:
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                leftover.unlink(missing_ok=True)
-            bench_kpi.ioc_init(folder, url)
-            (seconds,) = bench_kpi.spawned(build, url, args.dossiers)
-            print(f"built {args.dossiers:,} dossiers and their aggregates in {seconds:,.0f} s", flush=True)
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            rows = {g.table.name: bench_kpi.count(connection, g.table.name) for g in aggregates.GRAINS}
-            dossiers = bench_kpi.count(connection, "dossier")
-        engine.dispose()
-        print(
-            f"{dossiers:,} dossiers, {sum(rows.values()):,} aggregate rows ({rows['dossier_daily']:,} in dossier_daily)"
-        )
+    summary = []
+    for engine_name in engines:
+        for months in histories:
+            dossiers = args.dossiers * months // args.months
+            with tempfile.TemporaryDirectory(prefix="ioc-bench-repair-") as folder:
+                url = f"sqlite:///{Path(folder) / 'ioc.db'}" if engine_name == "sqlite" else postgres_url(server)
+                try:
+                    measured = bench(url, folder, dossiers, months, args.rounds, args.span)
+                finally:
+                    if engine_name == "postgresql":
+                        drop_postgres(server)
+            summary.append((engine_name, dossiers, months, measured))
 
-        measured: dict[str, list[tuple[float, int, int]]] = {name: [] for name in WORK}
-        for round_number in range(args.rounds):
-            order = ["rebuild", "old rebuild"] if round_number % 2 else ["old rebuild", "rebuild"]
-            for name in order:
-                names = [name] if name == "check" else [name, "check"]  # the check must be clean after each rebuild
-                for each in names:
-                    measured[each].append(bench_kpi.spawned(run_one, url, each))
-                    seconds, peak, before = measured[each][-1]
-                    print(f"  round {round_number + 1}: {each:<12} {seconds:>8,.1f} s, peak RSS {peak / 1024:,.0f} MB "
-                          f"({(peak - before) / 1024:,.0f} MB over the process before)", flush=True)  # fmt: skip
-
-        print(f"\n{'':<14}{'median s':>10}{'peak RSS MB':>13}{'growth MB':>11}   runs")
-        summary = {}
+    print(f"\n{'engine':<11}{'dossiers':>10}{'months':>7}  {'work':<9}{'min s':>7}{'med s':>8}{'max s':>8}"
+          f"{'cpu s':>8}{'peak MB':>10}{'growth':>9}  ratio to baseline (median)")  # fmt: skip
+    for engine_name, dossiers, months, measured in summary:
+        base = statistics.median(r[0] for r in measured["baseline"])
         for name, runs in measured.items():
-            seconds = statistics.median(r[0] for r in runs)
-            peak = max(r[1] for r in runs) / 1024
-            growth = max(r[1] - r[2] for r in runs) / 1024
-            summary[name] = (seconds, peak, growth)
-            print(f"{name:<14}{seconds:>10,.1f}{peak:>13,.0f}{growth:>11,.0f}   {len(runs)}")
-        old, new = summary["old rebuild"], summary["rebuild"]
-        print(f"\nrebuild / old rebuild: time {new[0] / old[0]:.2f}, memory growth {new[2] / max(old[2], 1):.2f}")
-        print(f"check / old rebuild:   time {summary['check'][0] / old[0]:.2f}, "
-              f"memory growth {summary['check'][2] / max(old[2], 1):.2f}")  # fmt: skip
+            ratio = statistics.median(r[0] for r in runs) / base
+            print(f"{engine_name:<11}{dossiers:>10,}{months:>7}  {name:<9}{figures(runs)}  {ratio:.2f}")
+    print(f"\n{os.cpu_count()} cores; span {args.span} months; {args.rounds} rounds; each run in a process of its own")
 
 
 if __name__ == "__main__":
