@@ -253,11 +253,6 @@ def staged(connection: Connection, source: FromClause) -> Table:
     return STAGE
 
 
-def counted_source(dossier: Table) -> FromClause:
-    """The counted rows of ``dossier`` as a source of counts (sign +1)."""
-    return dossier_source(dossier, dossier.c.counted)
-
-
 def dossier_source(dossier: Table, *where: ColumnElement[bool]) -> FromClause:
     """The rows of ``dossier`` matching ``where`` as a source of counts (sign +1): recounts take the counted ones
     with a date in a span; migrations before ``dossier.counted`` every row."""

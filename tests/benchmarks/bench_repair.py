@@ -57,7 +57,9 @@ def baseline(engine) -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as connection:
         for grain in aggregates.GRAINS:
             connection.execute(delete(grain.table))
-        counting.sum_events(connection, counting.counted_source(aggregates.DOSSIER))
+        counting.sum_events(
+            connection, counting.dossier_source(aggregates.DOSSIER, aggregates.counted_dossiers().whereclause)
+        )
         counting.add_delta(connection, aggregates.GRAINS)
         aggregates.bump_version(connection, now_local())
 
