@@ -8,8 +8,8 @@ import random
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from test_aggregates import snapshot
 
-from ioc.kpi.events import MEASURES
 from ioc.warehouse import aggregates, counting
 
 DAY = datetime(2025, 3, 10, 9, 30)
@@ -41,16 +41,6 @@ def edge_states() -> list[tuple]:
     return states
 
 
-def stored(connection) -> dict[str, dict[tuple, tuple]]:
-    tables = {}
-    for grain in aggregates.GRAINS:
-        table = grain.table
-        keys = [table.c[name] for name in grain.columns]
-        rows = connection.execute(select(*keys, *(table.c[m] for m in MEASURES))).all()
-        tables[table.name] = {tuple(r[: len(keys)]): tuple(r[len(keys) :]) for r in rows if any(r[len(keys) :])}
-    return tables
-
-
 def tallied(states: list[tuple], signs: list[int]) -> dict[str, dict[tuple, tuple]]:
     counts = aggregates.new_counts()
     for sign, state in zip(signs, states, strict=True):
@@ -66,8 +56,8 @@ def test_the_sql_rules_count_what_the_python_rules_count_on_every_edge_case(ware
     states = edge_states()
     with warehouse.begin() as connection:
         counting.add_states(connection, [(1, state) for state in states], aggregates.GRAINS)
-        assert stored(connection) == tallied(states, [1] * len(states))
-        assert sum(row[0] for row in stored(connection)["dossier_total"].values()) > 100
+        assert snapshot(connection) == tallied(states, [1] * len(states))
+        assert sum(row[0] for row in snapshot(connection)["dossier_total"].values()) > 100
 
 
 def test_taking_states_out_subtracts_them(warehouse) -> None:
@@ -77,7 +67,7 @@ def test_taking_states_out_subtracts_them(warehouse) -> None:
     with warehouse.begin() as connection:
         counting.add_states(connection, [(1, state) for state in states], aggregates.GRAINS)
         counting.add_states(connection, [(-1, state) for state in out], aggregates.GRAINS)
-        assert stored(connection) == tallied([*states, *out], [1] * len(states) + [-1] * len(out))
+        assert snapshot(connection) == tallied([*states, *out], [1] * len(states) + [-1] * len(out))
 
 
 def test_only_the_days_asked_for_are_summed(warehouse) -> None:
