@@ -1,10 +1,12 @@
 """The aggregates of ``dossier`` (by day, by month and over all time; see :data:`GRAINS`), kept by the loader in the
 page's transaction.
 
-The counting rules are ``ioc.kpi.events``, applied here in Python to the dossiers a page writes: before a page changes
-known dossiers their old contributions are subtracted, and the contributions of every dossier it writes are added,
-both as additive upserts. So the aggregates always equal a recount of ``dossier`` (``tests/test_aggregates.py``): of
-its counted rows (:func:`counted_dossiers`), one per source key, whichever collector brought it.
+The counting rules are ``ioc.kpi.events``, applied set-based in SQL (:mod:`ioc.warehouse.counting`) to the dossiers a
+page writes: before a page changes known dossiers their old contributions are subtracted, and the contributions of
+every dossier it writes are added, both as additive upserts. So the aggregates always equal a recount of ``dossier``
+(``tests/test_aggregates.py``): of its counted rows (:func:`counted_dossiers`), one per source key, whichever
+collector brought it. :func:`tally` counts the same in Python, one dossier at a time: the reference the SQL is tested
+against (``tests/test_counting.py``), used by no loader or recount.
 """
 
 from __future__ import annotations
@@ -20,23 +22,13 @@ from sqlalchemy import Connection, Select, Table, inspect, select, update
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES, DossierState, events
 from ioc.warehouse import counting, schema
-from ioc.warehouse.dialect import add_to_rows
 
 DOSSIER = schema.Dossier.__table__
 DATA_VERSION = schema.DataVersion.__table__
 #: The dimensions of a dossier the aggregates are keyed by, in :data:`STATE_COLUMNS` order.
-DIMENSIONS = tuple(schema.AGGREGATE_KEY_TYPES)
-#: The dossier columns the counts read, in the order :func:`tally` takes them.
-STATE_COLUMNS = (
-    *DIMENSIONS,
-    "status",
-    "received_at",
-    "due_at",
-    "finished_at",
-    "paid_online",
-    "digitised",
-)
-assert STATE_COLUMNS == counting.STATE_COLUMNS
+DIMENSIONS = counting.DIMENSIONS
+#: The dossier columns the counts read (the dimensions, then the state), in the order :func:`tally` takes them.
+STATE_COLUMNS = counting.STATE_COLUMNS
 _MEASURE_INDEX = {measure: i for i, measure in enumerate(MEASURES)}
 
 
@@ -133,17 +125,6 @@ def add_states(connection: Connection, out_states: Sequence[Sequence], in_states
     :data:`STATE_COLUMNS` order), set-based in SQL (:mod:`ioc.warehouse.counting`)."""
     signed = [*((-1, state) for state in out_states), *((1, state) for state in in_states)]
     counting.add_states(connection, signed, GRAINS)
-
-
-def apply(connection: Connection, counts: Counts) -> None:
-    """Add tallied counts to every aggregate (keys whose counts cancel out are skipped)."""
-    for grain, table_counts in counts.items():
-        rows = [
-            (*((bucket,) if grain.bucket else ()), *values, *measures)
-            for (bucket, values), measures in table_counts.items()
-            if any(measures)
-        ]
-        add_to_rows(connection, grain.table, grain.columns, MEASURES, rows)
 
 
 def bump_version(connection: Connection, now: datetime) -> None:

@@ -173,7 +173,7 @@ def _run(connection: Connection, key: tuple, build: Callable[[], Executable]) ->
     connection.exec_driver_sql(sql)
 
 
-def _prepare(connection: Connection, table: Table) -> None:
+def empty_temporary(connection: Connection, table: Table) -> None:
     """Create the temporary table for this connection if it has none, and empty it."""
     _run(connection, ("create", table.name), lambda: CreateTable(table, if_not_exists=True))
     _run(connection, ("empty", table.name), lambda: delete(table))
@@ -194,7 +194,7 @@ def sum_events(connection: Connection, source: FromClause, days: tuple[date, dat
     """Sum ``source``'s events into :data:`DELTA` (emptied first) at the finest grain; with ``days`` (first, after the
     last) only the events of those days."""
     dialect = connection.dialect.name
-    _prepare(connection, DELTA)
+    empty_temporary(connection, DELTA)
     if isinstance(source, Table) and days is None:
         _run(connection, ("sum", source.name), lambda: _sum_statement(dialect, source, None))
     else:
@@ -233,7 +233,7 @@ def add_states(connection: Connection, signed: Sequence[tuple[int, Sequence]], g
     """Add ``sign`` × the counts of each (sign, state) — a state in :data:`STATE_COLUMNS` order — to ``grains``."""
     if not signed:
         return
-    _prepare(connection, STAGE)
+    empty_temporary(connection, STAGE)
     rows = [(sign, *state) for sign, state in signed]
     names = [column.name for column in STAGE.c]
     if connection.dialect.name == "postgresql":
@@ -247,7 +247,7 @@ def add_states(connection: Connection, signed: Sequence[tuple[int, Sequence]], g
 def staged(connection: Connection, source: FromClause) -> Table:
     """``source``'s rows copied into :data:`STAGE` (emptied first), so that the four selects of their events read
     them once: a recount's source is a scan of ``dossier``."""
-    _prepare(connection, STAGE)
+    empty_temporary(connection, STAGE)
     names = [column.name for column in STAGE.c]
     connection.execute(STAGE.insert().from_select(names, select(*(source.c[name] for name in names))))
     return STAGE

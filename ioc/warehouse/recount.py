@@ -35,7 +35,6 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.schema import CreateTable
 
 from ioc.config import now_local
 from ioc.kpi.events import MEASURES
@@ -236,11 +235,6 @@ RECOUNTED = {
 }
 
 
-def _empty_temporary(connection: Connection, table: Table) -> None:
-    connection.execute(CreateTable(table, if_not_exists=True))
-    connection.execute(delete(table))
-
-
 def _repeatable(connection: Connection) -> Connection:
     """One snapshot for the whole check: loads committing meanwhile cannot show as differences."""
     if connection.dialect.name == "postgresql":
@@ -260,7 +254,7 @@ def check(
         dialect = connection.dialect.name
         chosen = months(connection)
         for recounted in RECOUNTED.values():
-            _empty_temporary(connection, recounted.table)
+            counting.empty_temporary(connection, recounted.table)
         if on_month is not None:
             on_month(None, len(chosen))
         for span, run in spans(chosen, span_months):
