@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -83,6 +84,16 @@ def check_cron(expression: str) -> str:
     except ValueError as error:
         raise IOCError(f"--cron {expression!r}: {error}") from None
     return expression.strip()
+
+
+def trigger_for(config: CollectorConfig) -> CronTrigger | IntervalTrigger | None:
+    """The APScheduler trigger of a collector's schedule (its scheduler job, the admin page's next run), or None when
+    it is run by hand only."""
+    if config.cron:
+        return CronTrigger.from_crontab(config.cron, timezone=TIMEZONE)
+    if config.interval_seconds:
+        return IntervalTrigger(seconds=config.interval_seconds, timezone=TIMEZONE)
+    return None
 
 
 def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
