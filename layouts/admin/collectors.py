@@ -33,9 +33,9 @@ from layouts.access import current_ip, current_username
 from layouts.admin.collector_form import MESSAGE, changed, drawer, message
 from layouts.admin.runs import PRE_STYLE, STATUS_COLORS, duration, run_facts
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/collectors"
 TITLE_KEY = "admin.collectors.title"

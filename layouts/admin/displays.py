@@ -14,9 +14,9 @@ from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/displays"
 TITLE_KEY = "admin.displays.title"

@@ -19,10 +19,10 @@ from ioc.warehouse.access import database_errors
 from layouts import lookups, warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.figures import kpi_name
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/targets"
 TITLE_KEY = "admin.targets.title"

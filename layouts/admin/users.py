@@ -18,9 +18,9 @@ from ioc.warehouse.access import database_errors
 from layouts import warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/users"
 TITLE_KEY = "admin.users.title"
