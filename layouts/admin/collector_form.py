@@ -12,22 +12,20 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from ioc.collecting.configure import change_collector, create_collector
 from ioc.collecting.kind import AUTH_SECRETS
 from ioc.collecting.registry import collector_kinds, get_kind
 from ioc.collecting.store import (
     ENV_NAME_PATTERN,
     NAME_PATTERN,
-    add_collector,
     check_cron,
     check_url,
-    edit_collector,
     format_interval,
     get_collector,
     parse_interval,
     validate_options,
 )
 from ioc.errors import IOCError
-from ioc.warehouse.access import transaction
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.i18n import t
@@ -291,13 +289,12 @@ def save(_clicks, editing, name, kind, url, auth, *rest):  # type: ignore[no-unt
     who = {"actor": current_username(), "source_ip": current_ip()}
     given = [values[key] for key in ("url", "auth", "secret_envs", "every", "cron", "options")]
     try:
-        with transaction(warehouse.engine()) as connection:
-            if editing is None:
-                name = name.strip()
-                add_collector(connection, name, kind, *given, enabled=bool(enabled), **who)
-            else:
-                name = editing
-                edit_collector(connection, editing, *given, enabled=bool(enabled), **who)
+        if editing is None:
+            name = name.strip()
+            create_collector(warehouse.engine(), name, kind, *given, enabled=bool(enabled), **who)
+        else:
+            name = editing
+            change_collector(warehouse.engine(), editing, *given, enabled=bool(enabled), **who)
     except IOCError as error:
         return *_no_errors(), f"{t(lang, 'admin.collectors.error.refused')} — {error}", False, *unchanged
     saved = t(lang, "admin.collectors.saved", name=name)
