@@ -252,7 +252,7 @@ def check_value(
         return
     if value.numerator is not None or value.denominator is not None:
         raise InvalidRecordError(
-            f"{value.indicator} is a {indicator.aggregation}: fill value, not numerator/denominator"
+            f"{value.indicator} is a {indicator.aggregation}: fill value, not numerator and denominator"
         )
     if value.value is None:
         raise InvalidRecordError(f"{value.indicator}: value is empty")
