@@ -51,7 +51,7 @@ def _rows(engine, code, first, last, by=None, **filters):
 
 
 def test_a_reload_replaces_values_and_never_adds(place):
-    engine, collector, province, a, _b = place
+    engine, collector, _province, a, _b = place
     first = _load(engine, collector, [_v("docs_outgoing", a, "2026-08", 10), _v("docs_outgoing", a, "2026-09", 5)])
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
     again = _load(engine, collector, [_v("docs_outgoing", a, "2026-08", 10)])
