@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func
 
-from ioc.config import Settings
+from ioc.config import Settings, now_local
+from ioc.indicators.registry import sync_shipped
 from ioc.units import COMMUNE_LEVEL, PROVINCE_LEVEL, all_agencies, official_units, province_unit
 from ioc.warehouse import schema
 from ioc.warehouse.access import open_warehouse, transaction
@@ -81,6 +82,7 @@ def initialise(settings: Settings) -> InitReport:
             before, after = upgrade_to_head(connection)
             unit_count = sync_units(connection, settings.province, units)
             agency_count = sync_agencies(connection, agencies)
+            sync_shipped(connection, now_local())
             summary = summarise(connection, settings, after)
     except BaseException:
         if new_file is not None:

@@ -24,6 +24,9 @@ from ioc.warehouse.migrate import (
 from ioc.warehouse.schema import Base
 
 DESIGN_TABLES = {
+    "indicator",
+    "indicator_value",
+    "name_alias",
     "unit",
     "display_token",
     "agency",

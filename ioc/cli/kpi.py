@@ -42,7 +42,7 @@ KpiFormatOption = Annotated[KpiFormat, typer.Option("--format", help="table for 
 
 
 @contextmanager
-def _warehouse(filters: Filters = Filters()) -> Iterator[Connection]:
+def province_warehouse(filters: Filters = Filters()) -> Iterator[Connection]:
     """One transaction on the configured warehouse, refused in one line when it holds another province than
     IOC_PROVINCE or when a filter names a code it does not know."""
     settings = load_settings()
@@ -72,7 +72,7 @@ def kpi(
         raise typer.BadParameter("--compare needs --format json")
     period = Period.inclusive(first.date(), last.date())
     filters = Filters(unit, agency, field, procedure, channel, applicant_type)
-    with _warehouse(filters) as connection:
+    with province_warehouse(filters) as connection:
         if compare:
             rows = change_rows(connection, period, by.value if by else None, filters)
         else:
@@ -121,7 +121,7 @@ def index766(
 ) -> None:
     """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
     period = Period.inclusive(first.date(), last.date())
-    with _warehouse() as connection:
+    with province_warehouse() as connection:
         rows = index_rows(connection, period, by.value if by else None)
     if output is KpiFormat.json:
         print_json(rows)
@@ -162,7 +162,7 @@ def list_targets(
 ) -> None:
     """Every KPI with its target and bands: set in the warehouse, or IOC's default."""
     scope, code = _scope(unit, agency)
-    with _warehouse(Filters(unit=unit, agency=agency)) as connection:
+    with province_warehouse(Filters(unit=unit, agency=agency)) as connection:
         targets = effective_targets(connection, scope, code)
     rows = []
     for item in KPIS:

@@ -1,8 +1,13 @@
 """The small interface every collector kind implements (DESIGN.md, "Collectors").
 
 A kind is a class registered in the ``ioc.collectors`` entry-point group. It never touches the warehouse:
-``fetch`` yields pages of raw records with the cursor after each, ``parse`` turns one raw record into a
-validated :class:`~ioc.records.DossierRecord` or a :class:`~ioc.records.Rejection`.
+``fetch`` yields pages of raw records with the cursor after each, ``parse`` turns one raw record into a validated
+record of its type (:class:`~ioc.records.DossierRecord`, :class:`~ioc.indicators.model.IndicatorValue`) or a
+:class:`~ioc.records.Rejection`; the runner hands each record to its type's sink (``ioc.collecting.sinks``).
+
+A kind owns its source: ``location`` says where it is (``"url"``: the collector's URL; ``"options"``: in its options,
+e.g. a folder or the name of an environment variable holding a database URL), ``Options`` its options model, and its
+cursor is text of any size (JSON where it holds more than a time).
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel
 
 from ioc.errors import IOCError
+from ioc.indicators.model import Indicator, IndicatorValue
 from ioc.records import DossierRecord, Rejection
+
+#: Where a kind's source is: the collector's URL, or somewhere its options say.
+LOCATIONS = ("url", "options")
+#: The record types a kind may declare.
+RECORD_TYPES = ("dossier", "indicator")
 
 #: The secrets each auth mode needs, by role; a collector maps each role to an environment variable.
 AUTH_SECRETS: dict[str, tuple[str, ...]] = {
@@ -46,6 +57,15 @@ class Source:
     #: Each commune's draft code (``vietnam-provinces`` 2025.10.1) → its official code, for ``ioc.unit_codes``.
     draft_codes: Mapping[str, str] = field(default_factory=dict)
     now: datetime = field(default_factory=datetime.now)
+    #: The indicator registry by code (indicator kinds check their values against it).
+    indicators: Mapping[str, Indicator] = field(default_factory=dict)
+    #: Official unit code → name, and agency code → name (for kinds that match a source's names).
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+    agency_names: Mapping[str, str] = field(default_factory=dict)
+    #: Names an admin mapped for this collector (``name_alias``): normalised name → (unit code, agency code or "").
+    aliases: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: An ``httpx`` transport to use instead of the network (tests may hand one in); None in production.
+    transport: Any = None
     #: Set when the run gives up on the request in flight (a stop request that did not wait): end it at once.
     abort: threading.Event = field(default_factory=threading.Event)
 
@@ -68,6 +88,10 @@ class CollectorKind(Protocol):
     kind: ClassVar[str]
     description: ClassVar[str]
     Options: ClassVar[type[BaseModel]]
+    #: ``"dossier"`` or ``"indicator"`` (what ``parse`` returns); a kind without it yields dossiers.
+    record_type: ClassVar[str]
+    #: ``"url"`` or ``"options"`` (:data:`LOCATIONS`); a kind without it reads the collector's URL.
+    location: ClassVar[str]
 
     def __init__(self, source: Source) -> None: ...
 
@@ -75,7 +99,7 @@ class CollectorKind(Protocol):
         """Pages after ``cursor`` (incremental), or over ``[since, until)`` when given (backfill)."""
         ...
 
-    def parse(self, raw: dict[str, Any]) -> DossierRecord | Rejection:
+    def parse(self, raw: dict[str, Any]) -> DossierRecord | IndicatorValue | Rejection:
         """One raw record, validated."""
         ...
 
@@ -84,3 +108,13 @@ class CollectorKind(Protocol):
     # Optional: ``cursor_at(moment: datetime) -> str``, the cursor an incremental run would start from to read what
     # changed from ``moment`` on, for a kind whose cursors sort as text in time order. With it, a backfill that reads
     # on from the cursor moves the cursor (``ioc.collecting.runner.backfill_moves_cursor``).
+
+
+def kind_location(kind: type) -> str:
+    """Where ``kind``'s source is (:data:`LOCATIONS`)."""
+    return getattr(kind, "location", "url")
+
+
+def kind_record_type(kind: type) -> str:
+    """What ``kind`` yields (:data:`RECORD_TYPES`)."""
+    return getattr(kind, "record_type", "dossier")

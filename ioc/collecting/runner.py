@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 
@@ -25,14 +26,16 @@ from ioc.collecting.prefetch import GaveUpError, prefetched
 from ioc.collecting.registry import get_kind
 from ioc.collecting.runs import claim_run, finish_run, record_page, resumable_backfill_cursor
 from ioc.collecting.secrets import resolve_secrets
+from ioc.collecting.sinks import load_sorted, sort_page
 from ioc.collecting.store import CollectorConfig, get_collector
 from ioc.config import now_local
 from ioc.errors import IOCError
-from ioc.records import DossierRecord, Rejection
+from ioc.indicators.registry import registered
+from ioc.records import Rejection
 from ioc.units import draft_codes
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
-from ioc.warehouse.load import KEPT_REASON_CHARS, PageCounts, encode_page, kept_text, load_encoded
+from ioc.warehouse.load import KEPT_REASON_CHARS, PageCounts, kept_text
 
 #: Seconds a stop request waits for the page in flight before the run abandons it (and ends ``failed``).
 STOP_GRACE_SECONDS = 2.0
@@ -105,9 +108,9 @@ def backfill_window(since: date | None, until: date | None) -> tuple[datetime | 
     return datetime.combine(since, clock()), datetime.combine(until + timedelta(days=1), clock())
 
 
-def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[DossierRecord], list[Rejection]]:
+def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[Any], list[Rejection]]:
     """Parse every raw record; a record the kind cannot even read is rejected, never fatal."""
-    records: list[DossierRecord] = []
+    records: list[Any] = []
     rejections: list[Rejection] = []
     for raw in raw_records:
         try:
@@ -116,7 +119,7 @@ def parse_page(kind: CollectorKind, raw_records: list[dict]) -> tuple[list[Dossi
             parsed = Rejection(
                 raw=raw if isinstance(raw, dict) else {"value": raw}, reason=f"unreadable record: {error}"
             )
-        (records if isinstance(parsed, DossierRecord) else rejections).append(parsed)
+        (rejections if isinstance(parsed, Rejection) else records).append(parsed)
     return records, rejections
 
 
@@ -128,7 +131,7 @@ class ParsedPage:
     cursor: str
     remaining: int | None
     size: int
-    records: list[DossierRecord]
+    records: list[Any]
     rejections: list[Rejection]
     codes_mapped: int = 0
 
@@ -146,7 +149,7 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
     """
     for page in pages:
         records, rejections = parse_page(kind, page.raw)
-        mapped = sum(record.unit_code_mapped for record in records)
+        mapped = sum(getattr(record, "unit_code_mapped", False) for record in records)
         parsed = ParsedPage(page.cursor, page.remaining, len(page.raw), records, [_kept(r) for r in rejections], mapped)
         del page, rejections
         yield parsed
@@ -154,8 +157,13 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
 
 def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
     kind = get_kind(config.kind)
+    unit, agency, alias = schema.Unit.__table__, schema.Agency.__table__, schema.NameAlias.__table__
     with transaction(engine) as connection:
-        unit_codes = frozenset(connection.execute(select(schema.Unit.code)).scalars())
+        unit_names = dict(connection.execute(select(unit.c.code, unit.c.name)).all())
+        agency_names = dict(connection.execute(select(agency.c.code, agency.c.name)).all())
+        mapped = select(alias.c.name, alias.c.unit_code, alias.c.agency_code).where(alias.c.collector_id == config.id)
+        aliases = {name: (unit_code, agency_code) for name, unit_code, agency_code in connection.execute(mapped)}
+        indicators = registered(connection)
     return Source(
         name=config.name,
         url=config.url,
@@ -163,9 +171,13 @@ def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
         secrets=resolve_secrets(config.name, config.secret_envs),
         options=kind.Options.model_validate(config.options),
         province=province,
-        unit_codes=unit_codes,
+        unit_codes=frozenset(unit_names),
         draft_codes=draft_codes(province),
         now=now_local(),
+        indicators=indicators,
+        unit_names=unit_names,
+        agency_names=agency_names,
+        aliases=aliases,
     )
 
 
@@ -203,9 +215,9 @@ def run_collector(
             moves_cursor = backfill_moves_cursor(kind, config.cursor, window_start)
         pages = _parsed(kind, kind.fetch(cursor, window_start, window_end))
         for page in prefetched(pages, give_up=give_up):
-            encoded = encode_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
+            sorted_page = sort_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
             with transaction(engine) as connection:
-                counts = load_encoded(connection, config.id, run_id, encoded, now_local())
+                counts = load_sorted(connection, config.id, run_id, sorted_page, now_local())
                 record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining), page.codes_mapped)
                 if moves_cursor and (mode == "incremental" or committed is None or page.cursor > committed):
                     collector = schema.Collector.__table__

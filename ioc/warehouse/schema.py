@@ -5,7 +5,7 @@ Times are naive Vietnam local datetimes (see ``ioc.config.TIMEZONE``). Codes are
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -44,6 +44,9 @@ NAMING_CONVENTION = {
 
 #: A 64-bit key on PostgreSQL that stays SQLite's ROWID alias (only INTEGER PRIMARY KEY is).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: A cursor of any size. SQLite never enforces a declared length, so its columns keep the ``VARCHAR(200)`` they were
+#: created with (changing the type would rebuild ``collector``, which its foreign keys forbid inside a migration).
+CursorText = Text().with_variant(String(200), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -111,7 +114,8 @@ class Collector(Base):
     cron: Mapped[str | None] = mapped_column(String(100))
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    cursor: Mapped[str | None] = mapped_column(String(200))
+    #: The kind's cursor state, often JSON; of any size.
+    cursor: Mapped[str | None] = mapped_column(CursorText)
     #: Dossiers its loads inserted, kept by the loader so that showing it never counts ``dossier``.
     dossiers: Mapped[int] = mapped_column(BigInteger, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -136,8 +140,8 @@ class CollectorRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     since: Mapped[datetime | None] = mapped_column(DateTime)
     until: Mapped[datetime | None] = mapped_column(DateTime)
-    cursor_before: Mapped[str | None] = mapped_column(String(200))
-    cursor_after: Mapped[str | None] = mapped_column(String(200))
+    cursor_before: Mapped[str | None] = mapped_column(CursorText)
+    cursor_after: Mapped[str | None] = mapped_column(CursorText)
     pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -405,3 +409,80 @@ class AuditLog(Base):
 
     #: Sign-in throttling counts recent failures by action and time.
     __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)
+
+
+class Indicator(Base):
+    """An indicator of the registry (``domain/indicators.md``): the dossier KPIs, the catalogue's and the admins'."""
+
+    __tablename__ = "indicator"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(Unicode(200))
+    name_en: Mapped[str] = mapped_column(Unicode(200))
+    unit: Mapped[str] = mapped_column(Unicode(50))
+    aggregation: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))
+    units_add: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    bounded: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    origin: Mapped[str] = mapped_column(String(16))
+    pillar: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("aggregation IN ('count', 'amount', 'ratio', 'level', 'score')", name="aggregation"),
+        CheckConstraint("direction IN ('higher', 'lower')", name="direction"),
+        CheckConstraint("origin IN ('dossier', 'catalogue', 'custom')", name="origin"),
+    )
+
+
+class IndicatorValue(Base):
+    """One value: indicator × unit × agency × period, from one collector's run. A ratio keeps its numerator and
+    denominator, never a percentage; ``no_data`` marks a period the source says it has no figures for."""
+
+    __tablename__ = "indicator_value"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    collector_id: Mapped[int] = mapped_column(ForeignKey("collector.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("collector_run.id", ondelete="SET NULL"))
+    #: ``indicator|unit|agency|period``: a reload of the same key by the same collector replaces the value.
+    value_key: Mapped[str] = mapped_column(String(300))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code", ondelete="CASCADE"))
+    unit_code: Mapped[str] = mapped_column(String(16))
+    agency_code: Mapped[str] = mapped_column(String(64), server_default="")
+    period_kind: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    no_data: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    quality: Mapped[str | None] = mapped_column(String(64))
+    quality_message: Mapped[str | None] = mapped_column(Text)
+    source_key: Mapped[str | None] = mapped_column(String(200))
+    source_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("collector_id", "value_key"),
+        CheckConstraint("period_kind IN ('day', 'month', 'quarter', 'year')", name="period_kind"),
+        Index("ix_indicator_value_indicator_kind_start", "indicator_code", "period_kind", "period_start"),
+    )
+
+
+class NameAlias(Base):
+    """A source's name for a unit or agency that an admin mapped (e.g. the national portal's unit names), by collector.
+    A name no admin mapped yet is not here: its records wait in quarantine, listed for mapping."""
+
+    __tablename__ = "name_alias"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collector_id: Mapped[int] = mapped_column(ForeignKey("collector.id", ondelete="CASCADE"))
+    #: The name normalised as ``ioc.indicators.names.normalised`` makes it.
+    name: Mapped[str] = mapped_column(Unicode(300))
+    unit_code: Mapped[str] = mapped_column(String(16))
+    agency_code: Mapped[str] = mapped_column(String(64), server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("collector_id", "name"),)

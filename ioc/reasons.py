@@ -1,0 +1,33 @@
+"""Quarantine reasons in Vietnamese: the admin pages show a rejection's reason in the reader's language.
+
+Reasons are written once, in English, where a record is rejected; ``ioc/reference/reasons_vi.csv`` holds each
+reason's shape as a regular expression (matched whole) and its Vietnamese text, which may repeat the named groups
+(``{value}``). A reason with no shape there is shown as written.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from importlib import resources
+
+
+@cache
+def _shapes() -> tuple[tuple[re.Pattern[str], str], ...]:
+    text = resources.files("ioc.reference").joinpath("reasons_vi.csv").read_text(encoding="utf-8")
+    return tuple((re.compile(row["pattern"], re.DOTALL), row["vi"]) for row in csv.DictReader(text.splitlines()))
+
+
+def in_vietnamese(reason: str) -> str:
+    """The reason in Vietnamese where its shape is known, else as written."""
+    for shape, template in _shapes():
+        match = shape.fullmatch(reason)
+        if match:
+            return template.format(**match.groupdict())
+    return reason
+
+
+def translated(reason: str, lang: str) -> str:
+    """The reason for a reader of ``lang`` (``vi`` or ``en``)."""
+    return in_vietnamese(reason) if lang == "vi" else reason
