@@ -89,10 +89,11 @@ def drawer(lang: str) -> dmc.Drawer:
                     label=t(lang, "admin.collectors.form.schedule"),
                     description=t(lang, "admin.collectors.form.schedule_hint"),
                 ),
-                dmc.JsonInput(
+                dmc.JsonInput(  # it shows validationError, not error, while its text is not JSON: save sets both
                     id="admin-collectors-form-options",
                     label=t(lang, "admin.collectors.form.options"),
                     description=t(lang, "admin.collectors.form.options_hint"),
+                    validationError=t(lang, "admin.collectors.form.options_not_json"),
                     autosize=True,
                     minRows=4,
                 ),
@@ -333,6 +334,7 @@ MESSAGE = [
     Output("admin-collectors-version", "data", allow_duplicate=True),
     Output("admin-collectors-selected", "data", allow_duplicate=True),
     *MESSAGE,
+    Output("admin-collectors-form-options", "validationError"),
     Input("admin-collectors-form-save", "n_clicks"),
     State("admin-collectors-editing", "data"),
     *[State(f"admin-collectors-form-{field}", "value") for field in ("name", "kind", "url", "auth")],
@@ -351,8 +353,10 @@ def save(_clicks, editing, name, kind, url, auth, *rest):  # type: ignore[no-unt
         lang, editing is None, name, kind, url, auth, secrets, schedule_type, schedule, options_text
     )
     unchanged = [no_update] * (3 + len(MESSAGE))
+    not_json = errors.get("options") or t(lang, "admin.collectors.form.options_not_json")
     if errors:
-        return *[errors.get(field) for field in FIELDS], t(lang, "admin.collectors.error.form"), False, *unchanged
+        shown = [errors.get(field) for field in FIELDS]
+        return *shown, t(lang, "admin.collectors.error.form"), False, *unchanged, not_json
     who = {"actor": current_username(), "source_ip": current_ip()}
     given = [values[key] for key in ("url", "auth", "secret_envs", "every", "cron", "options")]
     try:
@@ -363,9 +367,9 @@ def save(_clicks, editing, name, kind, url, auth, *rest):  # type: ignore[no-unt
             name = editing
             change_collector(warehouse.engine(), editing, *given, enabled=bool(enabled), **who)
     except IOCError as error:
-        return *_no_errors(), f"{t(lang, 'admin.collectors.error.refused')} — {error}", False, *unchanged
+        return *_no_errors(), f"{t(lang, 'admin.collectors.error.refused')} — {error}", False, *unchanged, not_json
     saved = t(lang, "admin.collectors.saved", name=name)
-    return *_no_errors(), None, True, False, changed(), name, *message(saved, "green")
+    return *_no_errors(), None, True, False, changed(), name, *message(saved, "green"), not_json
 
 
 @callback(
