@@ -1,6 +1,6 @@
 """``/admin/targets``: every KPI's target and traffic-light bands (chỉ tiêu) for the province, a unit or an agency —
 where each comes from (IOC's default or set in the warehouse), and a form that sets one through
-:func:`ioc.kpi.targets.set_target`, which validates it and writes the audit log in the same transaction."""
+:func:`ioc.kpi.targets.save_target`, which validates it and writes the audit log in the same transaction."""
 
 from __future__ import annotations
 
