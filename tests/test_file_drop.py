@@ -366,3 +366,24 @@ def test_options_are_checked_when_the_collector_is_added(warehouse, options, mes
     with warehouse.begin() as connection, pytest.raises(IOCError) as error:
         add_collector(connection, "files", "file-drop", None, options=options)
     assert message in str(error.value)
+
+
+def lying_bomb() -> bytes:
+    """An XLSX-looking zip whose sheet says it inflates to 1,000 bytes and inflates to 8 MB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (8 * 1024 * 1024))
+    content = bytearray(buffer.getvalue())
+    local, central = content.find(b"PK\x03\x04"), content.find(b"PK\x01\x02")
+    content[local + 22 : local + 26] = (1000).to_bytes(4, "little")
+    content[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    return bytes(content)
+
+
+def test_an_xlsx_that_lies_about_its_inflated_size_is_refused_unread(warehouse, drop):
+    add(warehouse, drop, max_inflated_mb=1)
+    (drop / "liar.xlsx").write_bytes(lying_bomb())
+    assert run(warehouse).status == "succeeded"
+    [(reason, raw)] = quarantined(warehouse)
+    assert reason.startswith("liar.xlsx is a damaged XLSX workbook"), reason
+    assert raw["sha256"] and listing(drop / "failed") == ["liar.xlsx"]
