@@ -78,3 +78,10 @@ def test_only_a_file_drop_collector_takes_uploads(warehouse, folder):
         save_upload(warehouse, "dvc", "a.csv", REPORT, "admin")
     with pytest.raises(IOCError, match="no collector named 'nope'"):
         save_upload(warehouse, "nope", "a.csv", REPORT, "admin")
+
+
+def test_the_upload_callbacks_need_an_admin():
+    from layouts.access import callback_need
+
+    assert callback_need("..admin-upload-message.children...admin-upload-message.color..") == "admin"
+    assert callback_need("admin-upload-panel.style") == "admin"
