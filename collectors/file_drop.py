@@ -217,6 +217,8 @@ class FileDrop:
         """The pages of one file (or its one rejection), each move waiting on the commit of the file's last page."""
         name, digest = path.name, None
         keep = self.options.remembered_files
+        if not os.path.lexists(path):  # gone since the folder was listed (moved away by hand, say)
+            return
         try:
             format_ = file_format(name)
             if path.is_symlink():
@@ -239,11 +241,14 @@ class FileDrop:
             yield self._page([{"file": name, "sha256": digest, "error": f"{name} {error}"}], state)
             return
         batch: list[dict[str, Any]] = []
-        for raw in reader(name):
-            batch.append(raw)
-            if len(batch) >= self.options.page_rows:
-                yield self._page(batch, state)
-                batch = []
+        try:
+            for raw in reader(name):
+                batch.append(raw)
+                if len(batch) >= self.options.page_rows:
+                    yield self._page(batch, state)
+                    batch = []
+        except UnreadableFileError as error:  # read through once already: only a reader's inconsistency gets here
+            raise SourceError(f"{name} {error}") from None
         _remember(state["loaded"], digest, keep)
         self._after(path, processed, digest)
         yield self._page(batch, state)
