@@ -166,21 +166,20 @@ class FileDrop:
     def parse(self, raw: dict[str, Any]) -> IndicatorValue | Rejection:
         if "error" in raw:
             return Rejection(raw=raw, reason=str(raw["error"]), source_key=raw.get("file"))
-        where = f"{raw['file']} row {raw['row']}"
-        if "column" in raw:
-            where += f", column {raw['column']!r}"
         key = f"{raw['file']}#{raw['row']}" + (f"#{raw['indicator']}" if "indicator" in raw else "")
         try:
+            cap = self.limits.max_cell_chars
             for name, value in raw["cells"].items():
-                if value.__class__ is str and len(value) > self.limits.max_cell_chars:
-                    raise InvalidRecordError(
-                        f"cell {str(name)[:40]!r} is longer than {self.limits.max_cell_chars} characters"
-                    )
+                if value.__class__ is str and len(value) > cap:
+                    raise InvalidRecordError(f"cell {str(name)[:40]!r} is longer than {cap} characters")
             fields = fields_of(raw, self.options.wide)
             fields["source_key"] = key[:200]
             source = self.source
             return value_from_fields(fields, source.indicators, source.unit_codes, source.province)
         except InvalidRecordError as error:
+            where = f"{raw['file']} row {raw['row']}"
+            if "column" in raw:
+                where += f", column {raw['column']!r}"
             return Rejection(raw=raw, reason=f"{where}: {error}", source_key=key[:100])
 
     def close(self) -> None:

@@ -73,6 +73,8 @@ def read_file(path: Path, max_bytes: int) -> bytes:
 
 def cell(value: Any, max_chars: int) -> str | int | float | None:
     """A cell as JSON can keep it: text cut just past ``max_chars``, integral floats as ints, dates as YYYY-MM-DD."""
+    if value.__class__ is str:
+        return value if len(value) <= max_chars else value[: max_chars + 1]
     if value is None or value.__class__ is int or value.__class__ is bool:
         return value
     if value.__class__ is float:
@@ -107,8 +109,9 @@ def csv_rows(content: bytes, limits: Limits) -> Iterator[list[Any]]:
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
         try:
-            for row in reader:
-                yield [cell(value, limits.max_cell_chars) for value in row[:MAX_COLUMNS]]
+            cap = limits.max_cell_chars
+            for row in reader:  # every cell is text
+                yield [value if len(value) <= cap else value[: cap + 1] for value in row[:MAX_COLUMNS]]
         except csv.Error as error:
             raise UnreadableFileError(f"is not valid CSV at line {reader.line_num}: {error}") from None
     finally:
