@@ -4,9 +4,10 @@ The folder is option ``path``; ``processed/`` and ``failed/`` are made inside it
 the top of the folder, oldest first (hidden files, sub-folders and files changed in the last ``settle_seconds`` are
 left for later), in the long template or the collector's wide one (``collectors.file_templates``).
 
-- **Once by content**: the cursor is JSON holding the sha256 of the files loaded (and failed), the latest
-  ``remembered_files`` of each; a file dropped again with the same content goes to ``processed/`` unread. Forgetting
-  an old hash is harmless: a reload replaces values by their key, never adds to them.
+- **Once by content**: the cursor is JSON holding the sha256 (its first 128 bits) of the files loaded (and failed),
+  the latest ``remembered_files`` of each (some 17 KB each at most: the cursor is written with every page); a file
+  dropped again with the same content goes to ``processed/`` unread. Forgetting an old hash is harmless: a reload
+  replaces values by their key, never adds to them.
 - **Row-level quarantine**: a bad row is a rejection whose raw record keeps the file, the row number and the row's
   cells; its reason starts ``"<file> row <n>: "``.
 - **A file that cannot be read** (not CSV/XLSX, not UTF-8, binary, a symbolic link, over a cap, a zip bomb, a header
@@ -39,6 +40,8 @@ from ioc.records import InvalidRecordError, Rejection
 PROCESSED = "processed"
 FAILED = "failed"
 CURSOR_VERSION = 1
+#: A file's sha256 as the cursor keeps it: its first 128 bits, as safe against a collision and half the size.
+HASH_CHARS = 32
 
 
 class FileDropOptions(BaseModel):
@@ -56,7 +59,7 @@ class FileDropOptions(BaseModel):
     max_rows: int = Field(1_000_000, ge=1, le=20_000_000, description="most rows a file may have")
     max_cell_chars: int = Field(1000, ge=10, le=100_000, description="longest text cell")
     settle_seconds: float = Field(2, ge=0, le=3600, description="a file changed more recently is left for later")
-    remembered_files: int = Field(1000, ge=10, le=100_000, description="file hashes kept in the cursor, of each")
+    remembered_files: int = Field(500, ge=10, le=100_000, description="file hashes kept in the cursor, of each")
 
     @field_validator("path")
     @classmethod
@@ -214,7 +217,7 @@ class FileDrop:
 
     def _file(self, path: Path, state: dict[str, list[str]], processed: Path, failed: Path) -> Iterator[Page]:
         """The pages of one file (or its one rejection), each move waiting on the commit of the file's last page."""
-        name, digest = path.name, None
+        name, digest, full = path.name, None, None
         keep = self.options.remembered_files
         if not os.path.lexists(path):  # gone since the folder was listed (moved away by hand, say)
             return
@@ -225,7 +228,8 @@ class FileDrop:
             if format_ is None:
                 raise UnreadableFileError("is not a .csv or .xlsx file")
             content = read_file(path, self.limits.max_bytes)
-            digest = hashlib.sha256(content).hexdigest()
+            full = hashlib.sha256(content).hexdigest()
+            digest = full[:HASH_CHARS]
             if digest in state["loaded"]:
                 move_aside(path, processed, digest)  # its values are in the warehouse already
                 return
@@ -237,7 +241,7 @@ class FileDrop:
             if digest is not None:
                 _remember(state["failed"], digest, keep)
             self._after(path, failed, digest)
-            yield self._page([{"file": name, "sha256": digest, "error": f"{name} {error}"}], state)
+            yield self._page([{"file": name, "sha256": full, "error": f"{name} {error}"}], state)
             return
         batch: list[dict[str, Any]] = []
         try:
