@@ -20,8 +20,7 @@ def test_a_kind_from_another_package_registers_and_loads(tmp_path, warehouse_env
     shutil.copytree(PACKAGE, source)
     site = tmp_path / "site"
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-        + ["--target", str(site), str(source)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
