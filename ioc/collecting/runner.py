@@ -189,8 +189,11 @@ def run_collector(
     until: date | None = None,
     on_page: Callable[[RunProgress], None] | None = None,
     stop: threading.Event | None = None,
+    transport: Any = None,
 ) -> RunResult:
     """Run collector ``name`` once: incremental, or a backfill of ``[since, until]`` (whole days).
+
+    ``transport`` (tests): an ``httpx`` transport the kind uses instead of the network (``Source.transport``).
 
     ``stop`` ends the run after the page in flight (``stopped``); when that page has not come
     :data:`STOP_GRACE_SECONDS` after the request, its request is abandoned and the run ends ``failed``.
@@ -199,7 +202,7 @@ def run_collector(
     mode = "incremental" if window_start is None else "backfill"
     with transaction(engine) as connection:
         config = get_collector(connection, name)
-    source = _source(engine, config, province)
+    source = replace(_source(engine, config, province), transport=transport)
     with transaction(engine) as connection:
         cursor = config.cursor
         if window_start is not None and window_end is not None:
