@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 import orjson
+from hostile_source import keyset_page, record
 from werkzeug.wrappers import Request, Response
 
-from hostile_source import keyset_page, record
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector
 from ioc.warehouse.access import transaction
