@@ -19,8 +19,9 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 
+from ioc.collecting.context import source_context
 from ioc.collecting.kind import CollectorKind, Page, Source, SourceError
 from ioc.collecting.prefetch import GaveUpError, prefetched
 from ioc.collecting.registry import get_kind
@@ -30,7 +31,6 @@ from ioc.collecting.sinks import load_sorted, sort_page
 from ioc.collecting.store import CollectorConfig, get_collector
 from ioc.config import now_local
 from ioc.errors import IOCError
-from ioc.indicators.registry import registered
 from ioc.records import Rejection
 from ioc.units import draft_codes
 from ioc.warehouse import schema
@@ -157,13 +157,8 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
 
 def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
     kind = get_kind(config.kind)
-    unit, agency, alias = schema.Unit.__table__, schema.Agency.__table__, schema.NameAlias.__table__
     with transaction(engine) as connection:
-        unit_names = dict(connection.execute(select(unit.c.code, unit.c.name)).all())
-        agency_names = dict(connection.execute(select(agency.c.code, agency.c.name)).all())
-        mapped = select(alias.c.name, alias.c.unit_code, alias.c.agency_code).where(alias.c.collector_id == config.id)
-        aliases = {name: (unit_code, agency_code) for name, unit_code, agency_code in connection.execute(mapped)}
-        indicators = registered(connection)
+        context = source_context(connection, config.id)
     return Source(
         name=config.name,
         url=config.url,
@@ -171,13 +166,13 @@ def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
         secrets=resolve_secrets(config.name, config.secret_envs),
         options=kind.Options.model_validate(config.options),
         province=province,
-        unit_codes=frozenset(unit_names),
+        unit_codes=context.unit_codes,
         draft_codes=draft_codes(province),
         now=now_local(),
-        indicators=indicators,
-        unit_names=unit_names,
-        agency_names=agency_names,
-        aliases=aliases,
+        indicators=context.indicators,
+        unit_names=context.unit_names,
+        agency_names=context.agency_names,
+        aliases=context.aliases,
     )
 
 
