@@ -28,11 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from collectors.http import RequestBudget, RetryableError, get_json, make_auth, make_client
 from collectors.portal766_shapes import (
     GROUPS,
-    NO_DATA_FLAG,
     TOTAL,
     Group,
     parse_record,
-    published_score,
+    province_score,
     raw_records,
     request_body,
     shape_of,
@@ -181,7 +180,7 @@ class Portal766:
             records = raw_records(group, period, data, first_page=page == 1)
             if page == 1:
                 province = records[0].get("unit") if records else None
-                scores[group.endpoint] = _province_score(province)
+                scores[group.endpoint] = province_score(province)
             pages = _total_pages(data)
             if page < pages:
                 if page >= self.options.max_pages:
@@ -216,12 +215,6 @@ def _check_envelope(body: Any) -> None:
             raise RetryableError(str(error)) from None
         if units is not None and not isinstance(units, list):
             raise RetryableError("the answer's units (children or evaluation) are not a list")
-
-
-def _province_score(node: Any) -> Any:
-    if not isinstance(node, dict) or node.get("dataQualityStatus") == NO_DATA_FLAG:
-        return None
-    return published_score(node)
 
 
 def _total_pages(data: Any) -> int:

@@ -124,14 +124,30 @@ def unit_value(
     if score is None or node.get("dataQualityStatus") == NO_DATA_FLAG:
         value.no_data = True
         return value
-    maximum = node.get("totalMaxScore", node.get("maxScore"))
-    maximum = maximum if _number(maximum) and 0 < maximum <= 100 else 100
-    if not _number(score) or not 0 <= score <= maximum:
+    maximum = _maximum(node)
+    if not _in_range(score, maximum):
         raise InvalidRecordError(
             f"{group.endpoint} score {shown(score)} of {name!r} ({period.label}) is not a number from 0 to {maximum:g}"
         )
     value.value = float(score)
     return value
+
+
+def _maximum(node: Mapping[str, Any]) -> float:
+    maximum = node.get("totalMaxScore", node.get("maxScore"))
+    return maximum if _number(maximum) and 0 < maximum <= 100 else 100
+
+
+def _in_range(score: Any, maximum: float) -> bool:
+    return _number(score) and 0 <= score <= maximum
+
+
+def province_score(node: Any) -> float | None:
+    """The province's published group score for its total; None for no data or a score :func:`unit_value` refuses."""
+    if not isinstance(node, dict) or node.get("dataQualityStatus") == NO_DATA_FLAG:
+        return None
+    score = published_score(node)
+    return float(score) if _in_range(score, _maximum(node)) else None
 
 
 def total_value(period: PeriodRef, scores: Mapping[str, Any], province: str) -> IndicatorValue:
