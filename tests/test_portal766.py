@@ -26,6 +26,8 @@ from ioc.indicators.model import PeriodRef
 from ioc.indicators.names import matcher, name_key, normalised
 from ioc.initialise import initialise
 from ioc.reasons import in_vietnamese
+from ioc.simulator import SimulatorConfig, running_simulator
+from ioc.simulator.portal766 import EXTRA_UNITS
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
 from ioc.warehouse.engine import make_engine
@@ -387,3 +389,28 @@ def test_an_incremental_run_reads_the_last_months_and_resumes_from_its_cursor():
     assert [group.endpoint for group in SHAPE_GROUPS] == list(INDICATOR)
     assert PeriodRef("month", date(2026, 8, 1), date(2026, 8, 31)).label == "2026-08"
     assert Path(DATA).is_dir()
+
+
+# The simulator ------------------------------------------------------------------------------------------------------
+
+
+def test_the_simulator_answers_in_the_portals_shapes_for_the_demo_province(warehouse):
+    with running_simulator(SimulatorConfig(seed=3)) as simulator:
+        with transaction(warehouse) as connection:
+            add_collector(connection, "portal", "portal-766", simulator, options={"root_department_id": "sim-46"})
+        result = run_collector(warehouse, "portal", "46", since=date(2026, 8, 1), until=date(2026, 8, 31))
+    assert result.status == "succeeded", result.error
+    rows = [r for r in month_values(warehouse, date(2026, 8, 1)) if r.period_kind == "month"]
+    with transaction(warehouse) as connection:
+        communes = connection.execute(select(schema.Unit.code).where(schema.Unit.level == "commune")).scalars().all()
+        agencies = connection.execute(select(schema.Agency.code).where(schema.Agency.level == "province")).all()
+    per_group = 1 + len(communes) + len(agencies)
+    assert Counter(r.indicator_code for r in rows) == {
+        **dict.fromkeys(INDICATOR.values(), per_group),
+        "portal766.total": 1,
+    }
+    assert not any(r.no_data for r in rows)
+    assert {r.quality for r in rows if r.indicator_code == "portal766.transparency"} == {
+        "TEMP_NATIONAL_REPORT_DENOMINATOR"
+    }
+    assert [w.name for w in waiting_names(warehouse, "portal")] == sorted(EXTRA_UNITS, key=str.casefold)
