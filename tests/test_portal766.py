@@ -21,7 +21,7 @@ from ioc.collecting.kind import Source
 from ioc.collecting.mapping import map_and_reprocess, waiting_names
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector
-from ioc.config import load_settings
+from ioc.config import load_settings, now_local
 from ioc.indicators.model import PeriodRef
 from ioc.indicators.names import matcher, name_key, normalised
 from ioc.initialise import initialise
@@ -414,3 +414,28 @@ def test_the_simulator_answers_in_the_portals_shapes_for_the_demo_province(wareh
         "TEMP_NATIONAL_REPORT_DENOMINATOR"
     }
     assert [w.name for w in waiting_names(warehouse, "portal")] == sorted(EXTRA_UNITS, key=str.casefold)
+
+
+def test_an_incremental_run_stopped_by_a_failure_resumes_at_its_step(phu_tho):
+    down = {"on": True}
+
+    def payment_down(group, body):
+        if down["on"] and group == "formality-online-payment-tree":
+            return 503, b'{"error":"unavailable"}'
+        return 201, NULL_DATA
+
+    with portal_server(payment_down) as portal:
+        add_portal(phu_tho, portal.url, **FAST)
+        first = run_collector(phu_tho, "portal", PHU_THO)
+        assert first.status == "failed" and "formality-online-payment-tree" in first.error
+        with transaction(phu_tho) as connection:
+            cursor = json.loads(connection.execute(select(schema.Collector.cursor)).scalar_one())
+        assert (cursor["step"], cursor["page"]) == (2, 1)  # the progress and online-services answers are committed
+        before = len(portal.requests)
+        down["on"] = False
+        second = run_collector(phu_tho, "portal", PHU_THO)
+    assert second.status == "succeeded", second.error
+    resumed = [group for group, _ in portal.requests[before:]]
+    assert resumed[:2] == ["formality-online-payment-tree", "dossier-digitized"]
+    periods = len(periods_of(*[date.fromisoformat(day) for day in cursor["window"]], now_local().date()))
+    assert len(resumed) == periods * 6 - 2
