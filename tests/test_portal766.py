@@ -360,6 +360,8 @@ def test_a_name_fitting_two_units_or_none_is_never_guessed():
     assert found.match("Xã Anh") is None
     assert found.match("sở mới - Tỉnh Phú Thọ") == ("25", "SMOI")
     assert found.match("Phú Thọ") is None  # the province is the parent, never a child
+    assert found.match("Sở Y tế - Tỉnh Phú Thọ") == ("25", "SYT")
+    assert found.match("Sở Y tế - Thành phố Hà Nội") is None  # another province's department
 
 
 def test_periods_ended_in_the_window_and_the_running_quarter_and_year():

@@ -37,6 +37,19 @@ REASON_PREFIX = "unit name "
 _REASON = re.compile(r'^unit name ("(?:[^"\\]|\\.)*") matches no commune or agency')
 
 
+def _province_key(name: str) -> str:
+    """A province's name without "Tỉnh" or "Thành phố", case ignored ("Thành phố Huế" → "huế")."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
+    return re.sub(r"^(Tỉnh|Thành phố)\s+", "", text, flags=re.IGNORECASE).casefold()
+
+
+def named_province(name: str) -> str | None:
+    """The province a name's trailing "- Tỉnh …" names (as :func:`_province_key` writes it), or None."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
+    match = _PROVINCE_SUFFIX.search(text)
+    return _province_key(match.group(0).split("-", 1)[1]) if match else None
+
+
 def normalised(name: str) -> str:
     """The name without "UBND" and the trailing "- Tỉnh …", whitespace collapsed; case and diacritics kept."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
@@ -69,10 +82,17 @@ class NameMatcher:
 
     by_key: Mapping[str, tuple[str, str]]
     aliases: Mapping[str, tuple[str, str]]
+    #: The province's name as :func:`_province_key` writes it: a name ending "- Tỉnh <another>" matches nothing.
+    province: str = ""
 
     def match(self, name: str) -> tuple[str, str] | None:
         key = name_key(name)
-        return self.aliases.get(key) or self.by_key.get(key)
+        if key in self.aliases:
+            return self.aliases[key]
+        elsewhere = named_province(name)
+        if elsewhere is not None and self.province and elsewhere != self.province:
+            return None
+        return self.by_key.get(key)
 
 
 def matcher(
@@ -82,7 +102,8 @@ def matcher(
     aliases: Mapping[str, tuple[str, str]],
 ) -> NameMatcher:
     """A commune by its name is (commune, ""); a provincial agency is (province, agency). A commune's People's
-    Committee (``UBND-<code>``) is the commune itself, not a second candidate; the province is never a child."""
+    Committee (``UBND-<code>``) is the commune itself, not a second candidate; the province is never a child; a name
+    whose trailing "- Tỉnh …" names another province matches nothing but an admin's mapping."""
     candidates: dict[str, set[tuple[str, str]]] = {}
     committees = {commune_committee_code(code) for code in unit_names}
     for code, name in unit_names.items():
@@ -92,7 +113,8 @@ def matcher(
         if code not in committees:
             candidates.setdefault(name_key(name), set()).add((province, code))
     unique = {key: next(iter(found)) for key, found in candidates.items() if len(found) == 1}
-    return NameMatcher(unique, {name_key(name): target for name, target in aliases.items()})
+    aliased = {name_key(name): target for name, target in aliases.items()}
+    return NameMatcher(unique, aliased, _province_key(unit_names.get(province, "")))
 
 
 @dataclass(frozen=True)
