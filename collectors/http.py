@@ -130,8 +130,10 @@ def make_client(
     headers: Mapping[str, str],
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """An httpx client whose every connection (direct or through a proxy from the environment) obeys ``budget``;
-    with a ``transport`` (a test's, ``Source.transport``), a client on it instead, which has no network to bound."""
+    """An httpx client whose every connection (direct or through a proxy from the environment) obeys ``budget``.
+
+    With ``transport`` (``Source.transport``, given by tests) the client uses it instead of the network; it has no
+    connections for the budget to bound."""
     if transport is not None:
         return httpx.Client(auth=auth, timeout=timeout, headers=dict(headers), transport=transport)
     client = httpx.Client(auth=auth, timeout=timeout, headers=dict(headers))

@@ -1,10 +1,9 @@
 """Re-processing the quarantine: parse a collector's rejected records again with its *current* configuration (after
 an admin fixed an option such as ``field_map``, or the reference data now knows a code) and load those that pass.
 
-Records that pass go through the sinks a run uses (:func:`ioc.collecting.sinks.load_sorted`: idempotent upserts by
-source key, aggregates and the data version updated in the same transaction) and are marked ``reprocessed_at``; the
-rest stay in quarantine with their reason as the kind gives it now.
-Everything, with its audit entry, is one transaction.
+Records that pass go through the sinks a run uses (:mod:`ioc.collecting.sinks`: idempotent upserts by source or value
+key, aggregates and the data version updated in the same transaction) and are marked ``reprocessed_at``; the rest stay
+in quarantine with their reason as the kind gives it now. Everything, with its audit entry, is one transaction.
 """
 
 from __future__ import annotations
@@ -17,15 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
-from ioc.collecting.context import source_context
-from ioc.collecting.kind import CollectorKind, Source
+from ioc.collecting.kind import CollectorKind
 from ioc.collecting.registry import get_kind
-from ioc.collecting.runner import parse_page
+from ioc.collecting.runner import build_source, parse_page
 from ioc.collecting.runs import AlreadyRunningError, live_run
 from ioc.collecting.sinks import load_sorted, sort_page
 from ioc.collecting.store import CollectorConfig, get_collector
 from ioc.config import now_local
-from ioc.units import draft_codes
 from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
 from ioc.warehouse.load import CUT_MARK
@@ -53,24 +50,8 @@ class ReprocessResult:
 def _kind(connection: Connection, config: CollectorConfig, province: str) -> CollectorKind:
     """The collector's kind with its current options. Parsing needs no secrets and makes no request, so the kind is
     given empty ones (the variables may be set only where the scheduler runs)."""
-    kind = get_kind(config.kind)
-    context = source_context(connection, config.id)
-    source = Source(
-        name=config.name,
-        url=config.url,
-        auth=config.auth,
-        secrets=dict.fromkeys(config.secret_envs, ""),
-        options=kind.Options.model_validate(config.options),
-        province=province,
-        unit_codes=context.unit_codes,
-        draft_codes=draft_codes(province),
-        now=now_local(),
-        indicators=context.indicators,
-        unit_names=context.unit_names,
-        agency_names=context.agency_names,
-        aliases=context.aliases,
-    )
-    return kind(source)
+    source = build_source(connection, config, province, dict.fromkeys(config.secret_envs, ""))
+    return get_kind(config.kind)(source)
 
 
 def _open_records(connection: Connection, collector_id: int, ids: Sequence[int] | None, after: int) -> list[Any]:
