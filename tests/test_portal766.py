@@ -24,7 +24,9 @@ from ioc.collecting.store import add_collector
 from ioc.config import load_settings, now_local
 from ioc.indicators.model import PeriodRef
 from ioc.indicators.names import matcher, name_key, normalised
+from ioc.indicators.query import value_rows
 from ioc.initialise import initialise
+from ioc.kpi.periods import Period
 from ioc.reasons import in_vietnamese
 from ioc.simulator import SimulatorConfig, running_simulator
 from ioc.simulator.portal766 import EXTRA_UNITS
@@ -145,6 +147,9 @@ def test_august_2026_loads_every_published_score_exactly(phu_tho):
     lam_thao = next(c for c in digitised["evaluation"] if c["departmentName"].startswith("UBND xã Lâm Thao"))
     assert loaded[("portal766.digitisation", "08494", "")] == lam_thao["totalScore"]
     assert loaded[("portal766.progress", PHU_THO, "")] == 15.68
+    with transaction(phu_tho) as connection:  # the values query reads the province's published score
+        (shown,) = value_rows(connection, "portal766.progress", Period(date(2026, 8, 1), date(2026, 9, 1), "month"))
+    assert shown["value"] == 15.68
 
 
 def test_the_requests_are_the_portals_own(phu_tho):
