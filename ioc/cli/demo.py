@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from ioc import auth, tokens
 from ioc.cli.collector import report_run, run_with_progress
 from ioc.cli.common import console, require_free_port
+from ioc.cli.demo_files import add_monthly_reports
 from ioc.cli.demo_portal import ensure_portal_collector
 from ioc.cli.warehouse import print_init_report
 from ioc.collecting.runner import RunProgress
@@ -173,6 +174,7 @@ def _run(children: _Children, port: int, simulator_port: int, start: date, daily
     with open_warehouse(settings) as engine:
         _ensure_collector(engine, f"{simulator}/api/hoso")
         ensure_portal_collector(engine, simulator, settings.province)
+        add_monthly_reports(engine, settings, start)
         children.start("dashboard", "serve", "--host", HOST, "--port", str(port), "--workers", "2", "--no-access-log")
         children.wait_until_answering(f"{dashboard}/healthz", "dashboard")
         token, sign_in = _ways_in(engine)

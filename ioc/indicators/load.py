@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Connection, String, any_, bindparam, select
+from sqlalchemy import Connection, select
 
 from ioc.indicators.model import IndicatorValue
 from ioc.warehouse import aggregates, schema
@@ -55,17 +55,27 @@ def _data(value: IndicatorValue) -> tuple:
     )
 
 
+#: PostgreSQL: one statement, an index probe per key. ``value_key = ANY(:keys)`` (like an ``IN`` list) is planned as a
+#: scan of all the collector's values filtered by the array (EXPLAIN: "Rows Removed by Filter: 195000" for a page of
+#: 5,000 keys at 200,000 stored), so each page's lookup grows with what is stored; the lateral join cannot be.
+_PROBE = (
+    "SELECT v.* FROM unnest(%s::text[]) AS k(value_key) CROSS JOIN LATERAL (SELECT value_key, id, {columns} "
+    "FROM indicator_value WHERE collector_id = %s AND value_key = k.value_key OFFSET 0) AS v"
+).format(columns=", ".join(COMPARED))
+
+
 def _stored(connection: Connection, collector_id: int, keys: list[str]) -> dict[str, tuple[int, tuple]]:
     """The stored values of ``keys``: value key → (id, data as :func:`_data` orders it)."""
     stored: dict[str, tuple[int, tuple]] = {}
+    if connection.dialect.name == "postgresql":
+        for row in connection.exec_driver_sql(_PROBE, (keys, collector_id)):
+            stored[row[0]] = (row[1], tuple(row[2:]))
+        return stored
     columns = [VALUE.c.value_key, VALUE.c.id, *[VALUE.c[name] for name in COMPARED]]
-    if connection.dialect.name == "postgresql":  # one statement, one array parameter, an index probe per key
-        chunks = [any_(bindparam("keys", keys, type_=ARRAY(String)))]
-    else:
-        chunks = [keys[start : start + LOOKUP_CHUNK] for start in range(0, len(keys), LOOKUP_CHUNK)]
-    for chunk in chunks:
-        matches = VALUE.c.value_key == chunk if not isinstance(chunk, list) else VALUE.c.value_key.in_(chunk)
-        query = select(*columns).where(VALUE.c.collector_id == collector_id, matches)
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        query = select(*columns).where(
+            VALUE.c.collector_id == collector_id, VALUE.c.value_key.in_(keys[start : start + LOOKUP_CHUNK])
+        )
         for row in connection.execute(query):
             stored[row[0]] = (row[1], tuple(row[2:]))
     return stored
