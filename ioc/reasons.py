@@ -2,7 +2,8 @@
 
 Reasons are written once, in English, where a record is rejected; ``ioc/reference/reasons_vi.csv`` holds each
 reason's shape as a regular expression (matched whole) and its Vietnamese text, which may repeat the named groups
-(``{value}``). A reason with no shape there is shown as written.
+(``{value}``); a group named ``reason`` is translated in turn, so a shape may say where a reason happened (``row 5:
+{reason}``). A reason with no shape there is shown as written.
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ from importlib import resources
 @cache
 def _shapes() -> tuple[tuple[re.Pattern[str], str], ...]:
     text = resources.files("ioc.reference").joinpath("reasons_vi.csv").read_text(encoding="utf-8")
-    return tuple((re.compile(row["pattern"], re.DOTALL), row["vi"]) for row in csv.DictReader(text.splitlines()))
+    shapes = [(re.compile(row["pattern"], re.DOTALL), row["vi"]) for row in csv.DictReader(text.splitlines())]
+    # shapes saying where a reason happened ("row 5: {reason}") come first: a looser shape would swallow them
+    return tuple(sorted(shapes, key=lambda shape: "reason" not in shape[0].groupindex))
 
 
 def in_vietnamese(reason: str) -> str:
     """The reason in Vietnamese where its shape is known, else as written."""
     for shape, template in _shapes():
         match = shape.fullmatch(reason)
-        if match:
-            return template.format(**match.groupdict())
+        if match:  # a group named ``reason`` is a reason itself (after where it happened: "row 5: …")
+            groups = match.groupdict()
+            if groups.get("reason"):
+                groups["reason"] = in_vietnamese(groups["reason"])
+            return template.format(**groups)
     return reason
 
 
