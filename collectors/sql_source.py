@@ -163,7 +163,7 @@ class SqlSource:
                 result = connection.execution_options(yield_per=self.options.page_size).execute(
                     text(self.options.query), {"cursor": start}
                 )
-                for rows in result.partitions():
+                for rows in result.partitions(self.options.page_size):
                     page = []
                     for row in rows:
                         row_number += 1
