@@ -56,7 +56,7 @@ FEEDBACK_OPTIONS: dict[str, Any] = {
 }
 
 
-def _months(start: date, now: datetime) -> list[date]:
+def months_between(start: date, now: datetime) -> list[date]:
     months, index = [], start.year * 12 + start.month - 1
     while index <= now.year * 12 + now.month - 1:
         months.append(date(index // 12, index % 12 + 1, 1))
@@ -64,24 +64,24 @@ def _months(start: date, now: datetime) -> list[date]:
     return months
 
 
-def _next_month(month: date) -> date:
+def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _share(month: date, now: datetime) -> float:
+def month_share(month: date, now: datetime) -> float:
     """How much of ``month`` has passed at ``now`` (1 for a past month)."""
-    end = _next_month(month)
+    end = next_month(month)
     if now.date() >= end:
         return 1.0
     days = (end - month).days
     return max(0.0, ((now - datetime.combine(month, datetime.min.time())).total_seconds() / 86400) / days)
 
 
-def _sizes(config: SimulatorConfig) -> dict[str, float]:
+def unit_sizes(seed: int, province: str) -> dict[str, float]:
     """Each commune's size (a phường is bigger than a xã), for the seed."""
     sizes = {}
-    for unit in communes(config.province):
-        rng = stream(config.seed, config.province, "indicator-size", unit.code)
+    for unit in communes(province):
+        rng = stream(seed, province, "indicator-size", unit.code)
         base = {"phường": 2.0, "xã": 1.0}.get(unit.division_type, 0.7)
         sizes[unit.code] = base * float(rng.lognormal(0.0, 0.3))
     return sizes
@@ -103,11 +103,11 @@ def _ratio(code: str, unit: str, month: str, numerator: int, denominator: int, s
 def document_records(config: SimulatorConfig, now: datetime) -> list[dict[str, Any]]:
     """Every record the document-management API holds at ``now``, sorted by update time then id."""
     records = []
-    for unit, size in _sizes(config).items():
-        for month in _months(config.start, now):
-            share = _share(month, now)
+    for unit, size in unit_sizes(config.seed, config.province).items():
+        for month in months_between(config.start, now):
+            share = month_share(month, now)
             rng = stream(config.seed, config.province, "documents", unit, month.year * 12 + month.month)
-            reported = datetime.combine(_next_month(month), datetime.min.time()) + timedelta(
+            reported = datetime.combine(next_month(month), datetime.min.time()) + timedelta(
                 hours=int(rng.integers(2, 72))
             )
             moment = reported if reported <= now else now.replace(minute=0, second=0, microsecond=0)
@@ -132,10 +132,10 @@ def document_records(config: SimulatorConfig, now: datetime) -> list[dict[str, A
 
 def feedback_records(config: SimulatorConfig, now: datetime, month: date) -> list[dict[str, Any]]:
     """The feedback system's figures for ``month`` at ``now`` (none before the start or after now)."""
-    if month > now.date() or _next_month(month) <= config.start:
+    if month > now.date() or next_month(month) <= config.start:
         return []
-    label, share, records = f"{month:%Y-%m}", _share(month, now), []
-    for unit, size in _sizes(config).items():
+    label, share, records = f"{month:%Y-%m}", month_share(month, now), []
+    for unit, size in unit_sizes(config.seed, config.province).items():
         rng = stream(config.seed, config.province, "feedback", unit, month.year * 12 + month.month)
         received = max(round(float(rng.normal(30, 6)) * size * share), 0)
         handled = int(received * float(rng.uniform(0.75, 0.95)))
