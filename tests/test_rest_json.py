@@ -278,3 +278,29 @@ def test_a_constant_field_is_a_jmespath_literal_and_plain_paths_read_like_jmespa
     assert mapping.apply({"a": {"b": "46"}, "c": [7]}) == {
         "indicator": "docs_outgoing", "unit": "46", "period": 2026, "value": 7}  # fmt: skip
     assert mapping.apply({"a": "not an object"})["unit"] is None
+
+
+@pytest.mark.parametrize(
+    ("auth", "secrets", "environment"),
+    [
+        ("apikey", ["SIM_KEY"], {"SIM_KEY": "sim-key"}),
+        ("basic", ["SIM_USER", "SIM_PASSWORD"], {"SIM_USER": "sim", "SIM_PASSWORD": "sim-pass"}),
+        ("oauth2", ["SIM_ID", "SIM_SECRET"], {"SIM_ID": "sim-client", "SIM_SECRET": "sim-secret"}),
+    ],
+)
+def test_each_auth_mode_signs_in_to_the_simulators_apis(warehouse, monkeypatch, auth, secrets, environment):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    config = SimulatorConfig(seed=2, start=date(2026, 3, 1), now=datetime(2026, 4, 2, 9, 0), auth=auth)
+    with running_simulator(config) as url:
+        with warehouse.begin() as connection:
+            add_collector(
+                connection, "docs", "rest-json", f"{url}/api/qlvb/chi-tieu", auth, secrets, options=DOCUMENTS_OPTIONS
+            )
+        result = run_collector(warehouse, "docs", "46")
+        assert result.status == "succeeded", result.error
+        assert result.progress.inserted == len(document_records(config, config.now))
+        monkeypatch.setenv(secrets[-1], "not-the-secret-27182")
+        refused = run_collector(warehouse, "docs", "46")
+    assert refused.status == "failed" and "refused" in refused.error
+    assert "not-the-secret-27182" not in refused.error
