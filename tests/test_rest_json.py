@@ -137,6 +137,7 @@ def test_bad_records_are_quarantined_with_where_what_and_why_in_english_and_viet
         {**good, "v": "1.234"},
         ["not", "an", "object"],
         {**good, "code": "tasks_overdue", "v": None, "n": {"x": 1}, "d": 5},
+        {**good, "period": "2026-04", "at": "2099-01-01T00:00:00"},
     ]
     with hostile_source(lambda params: Reply({"items": records})) as source:
         fields = {**FIELDS, "numerator": "n && abs(n)"}
@@ -154,6 +155,7 @@ def test_bad_records_are_quarantined_with_where_what_and_why_in_english_and_viet
         (7, "value '1.234' is ambiguous"),
         (8, "the record is a list, not a JSON object"),
         (9, "field numerator: expression 'n && abs(n)' fails on this record"),
+        (10, "updated_at 2099-01-01T00:00:00 is later than now + lookahead_hours"),
     ):
         assert any(r.startswith(f"page 1, record {index}: {fragment}") for r in reasons), (fragment, reasons)
     for reason in reasons:
