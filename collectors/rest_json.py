@@ -148,14 +148,8 @@ class RestJson:
         )  # fmt: skip
         self.budget = RequestBudget(self.options.request_deadline_seconds, source.abort)
         self.client: httpx.Client = make_client(
-            auth, self.options.timeout_seconds, self.budget, {"Accept": "application/json"}
+            auth, self.options.timeout_seconds, self.budget, {"Accept": "application/json"}, source.transport
         )
-        if source.transport is not None:  # tests hand in a transport; the budget then bounds only the retries
-            self.client.close()
-            self.client = httpx.Client(
-                auth=auth, timeout=self.options.timeout_seconds, transport=source.transport,
-                headers={"Accept": "application/json"},
-            )  # fmt: skip
         self.horizon = source.now + timedelta(hours=self.options.lookahead_hours)
         self.pages_read = 0
 
