@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -108,9 +108,14 @@ class SqlSource:
         self.source = source
         self.options: SqlOptions = source.options
         self.fields = self.options.fields.compiled()
-        self.engine = create_engine(self._url(), poolclass=NullPool)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", self._sqlite_timeout)
+        self.engine: Engine | None = None  # made by fetch: parsing (re-processing the quarantine) needs no database
+
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            self.engine = create_engine(self._url(), poolclass=NullPool)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", self._sqlite_timeout)
+        return self.engine
 
     def _url(self) -> URL:
         name = self.options.url_env
@@ -146,7 +151,8 @@ class SqlSource:
         connection.set_progress_handler(check, SQLITE_PROGRESS_STEPS)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def fetch(self, cursor: str | None, since: datetime | None, until: datetime | None) -> Iterator[Page]:
         """The query's rows after ``cursor`` (``since`` as the cursor in a backfill), a page at a time."""
@@ -158,7 +164,7 @@ class SqlSource:
         held: list[dict[str, Any]] | None = None
         row_number = 0
         try:
-            with self.engine.connect() as connection:
+            with self._engine().connect() as connection:
                 self._begin(connection)
                 result = connection.execution_options(yield_per=self.options.page_size).execute(
                     text(self.options.query), {"cursor": start}

@@ -13,10 +13,13 @@ from hostile_source import Reply, hostile_source
 from sqlalchemy import func, select
 
 from collectors.fields import FieldMap
+from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector
 from ioc.config import now_local
 from ioc.errors import IOCError
+from ioc.indicators.model import Indicator
+from ioc.indicators.registry import add_indicator
 from ioc.reasons import in_vietnamese
 from ioc.simulator import SimulatorConfig, running_simulator
 from ioc.simulator.indicator_apis import DOCUMENTS_OPTIONS, FEEDBACK_OPTIONS, document_records, feedback_records
@@ -306,3 +309,16 @@ def test_each_auth_mode_signs_in_to_the_simulators_apis(warehouse, monkeypatch, 
         refused = run_collector(warehouse, "docs", "46")
     assert refused.status == "failed" and "refused" in refused.error
     assert "not-the-secret-27182" not in refused.error
+
+
+def test_a_record_of_an_unregistered_indicator_loads_on_reprocessing_once_it_is_registered(warehouse):
+    item = {"code": "docs_archived", "unit": COMMUNE, "period": "2026-03", "v": 9}
+    with hostile_source(lambda params: Reply({"items": [item]})) as source:
+        add(warehouse, "later", source.url, records="items", fields=FIELDS, paging={"mode": "none"}, **FAST)
+        assert run_collector(warehouse, "later", "46").progress.rejected == 1
+    indicator = Indicator("docs_archived", "Văn bản lưu trữ", "Documents archived", "văn bản", "count")
+    with warehouse.begin() as connection:
+        add_indicator(connection, indicator, "test", datetime(2026, 4, 2))
+    again = reprocess_quarantine(warehouse, "later", "46", actor="test")
+    assert (again.examined, again.inserted) == (1, 1)
+    assert stored(warehouse, "later") == {f"docs_archived|{COMMUNE}||2026-03": (9.0, None, None)}

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector
+from ioc.indicators.model import Indicator
+from ioc.indicators.registry import add_indicator
 from ioc.reasons import in_vietnamese
 from ioc.warehouse import schema
 
@@ -225,3 +229,19 @@ def test_a_missing_or_unreadable_url_fails_the_run_without_showing_it(warehouse,
     monkeypatch.setenv(ENV, "not a url s3cret-pass")
     unreadable = run_collector(warehouse, "payments", "46")
     assert unreadable.error == f"environment variable {ENV} does not hold a SQLAlchemy URL"
+
+
+def test_a_row_of_an_unregistered_indicator_loads_on_reprocessing_once_it_is_registered(
+    warehouse, source_db, monkeypatch
+):
+    source_db.insert((COMMUNE, "2026-03", "cashless_refunds", 7, None, None, "2026-04-01 08:00:00"))
+    add(warehouse, query=QUERIES[source_db.engine_name])
+    result = run_collector(warehouse, "payments", "46")
+    assert result.progress.rejected == 1
+    indicator = Indicator("cashless_refunds", "Hoàn tiền", "Refunds", "giao dịch", "count")
+    with warehouse.begin() as connection:
+        add_indicator(connection, indicator, "test", datetime(2026, 4, 2))
+    monkeypatch.delenv(ENV)  # re-processing parses only: it needs no database (the variable may be set elsewhere)
+    again = reprocess_quarantine(warehouse, "payments", "46", actor="test")
+    assert (again.examined, again.loaded, again.inserted) == (1, 1, 1)
+    assert stored(warehouse) == {f"cashless_refunds|{COMMUNE}||2026-03": (7.0, None, None)}
