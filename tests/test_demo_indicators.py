@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ioc.cli.demo_restsql import PAYMENTS_ENV, ensure_indicator_sources, first_runs
 from ioc.config import now_local
 from ioc.simulator import SimulatorConfig, running_simulator
+from ioc.simulator.indicator_apis import document_records, feedback_records
 from ioc.simulator.payments import payment_rows
 from ioc.warehouse import schema
 
@@ -43,3 +44,21 @@ def test_the_payments_database_is_the_same_for_the_same_seed_and_now():
     assert len(rows) == 40 * 5 * 3
     assert all(n <= d for *_, n, d, _ in [r for r in rows if r[2] == "cashless_rate"])
     assert max(r[6] for r in rows) == "2026-05-10T14:00:00"
+
+
+def test_the_simulators_apis_are_deterministic_for_a_seed_and_the_running_month_is_month_to_date():
+    now = datetime(2026, 5, 10, 14, 25)
+    config = SimulatorConfig(seed=4, start=date(2026, 1, 1), now=now)
+    records = document_records(config, now)
+    assert (
+        records == document_records(config, now) != document_records(SimulatorConfig(seed=5, start=config.start), now)
+    )
+    assert [r["cap_nhat"] for r in records] == sorted(r["cap_nhat"] for r in records)
+    outgoing = {r["ky_bao_cao"]: 0 for r in records}
+    for r in records:
+        outgoing[r["ky_bao_cao"]] += r["so_lieu"] or 0
+    assert outgoing["2026-05"] < outgoing["2026-04"] / 2  # ten days of thirty-one
+    assert {r["cap_nhat"] for r in records if r["ky_bao_cao"] == "2026-05"} == {"2026-05-10T14:00:00"}
+    feedback = feedback_records(config, now, date(2026, 4, 1))
+    assert feedback == feedback_records(config, now, date(2026, 4, 1)) and len(feedback) == 40 * 4
+    assert feedback_records(config, now, date(2026, 6, 1)) == []
