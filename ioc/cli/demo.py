@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from ioc import auth, tokens
 from ioc.cli.collector import report_run, run_with_progress
 from ioc.cli.common import console, require_free_port
+from ioc.cli.demo_portal import ensure_portal_collector
 from ioc.cli.demo_restsql import ensure_indicator_sources, first_runs
 from ioc.cli.warehouse import print_init_report
 from ioc.collecting.runner import RunProgress
@@ -172,6 +173,7 @@ def _run(children: _Children, port: int, simulator_port: int, start: date, daily
     children.wait_until_answering(f"{simulator}/_sim/health", "simulator")
     with open_warehouse(settings) as engine:
         _ensure_collector(engine, f"{simulator}/api/hoso")
+        ensure_portal_collector(engine, simulator, settings.province)
         indicator_sources = ensure_indicator_sources(engine, simulator, settings.data_dir, settings.province, start)
         children.start("dashboard", "serve", "--host", HOST, "--port", str(port), "--workers", "2", "--no-access-log")
         children.wait_until_answering(f"{dashboard}/healthz", "dashboard")

@@ -155,9 +155,7 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
         yield parsed
 
 
-def build_source(
-    connection: Connection, config: CollectorConfig, province: str, secrets: Mapping[str, str]
-) -> Source:
+def build_source(connection: Connection, config: CollectorConfig, province: str, secrets: Mapping[str, str]) -> Source:
     """What collector ``config``'s kind is given: its options validated, the province's units and agencies by name, the
     indicator registry and the names an admin mapped for it (runs and quarantine re-processing alike)."""
     kind = get_kind(config.kind)

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ioc.simulator import indicator_apis
+from ioc.simulator import indicator_apis, portal766
 from ioc.simulator.auth import Authenticator, Reply
 from ioc.simulator.config import FaultKnobs
 from ioc.simulator.model import Simulator
@@ -113,7 +113,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         expected = ROUTES.get(parts.path)
         body = self._read_body() if method == "POST" else b""
-        if expected is None:
+        if method == "POST" and parts.path.startswith(portal766.PREFIX):
+            config = self.server.simulator.config
+            today = self.server.simulator.now().date()
+            status, payload = portal766.answer(config.seed, config.province, parts.path, body, today)
+            self._send(status, payload, JSON_TYPE)
+        elif expected is None:
             self._json(404, {"error": "not_found", "message": f"no such path {parts.path}"})
         elif expected != method:
             self._json(405, {"error": "method_not_allowed"}, {"Allow": expected})
