@@ -8,9 +8,11 @@ import threading
 from datetime import date, datetime, timedelta
 
 import httpx
+import orjson
 import pytest
 from hostile_source import Reply, hostile_source
 from sqlalchemy import func, select
+from werkzeug.wrappers import Request, Response
 
 from collectors.fields import FieldMap
 from ioc.collecting.reprocess import reprocess_quarantine
@@ -322,3 +324,19 @@ def test_a_record_of_an_unregistered_indicator_loads_on_reprocessing_once_it_is_
     again = reprocess_quarantine(warehouse, "later", "46", actor="test")
     assert (again.examined, again.inserted) == (1, 1)
     assert stored(warehouse, "later") == {f"docs_archived|{COMMUNE}||2026-03": (9.0, None, None)}
+
+
+@Request.application
+def wsgi_source(request: Request) -> Response:
+    """A JSON API as a WSGI application: one page of three values."""
+    items = [{"code": "docs_outgoing", "unit": COMMUNE, "period": f"2026-0{m}", "v": m} for m in (1, 2, 3)]
+    return Response(orjson.dumps({"items": items}), content_type="application/json")
+
+
+def test_a_run_can_hand_the_kind_a_transport_instead_of_the_network(warehouse):
+    add(warehouse, "wsgi", "http://source.invalid/api", records="items", fields=FIELDS, paging={"mode": "none"}, **FAST)
+    result = run_collector(warehouse, "wsgi", "46", transport=httpx.WSGITransport(app=wsgi_source))
+    assert result.status == "succeeded", result.error
+    assert result.progress.inserted == 3
+    without = run_collector(warehouse, "wsgi", "46")
+    assert without.status == "failed" and "source.invalid" in without.error
