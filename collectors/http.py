@@ -124,9 +124,18 @@ class _BudgetBackend(httpcore.NetworkBackend):
 
 
 def make_client(
-    auth: httpx.Auth | None, timeout: float, budget: RequestBudget, headers: Mapping[str, str]
+    auth: httpx.Auth | None,
+    timeout: float,
+    budget: RequestBudget,
+    headers: Mapping[str, str],
+    transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """An httpx client whose every connection (direct or through a proxy from the environment) obeys ``budget``."""
+    """An httpx client whose every connection (direct or through a proxy from the environment) obeys ``budget``.
+
+    With ``transport`` (``Source.transport``, given by tests) the client uses it instead of the network; it has no
+    connections for the budget to bound."""
+    if transport is not None:
+        return httpx.Client(auth=auth, timeout=timeout, headers=dict(headers), transport=transport)
     client = httpx.Client(auth=auth, timeout=timeout, headers=dict(headers))
     transports = [client._transport, *client._mounts.values()]  # httpx has no public hook for the network backend
     for transport in filter(None, transports):
@@ -307,8 +316,11 @@ def get_json(
     budget: RequestBudget | None = None,
     max_bytes: int | None = None,
     max_containers: int | None = None,
+    method: str = "GET",
+    json_body: Any = None,
 ) -> Any:
-    """GET ``url`` and decode JSON, retrying retryable failures with jittered exponential backoff.
+    """GET ``url`` (or ``method`` it with ``json_body``) and decode JSON, retrying retryable failures with jittered
+    exponential backoff.
 
     ``check(body)`` may raise :class:`RetryableError` for a body of the wrong shape. After the last attempt
     the error is a :class:`~ioc.collecting.kind.SourceError` naming the address and the last failure. ``budget``
@@ -326,7 +338,7 @@ def get_json(
             with attempt:
                 if budget is not None:
                     budget.begin()
-                with client.stream("GET", url, params=params) as response:
+                with client.stream(method, url, params=params, json=json_body) as response:
                     body = _checked_json(response, max_bytes, max_containers)
                 if check is not None:
                     check(body)

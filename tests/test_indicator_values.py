@@ -63,6 +63,14 @@ def test_a_reload_replaces_values_and_never_adds(place):
     ]
     with transaction(engine) as connection:
         assert connection.execute(select(func.count()).select_from(VALUES)).scalar_one() == 2
+    mixed = [_v("docs_outgoing", a, "2026-08", 12), _v("docs_outgoing", a, "2026-09", 6)]
+    mixed += [_v("docs_outgoing", a, "2026-10", 1), _v("docs_outgoing", a, "2026-10", 2)]  # the last of a key wins
+    counts = _load(engine, collector, mixed)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 1)
+    assert _rows(engine, "docs_outgoing", date(2026, 8, 1), date(2026, 10, 31), "month") == [
+        {"month": month, "value": value, "numerator": None, "denominator": None}
+        for month, value in (("2026-08", 12), ("2026-09", 6), ("2026-10", 2))
+    ]
 
 
 def test_counts_add_over_units_and_months(place):
@@ -179,3 +187,33 @@ def test_the_command_adds_an_indicator_and_prints_its_values(warehouse_env, plac
         unknown.returncode == 1
         and unknown.stderr.strip() == "ioc: error: unknown indicator 'nope'; see `ioc indicator list`"
     )
+
+
+def test_the_portals_published_scores_stand_beside_iocs_own_and_differences_are_flagged(place):
+    from test_kpi_query import EDGE_CASES
+
+    from ioc.indicators.portal_compare import compared_rows
+    from ioc.kpi.service_index import index_rows
+    from ioc.warehouse.load import load_page
+
+    engine, collector, province, a, _b = place
+    period = Period.inclusive(date(2025, 3, 1), date(2025, 3, 31))
+    with transaction(engine) as connection:
+        load_page(connection, collector, None, EDGE_CASES, [], NOW)
+        [ours] = index_rows(connection, period)
+    assert ours["group_progress"] is not None and ours["group_transparency"] is None
+    published = [
+        _v("portal766.progress", province, "2025-03", ours["group_progress"] + 2),
+        _v("portal766.transparency", province, "2025-03", 12.0),
+        _v("portal766.total", province, "2025-03", ours["points"] + 0.4),
+        _v("portal766.total", a, "2025-03", 55.0),
+    ]
+    _load(engine, collector, published)
+    with transaction(engine) as connection:
+        [row] = compared_rows(connection, period)
+        by_unit = {row["unit"]: row for row in compared_rows(connection, period, "unit")}
+    assert (row["portal_progress"], row["differs_progress"]) == (ours["group_progress"] + 2, True)
+    assert (row["portal_total"], row["differs_total"]) == (ours["points"] + 0.4, False)
+    assert (row["portal_transparency"], row["differs_transparency"]) == (12.0, None)
+    assert (row["portal_satisfaction"], row["differs_satisfaction"]) == (None, None)
+    assert by_unit[a]["portal_total"] == 55.0

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.config import load_settings, now_local
 from ioc.export import csv_text
+from ioc.indicators.portal_compare import compared_rows
 from ioc.kpi.index766 import GROUPS
 from ioc.kpi.known import check_filters
 from ioc.kpi.periods import Period
@@ -118,11 +119,20 @@ def index766(
     last: LastDay,
     by: Annotated[IndexBreakdown | None, typer.Option("--by", help="One row per agency or per unit.")] = None,
     output: KpiFormatOption = KpiFormat.table,
+    portal: Annotated[
+        bool,
+        typer.Option("--portal", help="Add the national portal's published scores and flag differences (json, csv)."),
+    ] = False,
 ) -> None:
     """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
+    if portal and output is KpiFormat.table:
+        raise typer.BadParameter("--portal needs --format json or csv")
     period = Period.inclusive(first.date(), last.date())
     with province_warehouse() as connection:
-        rows = index_rows(connection, period, by.value if by else None)
+        if portal:
+            rows = compared_rows(connection, period, by.value if by else None)
+        else:
+            rows = index_rows(connection, period, by.value if by else None)
     if output is KpiFormat.json:
         print_json(rows)
     elif output is KpiFormat.csv:

@@ -13,7 +13,7 @@ from layouts.chrome import frame
 from layouts.i18n import language, t
 
 #: The admin pages, in the order the index and the menu show them.
-PAGES = ("collectors", "runs", "quarantine", "users", "displays", "targets", "boundaries", "audit")
+PAGES = ("collectors", "runs", "quarantine", "names", "users", "displays", "targets", "boundaries", "audit")
 
 
 def pages() -> list[ModuleType]:
