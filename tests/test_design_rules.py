@@ -61,6 +61,17 @@ def sql_in_layouts(root: Path) -> dict[str, list[str]]:
     return found
 
 
+def shell_importers(root: Path) -> list[str]:
+    """The modules of ``layouts/`` that import the shell (pages found by name at run time would not show as a cycle:
+    so no module of ``layouts/`` may import it; only ``app.py`` and tests do)."""
+    return [
+        str(path.relative_to(root))
+        for path in python_files(root, "layouts")
+        if any(item.module == "layouts.shell" or f"{item.module}.{item.name}" == "layouts.shell"
+               for item in imports(path, root))
+    ]  # fmt: skip
+
+
 def composition_offences(root: Path) -> list[str]:
     """What ``app.py`` does beyond composing: any import but the shell's, any definition or statement but assigning
     the app and its server."""
@@ -116,6 +127,10 @@ def test_no_import_cycle_between_the_parts_of_the_core():
 
 def test_no_import_cycle_between_the_shell_and_the_pages():
     assert layouts_cycles(REPO) == []
+
+
+def test_no_page_imports_the_shell():
+    assert shell_importers(REPO) == []
 
 
 # each rule can fail: a small tree planted with the offence ---------------------------------------------------------
@@ -204,3 +219,14 @@ def test_relative_imports_resolve_to_their_package(tmp_path):
     path.write_text("from ..shell import frame\nfrom . import widgets\n", encoding="utf-8")
     assert module_name(path, root) == "layouts.admin.x"
     assert [item.module for item in imports(path, root)] == ["layouts.shell", "layouts.admin"]
+
+
+def test_a_page_importing_the_shell_is_found(tmp_path):
+    files = {
+        "layouts/__init__.py": "",
+        "layouts/shell.py": "",
+        "layouts/admin/__init__.py": "",
+        "layouts/admin/names.py": "from layouts.shell import frame\n",
+        "layouts/home.py": "from layouts import shell\n",
+    }
+    assert shell_importers(plant(tmp_path, files)) == ["layouts/admin/names.py", "layouts/home.py"]
