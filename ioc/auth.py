@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Engine, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ioc.errors import IOCError
 from ioc.warehouse import audit, schema
+from ioc.warehouse.access import transaction
 
 USER = schema.User.__table__
 ROLES = ("leader", "analyst", "admin")
@@ -79,6 +80,26 @@ def add_user(
         )
     )
     audit.record(connection, actor, "user.add", username, now, {"role": role})
+
+
+def create_user(
+    engine: Engine, username: str, role: str, password: str, actor: str, now: datetime, full_name: str = ""
+) -> None:
+    """:func:`add_user`, committed (``ioc user add``, the admin page)."""
+    with transaction(engine) as connection:
+        add_user(connection, username, role, password, actor, now, full_name)
+
+
+def change_active(engine: Engine, username: str, active: bool, actor: str, now: datetime) -> None:
+    """:func:`set_active`, committed (``ioc user enable|disable``, the admin page)."""
+    with transaction(engine) as connection:
+        set_active(connection, username, active, actor, now)
+
+
+def change_password(engine: Engine, username: str, password: str, actor: str, now: datetime) -> None:
+    """:func:`set_password`, committed (``ioc user passwd``, the admin page)."""
+    with transaction(engine) as connection:
+        set_password(connection, username, password, actor, now)
 
 
 def list_users(connection: Connection) -> list[dict]:
@@ -204,6 +225,22 @@ def sign_in(connection: Connection, username: str, password: str, source_ip: str
     """Check a sign-in attempt and audit it, whatever its outcome, in one transaction (the caller commits)."""
     return record_attempt(connection, username, check_password(connection, username, password, source_ip, now),
                           source_ip, now)  # fmt: skip
+
+
+def attempt_sign_in(engine: Engine, username: str, password: str, source_ip: str | None, now: datetime) -> Attempt:
+    """A sign-in from the web: :func:`check_password` read-only (the slow hash outside any write lock), then
+    :func:`record_attempt` in a short transaction of its own."""
+    with engine.connect() as connection:
+        proof = check_password(connection, username, password, source_ip, now)
+    with transaction(engine) as connection:
+        return record_attempt(connection, username, proof, source_ip, now)
+
+
+def sign_out(engine: Engine, session: str, actor: str, now: datetime, source_ip: str | None = None) -> None:
+    """End a session on the server and audit the sign-out, committed."""
+    with transaction(engine) as connection:
+        end_session(connection, session, now)
+        audit.record(connection, actor, "logout", None, now, source_ip=source_ip)
 
 
 def _session_hash(session: str) -> str:

@@ -19,13 +19,12 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from ioc.collecting.runner import run_collector
 from ioc.collecting.runs import AlreadyRunningError
-from ioc.collecting.store import CollectorConfig, list_collectors
+from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, load_settings
 from ioc.errors import IOCError
 from ioc.warehouse.access import transaction
@@ -70,15 +69,6 @@ def run_scheduled_collector(name: str) -> None:
     )
     if result.error:
         log.log(level, "%s: %s", name, result.error)
-
-
-def trigger_for(config: CollectorConfig) -> CronTrigger | IntervalTrigger | None:
-    """The APScheduler trigger of a collector's schedule, or None when it is run by hand only."""
-    if config.cron:
-        return CronTrigger.from_crontab(config.cron, timezone=TIMEZONE)
-    if config.interval_seconds:
-        return IntervalTrigger(seconds=config.interval_seconds, timezone=TIMEZONE)
-    return None
 
 
 def schedule_key(config: CollectorConfig) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, Table, or_, select, update
 
 from ioc.errors import IOCError
 from ioc.warehouse import audit, schema
+from ioc.warehouse.access import transaction
 
 #: A token's last use is written at most this often (a wall asks every minute; the time need not be finer).
 LAST_USE_RESOLUTION = timedelta(minutes=1)
@@ -60,6 +61,27 @@ def revoke(connection: Connection, kind: TokenKind, name: str, actor: str, now: 
     if revoked.rowcount == 0:
         raise IOCError(f"no active token named {name!r}")
     audit.record(connection, actor, f"{kind.noun}.revoke", name, now)
+
+
+def create_token(engine: Engine, kind: TokenKind, name: str, actor: str, now: datetime) -> str:
+    """:func:`create`, committed (``ioc display-token create``, the admin page)."""
+    with transaction(engine) as connection:
+        return create(connection, kind, name, actor, now)
+
+
+def revoke_token(engine: Engine, kind: TokenKind, name: str, actor: str, now: datetime) -> None:
+    """:func:`revoke`, committed (``ioc display-token revoke``, the admin page)."""
+    with transaction(engine) as connection:
+        revoke(connection, kind, name, actor, now)
+
+
+def open_display(engine: Engine, token: str, now: datetime, source_ip: str | None = None) -> tuple[int, str] | None:
+    """A wall-screen opening its link: the display token's id and name, or None; audited either way, committed."""
+    with transaction(engine) as connection:
+        found = authenticate(connection, DISPLAY, token, now)
+        action, target = ("display.open", found[1]) if found else ("display.refused", None)
+        audit.record(connection, "display", action, target, now, source_ip=source_ip)
+    return found
 
 
 def list_all(connection: Connection, kind: TokenKind) -> list[dict]:

@@ -23,9 +23,9 @@ from ioc.kpi.targets import effective_targets
 from ioc.records import STATUSES
 from layouts import explore_bars, explore_input, figures, lookups, theme, warehouse
 from layouts.access import is_admin
+from layouts.chrome import frame
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
-from layouts.shell import frame
 from layouts.theme import FONT
 from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash
 import dash_mantine_components as dmc
 
+from layouts.chrome import frame
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 
 def layout(**params: object) -> dmc.AppShell:

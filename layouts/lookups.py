@@ -6,11 +6,9 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from ioc.config import now_local
 from ioc.geometry import map_layer
-from ioc.warehouse import schema
+from ioc.warehouse.reference import reference_rows
 from layouts import warehouse
 
 KEEP_SECONDS = 300
@@ -73,13 +71,9 @@ def commune_layer() -> tuple[dict, bool]:
 
 
 def _read_names() -> Names:
-    unit, agency, procedure = (schema.Unit.__table__, schema.Agency.__table__, schema.Procedure.__table__)
     with warehouse.engine().connect() as connection:
-        units = connection.execute(select(unit.c.code, unit.c.name, unit.c.level).order_by(unit.c.code)).all()
-        agencies = connection.execute(select(agency.c.code, agency.c.name, agency.c.name_en, agency.c.level)).all()
-        procedures = connection.execute(
-            select(procedure.c.code, procedure.c.name, procedure.c.field_code, procedure.c.field_name)
-        ).all()
+        rows = reference_rows(connection)
+    units, agencies, procedures = rows.units, rows.agencies, rows.procedures
     province = next((row for row in units if row.level == "province"), None)
     return Names(
         province_code=province.code if province else "",

@@ -33,7 +33,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ioc import auth, tokens
 from ioc.config import Settings, now_local, signing_key
-from ioc.warehouse.audit import record
 from layouts import callback_check
 from layouts.access import (
     PUBLIC,
@@ -272,10 +271,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
                 return redirect(next_)  # type: ignore[return-value]
             return _page(200, lang, None, True, next_=next_)
         username, password = request.form.get("username", ""), request.form.get("password", "")
-        with engine.connect() as connection:  # the slow hash outside the write lock
-            proof = auth.check_password(connection, username, password, request.remote_addr, now_local())
-        with engine.begin() as connection:
-            attempt = auth.record_attempt(connection, username, proof, request.remote_addr, now_local())
+        attempt = auth.attempt_sign_in(engine, username, password, request.remote_addr, now_local())
         if attempt.retry_after is not None:
             response = _page(429, lang, t(lang, "sign_in.throttled", minutes=-(-attempt.retry_after // 60)), True)
             response.headers["Retry-After"] = str(attempt.retry_after)
@@ -292,9 +288,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         principal = current_principal()
         if principal is not None and principal.role is not None:
             server_session = current_user.id.split(":")[-1]
-            with engine.begin() as connection:
-                auth.end_session(connection, server_session, now_local())
-                record(connection, principal.name, "logout", None, now_local(), source_ip=request.remote_addr)
+            auth.sign_out(engine, server_session, principal.name, now_local(), request.remote_addr)
         logout_user()
         session.clear()
         return redirect("/login")  # type: ignore[return-value]
@@ -303,11 +297,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
     def open_display() -> Response:
         lang = language(request.args.get("lang"))
         token = request.args.get("token", "")
-        now = now_local()
-        with engine.begin() as connection:
-            found = tokens.authenticate(connection, tokens.DISPLAY, token, now)
-            action, target = ("display.open", found[1]) if found else ("display.refused", None)
-            record(connection, "display", action, target, now, source_ip=request.remote_addr)
+        found = tokens.open_display(engine, token, now_local(), request.remote_addr)
         if found is None:
             return _page(401, lang, t(lang, "sign_in.display_refused"), False)
         session.clear()

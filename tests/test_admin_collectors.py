@@ -389,7 +389,7 @@ def submit(lang: str = "vi", **changes) -> dict:
     first = [filled[key] for key in ("editing", "name", "kind", "url", "auth")]
     result = form.save(1, *first, *secrets, *rest)
     names = [*form.FIELDS, "form_error", "form_error_hidden", "opened", "version", "selected"]
-    names += ["message", "color", "message_hidden"]
+    names += ["message", "color", "message_hidden", "options_validation"]
     return dict(zip(names, result, strict=True))
 
 

@@ -33,8 +33,8 @@ from layouts import warehouse as dashboard_warehouse
 from layouts.access import callback_need
 from layouts.admin import audit as audit_page
 from layouts.admin import boundaries, targets, users
+from layouts.chrome import frame
 from layouts.i18n import FOLDER, catalogue, t
-from layouts.shell import frame
 from tests.test_boundary_files import Listener
 
 PAGES = (users, targets, boundaries, audit_page)

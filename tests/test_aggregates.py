@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from ioc.collecting.store import add_collector
+from ioc.dossiers.events import MEASURES, DossierState
 from ioc.kpi.aggregate import daily_counts
-from ioc.kpi.events import MEASURES, DossierState
 from ioc.records import DossierRecord
 from ioc.warehouse import aggregates, schema
 from ioc.warehouse.load import load_page

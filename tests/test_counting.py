@@ -1,5 +1,5 @@
-"""The SQL form of the counting rules (``ioc.warehouse.counting``) counts exactly what ``ioc.kpi.events`` says, on every
-edge case of the rules and on both engines: the same aggregates as Python's tally of the same states."""
+"""The SQL form of the counting rules (``ioc.warehouse.counting``) counts exactly what ``ioc.dossiers.events`` says, on
+every edge case of the rules and on both engines: the same aggregates as Python's tally of the same states."""
 
 from __future__ import annotations
 

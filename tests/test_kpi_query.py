@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ioc.collecting.store import add_collector
+from ioc.dossiers.events import DossierState
 from ioc.errors import IOCError
 from ioc.kpi.aggregate import daily_counts, period_counts
-from ioc.kpi.events import DossierState
 from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, cached_kpi_rows, kpi_rows
 from ioc.kpi.registry import compute

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ioc.dossiers.events import DossierState, timeliness
 from ioc.errors import IOCError
 from ioc.kpi.aggregate import daily_counts, period_counts
-from ioc.kpi.events import DossierState, timeliness
 from ioc.kpi.periods import Period
 from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target, compute, default_targets, rate, traffic_light
 

@@ -1,8 +1,8 @@
 """KPIs from the aggregates agree with pandas applying the domain's definitions straight to ``dossier``, for hundreds of
 random filters, periods and breakdowns over simulator data collected over HTTP (with later updates), on both engines.
 
-The pandas side reads ``domain/dossier-source.md``'s table directly, not ``ioc.kpi.events``: an independent check of
-the rules as well as of the aggregates."""
+The pandas side reads ``domain/dossier-source.md``'s table directly, not ``ioc.dossiers.events``: an independent check
+of the rules as well as of the aggregates."""
 
 from __future__ import annotations
 

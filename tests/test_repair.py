@@ -12,7 +12,7 @@ from test_aggregates import NOW, random_dossier, snapshot
 
 from helpers import run_ioc
 from ioc.collecting.store import add_collector
-from ioc.kpi.events import MEASURES
+from ioc.dossiers.events import MEASURES
 from ioc.warehouse import aggregates, recount, schema
 from ioc.warehouse.load import load_page
 

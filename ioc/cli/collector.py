@@ -15,19 +15,12 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy import Connection, Engine, func, select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.collecting.configure import create_collector, delete_collector, switch_collector
 from ioc.collecting.mapping import map_and_reprocess
 from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import RunProgress, RunResult, StopRequest, run_collector
 from ioc.collecting.status import shared_dossiers
-from ioc.collecting.store import (
-    CollectorConfig,
-    add_collector,
-    get_collector,
-    list_collectors,
-    parse_option_pairs,
-    remove_collector,
-    set_enabled,
-)
+from ioc.collecting.store import CollectorConfig, get_collector, list_collectors, parse_option_pairs
 from ioc.config import load_settings
 from ioc.errors import IOCError
 from ioc.warehouse import schema
@@ -69,9 +62,9 @@ def add(
     disabled: Annotated[bool, typer.Option("--disabled", help="Add it switched off.")] = False,
 ) -> None:
     """Add a collector. Secrets are given as environment variable names, never as values."""
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        config = add_collector(
-            connection,
+    with open_warehouse(load_settings()) as engine:
+        config = create_collector(
+            engine,
             name,
             kind,
             url,
@@ -135,16 +128,16 @@ def show(name: str) -> None:
 @app.command()
 def enable(name: str) -> None:
     """Switch a collector on: the scheduler runs it."""
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        set_enabled(connection, name, True)
+    with open_warehouse(load_settings()) as engine:
+        switch_collector(engine, name, True)
     console.print(f"Enabled {name}")
 
 
 @app.command()
 def disable(name: str) -> None:
     """Switch a collector off: the scheduler leaves it alone."""
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        set_enabled(connection, name, False)
+    with open_warehouse(load_settings()) as engine:
+        switch_collector(engine, name, False)
     console.print(f"Disabled {name}")
 
 
@@ -153,8 +146,8 @@ def remove(
     name: str, purge: Annotated[bool, typer.Option("--purge", help="Also delete the dossiers it loaded.")] = False
 ) -> None:
     """Remove a collector with its runs and quarantine."""
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        purged = remove_collector(connection, name, purge)
+    with open_warehouse(load_settings()) as engine:
+        purged = delete_collector(engine, name, purge)
     removed = f" and its {purged.removed} dossiers" if purged.removed else ""
     handed = ""
     if purged.handed_over:

@@ -23,7 +23,7 @@ from ioc.kpi.periods import Period
 from ioc.kpi.query import BREAKDOWNS, Filters, change_rows, kpi_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
 from ioc.kpi.service_index import index_rows
-from ioc.kpi.targets import effective_targets, set_target
+from ioc.kpi.targets import effective_targets, save_target
 from ioc.warehouse.access import open_warehouse, transaction
 from ioc.warehouse.audit import command_line_actor
 from ioc.warehouse.reference import require_province
@@ -202,10 +202,13 @@ def set_(
 ) -> None:
     """Set a KPI's target and bands for the province, a unit or an agency (recorded in the audit log)."""
     scope, code = _scope(unit, agency)
-    with province_warehouse(Filters(unit=unit, agency=agency)) as connection:
-        set_target(
-            connection, kpi_key, Target(target, green_from, amber_from), scope, code, command_line_actor(), now_local()
-        )
+    settings = load_settings()
+    with open_warehouse(settings) as engine:
+        with engine.connect() as connection:
+            require_province(connection, settings.province)
+            check_filters(connection, Filters(unit=unit, agency=agency))
+        bands = Target(target, green_from, amber_from)
+        save_target(engine, kpi_key, bands, scope, code, command_line_actor(), now_local())
     console.print(
         f"{kpi_key}: target {target:g}, green from {green_from:g}, amber from {amber_from:g} ({scope} {code})"
     )

@@ -27,8 +27,8 @@ def token_app(kind: tokens.TokenKind, help_text: str, who: str, usage: str, deni
     def create(name: Annotated[str, typer.Argument(help=who)]) -> None:
         """Create a token and print it once: IOC keeps only its hash."""
         settings = load_settings()
-        with open_warehouse(settings) as engine, transaction(engine) as connection:
-            token = tokens.create(connection, kind, name, command_line_actor(), now_local())
+        with open_warehouse(settings) as engine:
+            token = tokens.create_token(engine, kind, name, command_line_actor(), now_local())
         print(display_url(settings, token) if kind is tokens.DISPLAY else token)
         errors.print(f"Token {name!r} created. Store it now: it cannot be shown again. {usage}")
 
@@ -42,8 +42,8 @@ def token_app(kind: tokens.TokenKind, help_text: str, who: str, usage: str, deni
     @app.command()
     def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
         """Revoke a token: it stops working at its next request."""
-        with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-            tokens.revoke(connection, kind, name, command_line_actor(), now_local())
+        with open_warehouse(load_settings()) as engine:
+            tokens.revoke_token(engine, kind, name, command_line_actor(), now_local())
         console.print(f"Token {name!r} revoked: {denied}")
 
     return app

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ioc.auth import ROLES, add_user, list_users, set_active, set_password
+from ioc.auth import ROLES, change_active, change_password, create_user, list_users
 from ioc.cli.common import FormatOption, OutputFormat, console, print_rows
 from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
@@ -45,8 +45,8 @@ def add(
 ) -> None:
     """Add a user (the first admin comes from here: IOC has no default account)."""
     password = _password(password_env)
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        add_user(connection, username, role, password, command_line_actor(), now_local(), full_name)
+    with open_warehouse(load_settings()) as engine:
+        create_user(engine, username, role, password, command_line_actor(), now_local(), full_name)
     console.print(f"User {username!r} added as {role}.")
 
 
@@ -61,16 +61,16 @@ def list_(output: FormatOption = OutputFormat.table) -> None:
 @app.command()
 def disable(username: str) -> None:
     """Stop a user from signing in (the account and its history stay)."""
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        set_active(connection, username, False, command_line_actor(), now_local())
+    with open_warehouse(load_settings()) as engine:
+        change_active(engine, username, False, command_line_actor(), now_local())
     console.print(f"User {username!r} disabled.")
 
 
 @app.command()
 def enable(username: str) -> None:
     """Let a disabled user sign in again."""
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        set_active(connection, username, True, command_line_actor(), now_local())
+    with open_warehouse(load_settings()) as engine:
+        change_active(engine, username, True, command_line_actor(), now_local())
     console.print(f"User {username!r} enabled.")
 
 
@@ -78,6 +78,6 @@ def enable(username: str) -> None:
 def passwd(username: str, password_env: PasswordEnv = None) -> None:
     """Set a user's password."""
     password = _password(password_env)
-    with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
-        set_password(connection, username, password, command_line_actor(), now_local())
+    with open_warehouse(load_settings()) as engine:
+        change_password(engine, username, password, command_line_actor(), now_local())
     console.print(f"Password of {username!r} changed.")

@@ -11,10 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
-from ioc.collecting.store import CollectorConfig, list_collectors
+from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, now_local
 from ioc.errors import IOCError
-from ioc.scheduler import trigger_for
 from ioc.warehouse import schema
 from ioc.warehouse.schema import apscheduler_jobs
 

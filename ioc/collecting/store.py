@@ -13,10 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, delete, insert, select, update
 
-from ioc.collecting.kind import AUTH_SECRETS
+from ioc.collecting.kind import AUTH_SECRETS, kind_location
 from ioc.collecting.registry import get_kind
 from ioc.config import TIMEZONE, now_local
 from ioc.errors import IOCError
@@ -85,6 +86,16 @@ def check_cron(expression: str) -> str:
     return expression.strip()
 
 
+def trigger_for(config: CollectorConfig) -> CronTrigger | IntervalTrigger | None:
+    """The APScheduler trigger of a collector's schedule (its scheduler job, the admin page's next run), or None when
+    it is run by hand only."""
+    if config.cron:
+        return CronTrigger.from_crontab(config.cron, timezone=TIMEZONE)
+    if config.interval_seconds:
+        return IntervalTrigger(seconds=config.interval_seconds, timezone=TIMEZONE)
+    return None
+
+
 def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
     """``["page_size=500", 'field_map={"MaHoSo": "code"}']`` → a dict; values are JSON where they parse."""
     options: dict[str, Any] = {}
@@ -109,8 +120,29 @@ def validate_options(kind: str, options: dict[str, Any]) -> BaseModel:
         raise IOCError(f"option {where}: {first['msg']}") from None
 
 
+class OptionsTextError(IOCError):
+    """Options written as JSON that do not parse, with where (line and column, from 1) and what is wrong."""
+
+    def __init__(self, line: int, column: int, problem: str) -> None:
+        super().__init__(f"options: line {line}, column {column}: {problem}")
+        self.line, self.column, self.problem = line, column, problem
+
+
+def parse_options_text(text: str | None) -> dict[str, Any]:
+    """Options written as one JSON object (the admin form's editor); empty text is ``{}``. Not validated against a
+    kind: :func:`validate_options` does that."""
+    try:
+        options = json.loads(text or "{}") if (text or "").strip() else {}
+    except json.JSONDecodeError as error:
+        raise OptionsTextError(error.lineno, error.colno, error.msg) from None
+    if not isinstance(options, dict):
+        raise IOCError("options: write a JSON object: {…}")
+    return options
+
+
 def check_url(url: str | None) -> str | None:
-    """An ``http://`` or ``https://`` address with a host, or None for a kind that needs none."""
+    """An ``http://`` or ``https://`` address with a host, or None for a kind that needs none (a kind whose location is
+    in its options is stored without a URL: :func:`add_collector` does not ask this)."""
     if url is None:
         return None
     parts = urlsplit(url.strip())
@@ -172,7 +204,7 @@ def _validated(
         raise IOCError("give --every or --cron, not both")
     validated = validate_options(kind, options)
     return {
-        "url": check_url(url),
+        "url": check_url(url) if kind_location(get_kind(kind)) == "url" else None,
         "auth": auth,
         "secret_envs": parse_secret_envs(auth, secret_envs),
         "interval_seconds": parse_interval(every) if every else None,

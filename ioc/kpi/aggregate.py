@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from ioc.kpi.events import MEASURES, DossierState, events
+from ioc.dossiers.events import MEASURES, DossierState, events
 from ioc.kpi.periods import Period
 
 FLOWS = tuple(m for m in MEASURES if not m.startswith(("pending_", "overdue_")))

@@ -1,6 +1,6 @@
 """The dossiers behind a number: for a KPI, a period and filters, the ``dossier`` rows the aggregates count.
 
-:func:`condition` restates ``ioc.kpi.events`` in SQL, one measure at a time; keep the two in step
+:func:`condition` restates ``ioc.dossiers.events`` in SQL, one measure at a time; keep the two in step
 (``tests/test_drill.py`` checks every measure against the aggregates on both engines). Days are whole: an event dated
 ``d`` lies in ``[start, end)`` when its time lies in ``[start 00:00, end 00:00)``, so the comparisons can use the
 indexes on ``received_at`` and ``finished_at``. This reads ``dossier`` (not the aggregates), so procedure filters work
@@ -17,8 +17,8 @@ from datetime import date, datetime, time
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_
 
+from ioc.dossiers.events import NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, timeliness
 from ioc.errors import IOCError
-from ioc.kpi.events import NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, timeliness
 from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, counts_by
 from ioc.warehouse import schema
@@ -100,7 +100,7 @@ def _midnight(day: date) -> datetime:
 
 
 def condition(measure: str, period: Period) -> ColumnElement[bool]:
-    """The dossiers ``measure`` counts in ``period``, as ``ioc.kpi.events`` dates them; pending ones at its end."""
+    """The dossiers ``measure`` counts in ``period``, as ``ioc.dossiers.events`` dates them; pending ones at its end."""
     d = DOSSIER.c
     start, end = _midnight(period.start), _midnight(period.end)
     received = and_(d.received_at >= start, d.received_at < end, d.status.not_in(NOT_RECEIVED))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ioc.errors import IOCError
 from ioc.kpi.registry import KPI_BY_KEY, Target, default_targets
 from ioc.warehouse import audit, schema
+from ioc.warehouse.access import transaction
 
 KPI_TARGET = schema.KpiTarget.__table__
 SCOPES = ("province", "unit", "agency")
@@ -80,3 +81,11 @@ def set_target(
         )
     )
     audit.record(connection, actor, "kpi_target.set", f"{kpi_key}/{scope}/{scope_code}", now, values)
+
+
+def save_target(
+    engine: Engine, kpi_key: str, target: Target, scope: str, scope_code: str, actor: str, now: datetime
+) -> None:
+    """:func:`set_target`, committed (``ioc kpi-target set``, the admin page)."""
+    with transaction(engine) as connection:
+        set_target(connection, kpi_key, target, scope, scope_code, actor, now)

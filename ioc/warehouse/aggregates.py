@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, inspect, select, update
 
 from ioc.config import now_local
-from ioc.kpi.events import MEASURES, DossierState, events
+from ioc.dossiers.events import MEASURES, DossierState, events
 from ioc.warehouse import counting, schema
 
 DOSSIER = schema.Dossier.__table__

@@ -44,7 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.expression import Executable
 
-from ioc.kpi.events import MEASURES, NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, STOPPED
+from ioc.dossiers.events import MEASURES, NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, STOPPED
 from ioc.warehouse import schema
 from ioc.warehouse.dialect import copy_rows, encode_rows, insert_rows
 

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 
 from ioc.config import now_local
-from ioc.kpi.events import MEASURES
+from ioc.dossiers.events import MEASURES
 from ioc.warehouse import counting
 from ioc.warehouse.access import database_errors, transaction
 from ioc.warehouse.aggregates import DOSSIER, GRAINS, Grain, bump_version, counted_dossiers

@@ -71,3 +71,27 @@ def count_by(connection: Connection, table: Table, column: str) -> dict[str, int
 
 def count_rows(connection: Connection, table: Table) -> int:
     return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+@dataclass(frozen=True)
+class ReferenceRows:
+    """The reference rows the dashboard names codes by: units (code, name, level), agencies (code, name, name_en,
+    level) and procedures (code, name, field_code, field_name)."""
+
+    units: list[Any]
+    agencies: list[Any]
+    procedures: list[Any]
+
+
+def reference_rows(connection: Connection) -> ReferenceRows:
+    """Every unit, agency and procedure with its names (units by code)."""
+    unit, agency, procedure = (schema.Unit.__table__, schema.Agency.__table__, schema.Procedure.__table__)
+    return ReferenceRows(
+        units=list(connection.execute(select(unit.c.code, unit.c.name, unit.c.level).order_by(unit.c.code))),
+        agencies=list(connection.execute(select(agency.c.code, agency.c.name, agency.c.name_en, agency.c.level))),
+        procedures=list(
+            connection.execute(
+                select(procedure.c.code, procedure.c.name, procedure.c.field_code, procedure.c.field_name)
+            )
+        ),
+    )

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ioc.kpi.events import MEASURES
+from ioc.dossiers.events import MEASURES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

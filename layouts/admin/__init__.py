@@ -9,8 +9,8 @@ from types import ModuleType
 import dash
 import dash_mantine_components as dmc
 
+from layouts.chrome import frame
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 #: The admin pages, in the order the index and the menu show them.
 PAGES = ("collectors", "runs", "quarantine", "names", "users", "displays", "targets", "boundaries", "audit")

@@ -14,9 +14,9 @@ from dash import Input, Output, State, callback, ctx, dash_table, dcc
 from ioc.warehouse.audit import choices, query
 from layouts import warehouse
 from layouts.admin.widgets import TABLE_STYLE, choice, day_range
+from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/audit"
 TITLE_KEY = "admin.audit.title"

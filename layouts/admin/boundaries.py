@@ -24,9 +24,9 @@ from ioc.errors import IOCError
 from ioc.geometry import LEVELS, BoundaryImport, boundary_state, map_layer
 from layouts import figures, lookups, theme, warehouse
 from layouts.access import current_username
+from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/boundaries"
 TITLE_KEY = "admin.boundaries.title"

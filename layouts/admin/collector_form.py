@@ -12,22 +12,23 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ioc.collecting.kind import AUTH_SECRETS
+from ioc.collecting.configure import change_collector, create_collector
+from ioc.collecting.kind import AUTH_SECRETS, kind_location
+from ioc.collecting.options import default_options, option_fields
 from ioc.collecting.registry import collector_kinds, get_kind
 from ioc.collecting.store import (
     ENV_NAME_PATTERN,
     NAME_PATTERN,
-    add_collector,
+    OptionsTextError,
     check_cron,
     check_url,
-    edit_collector,
     format_interval,
     get_collector,
     parse_interval,
+    parse_options_text,
     validate_options,
 )
 from ioc.errors import IOCError
-from ioc.warehouse.access import transaction
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.i18n import t
@@ -36,6 +37,17 @@ ROLES = tuple(dict.fromkeys(role for roles in AUTH_SECRETS.values() for role in 
 SCHEDULES = ("manual", "interval", "cron")
 #: The form's fields that can be wrong, each with its own message under it.
 FIELDS = ("name", "url", "schedule", "options", *(f"secret-{role}" for role in ROLES))
+#: What Python's JSON parser says is wrong, as the translations' keys (``admin.collectors.json.*``).
+JSON_PROBLEMS = {
+    "Expecting value": "value",
+    "Expecting ',' delimiter": "comma",
+    "Expecting ':' delimiter": "colon",
+    "Expecting property name enclosed in double quotes": "property_name",
+    "Extra data": "extra",
+    "Unterminated string starting at": "unterminated",
+    "Invalid control character at": "control",
+    "Invalid \\escape": "escape",
+}
 
 
 def _secret_input(role: str, lang: str) -> dmc.TextInput:
@@ -77,10 +89,11 @@ def drawer(lang: str) -> dmc.Drawer:
                     label=t(lang, "admin.collectors.form.schedule"),
                     description=t(lang, "admin.collectors.form.schedule_hint"),
                 ),
-                dmc.JsonInput(
+                dmc.JsonInput(  # it shows validationError, not error, while its text is not JSON: save sets both
                     id="admin-collectors-form-options",
                     label=t(lang, "admin.collectors.form.options"),
                     description=t(lang, "admin.collectors.form.options_hint"),
+                    validationError=t(lang, "admin.collectors.form.options_not_json"),
                     autosize=True,
                     minRows=4,
                 ),
@@ -109,10 +122,27 @@ def _no_errors() -> list:
     return [None] * len(FIELDS)
 
 
+def _defaults_text(kind: str | None) -> str:
+    """The kind's default options as the editor shows them (``{}`` for an unknown kind)."""
+    try:
+        return json.dumps(default_options(kind or ""), ensure_ascii=False, indent=2)
+    except IOCError:
+        return "{}"
+
+
+def _reads_url(kind: str | None) -> bool:
+    """Whether the kind's source is the collector's URL (an unknown kind is taken to be)."""
+    try:
+        return kind_location(get_kind(kind or "")) == "url"
+    except IOCError:
+        return True
+
+
 def form_values(name: str | None) -> dict[str, Any]:
     """The form's values: a collector's (to edit), or a new one's defaults."""
-    values: dict[str, Any] = {"name": "", "kind": next(iter(collector_kinds()), None), "url": "", "auth": "none"}
-    values |= {"schedule_type": "interval", "schedule": "15m", "options": "{}", "enabled": True}
+    kind = next(iter(collector_kinds()), None)
+    values: dict[str, Any] = {"name": "", "kind": kind, "url": "", "auth": "none"}
+    values |= {"schedule_type": "interval", "schedule": "15m", "options": _defaults_text(kind), "enabled": True}
     values |= {f"secret-{role}": "" for role in ROLES}
     if name is None:
         return values
@@ -172,28 +202,64 @@ def show_secret_inputs(auth):  # type: ignore[no-untyped-def]
 
 
 @callback(
+    Output("admin-collectors-form-url", "display"),
+    Input("admin-collectors-form-kind", "value"),
+)
+def show_location(kind):  # type: ignore[no-untyped-def]
+    """The URL field only for a kind whose source is the collector's URL; the others say where in their options."""
+    return "block" if _reads_url(kind) else "none"
+
+
+@callback(
+    Output("admin-collectors-form-options", "value", allow_duplicate=True),
+    Input("admin-collectors-form-kind", "value"),
+    State("admin-collectors-editing", "data"),
+    prevent_initial_call=True,
+)
+def kind_options(kind, editing):  # type: ignore[no-untyped-def]
+    """A new collector's options start from the chosen kind's defaults; an edited one keeps its own."""
+    return no_update if editing else _defaults_text(kind)
+
+
+@callback(
     Output("admin-collectors-form-options-help", "children"),
     Input("admin-collectors-form-kind", "value"),
     State("admin-collectors-lang", "data"),
 )
 def options_help(kind, lang):  # type: ignore[no-untyped-def]
-    """The kind's options with their types, defaults and meaning, from its options model."""
+    """The kind's options with their types, defaults and meaning, from its options model's JSON schema."""
     try:
-        model = get_kind(kind).Options
+        fields = option_fields(kind or "")
     except IOCError:
         return None
-    rows = []
-    for name, info in model.model_fields.items():
-        default = info.get_default(call_default_factory=True)
-        kind_name = getattr(info.annotation, "__name__", str(info.annotation))
-        rows.append([name, kind_name, json.dumps(default, ensure_ascii=False), info.description or ""])
+    required = t(lang, "admin.collectors.options.required")
+    rows = [
+        [
+            field.name,
+            field.type,
+            required if field.required else json.dumps(field.default, ensure_ascii=False),
+            field.description,
+        ]
+        for field in fields
+    ]
     head = [t(lang, f"admin.collectors.options.{c}") for c in ("name", "type", "default", "meaning")]
     return html.Details(
         [
             html.Summary(t(lang, "admin.collectors.options.title", kind=kind)),
             dmc.Table(data={"head": head, "body": rows}, fz="xs", withTableBorder=True),
-        ]
+        ],
+        id="admin-collectors-form-options-fields",
+        open=True,
     )
+
+
+def _options_error(error: IOCError, lang: str) -> str:
+    """What is wrong with the options, in the person's language; for JSON that does not parse, where."""
+    if isinstance(error, OptionsTextError):
+        key = JSON_PROBLEMS.get(error.problem)
+        problem = t(lang, f"admin.collectors.json.{key}") if key else error.problem
+        return t(lang, "admin.collectors.error.json", line=error.line, column=error.column, problem=problem)
+    return f"{t(lang, 'admin.collectors.error.options')} — {error}"
 
 
 def check_form(
@@ -214,6 +280,8 @@ def check_form(
     values: dict[str, Any] = {"url": (url or "").strip() or None, "auth": auth, "every": None, "cron": None}
     if adding and not NAME_PATTERN.match((name or "").strip()):
         errors["name"] = t(lang, "admin.collectors.error.name")
+    if not _reads_url(kind):
+        values["url"] = None  # the kind's source is in its options; a URL left from another kind is not kept
     try:
         check_url(values["url"])
     except IOCError as error:
@@ -234,13 +302,11 @@ def check_form(
             errors[f"secret-{role}"] = t(lang, "admin.collectors.error.secret", role=role)
         values["secret_envs"].append(f"{role}={variable}")
     try:
-        options = json.loads(options_text or "{}")
-        if not isinstance(options, dict):
-            raise IOCError("write a JSON object: {…}")
+        options = parse_options_text(options_text)
         validate_options(kind or "", options)
         values["options"] = options
-    except (ValueError, IOCError) as error:
-        errors["options"] = f"{t(lang, 'admin.collectors.error.options')} — {error}"
+    except IOCError as error:
+        errors["options"] = _options_error(error, lang)
     return errors, values
 
 
@@ -268,6 +334,7 @@ MESSAGE = [
     Output("admin-collectors-version", "data", allow_duplicate=True),
     Output("admin-collectors-selected", "data", allow_duplicate=True),
     *MESSAGE,
+    Output("admin-collectors-form-options", "validationError"),
     Input("admin-collectors-form-save", "n_clicks"),
     State("admin-collectors-editing", "data"),
     *[State(f"admin-collectors-form-{field}", "value") for field in ("name", "kind", "url", "auth")],
@@ -286,22 +353,23 @@ def save(_clicks, editing, name, kind, url, auth, *rest):  # type: ignore[no-unt
         lang, editing is None, name, kind, url, auth, secrets, schedule_type, schedule, options_text
     )
     unchanged = [no_update] * (3 + len(MESSAGE))
+    not_json = errors.get("options") or t(lang, "admin.collectors.form.options_not_json")
     if errors:
-        return *[errors.get(field) for field in FIELDS], t(lang, "admin.collectors.error.form"), False, *unchanged
+        shown = [errors.get(field) for field in FIELDS]
+        return *shown, t(lang, "admin.collectors.error.form"), False, *unchanged, not_json
     who = {"actor": current_username(), "source_ip": current_ip()}
     given = [values[key] for key in ("url", "auth", "secret_envs", "every", "cron", "options")]
     try:
-        with transaction(warehouse.engine()) as connection:
-            if editing is None:
-                name = name.strip()
-                add_collector(connection, name, kind, *given, enabled=bool(enabled), **who)
-            else:
-                name = editing
-                edit_collector(connection, editing, *given, enabled=bool(enabled), **who)
+        if editing is None:
+            name = name.strip()
+            create_collector(warehouse.engine(), name, kind, *given, enabled=bool(enabled), **who)
+        else:
+            name = editing
+            change_collector(warehouse.engine(), editing, *given, enabled=bool(enabled), **who)
     except IOCError as error:
-        return *_no_errors(), f"{t(lang, 'admin.collectors.error.refused')} — {error}", False, *unchanged
+        return *_no_errors(), f"{t(lang, 'admin.collectors.error.refused')} — {error}", False, *unchanged, not_json
     saved = t(lang, "admin.collectors.saved", name=name)
-    return *_no_errors(), None, True, False, changed(), name, *message(saved, "green")
+    return *_no_errors(), None, True, False, changed(), name, *message(saved, "green"), not_json
 
 
 @callback(

@@ -13,6 +13,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from ioc.collecting.configure import delete_collector, toggle_collector
 from ioc.collecting.launch import Launch, launch_run, launch_state, read_log
 from ioc.collecting.runs import AlreadyRunningError
 from ioc.collecting.status import (
@@ -24,19 +25,18 @@ from ioc.collecting.status import (
     secrets_set,
     shared_with,
 )
-from ioc.collecting.store import format_interval, get_collector, remove_collector, set_enabled
+from ioc.collecting.store import format_interval, get_collector
 from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
-from ioc.warehouse.access import transaction
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin import file_upload
 from layouts.admin.collector_form import MESSAGE, changed, drawer, message
 from layouts.admin.runs import PRE_STYLE, STATUS_COLORS, duration, run_facts
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/collectors"
 TITLE_KEY = "admin.collectors.title"
@@ -275,12 +275,10 @@ def toggle(_clicks, name, lang):  # type: ignore[no-untyped-def]
     if not name:
         raise PreventUpdate
     try:
-        with transaction(warehouse.engine()) as connection:
-            enabled = not get_collector(connection, name).enabled
-            set_enabled(connection, name, enabled, actor=current_username(), source_ip=current_ip())
+        config = toggle_collector(warehouse.engine(), name, actor=current_username(), source_ip=current_ip())
     except IOCError as error:
         return *message(str(error), "red"), no_update
-    key = "admin.collectors.enabled" if enabled else "admin.collectors.disabled"
+    key = "admin.collectors.enabled" if config.enabled else "admin.collectors.disabled"
     return *message(t(lang, key, name=name), "green"), changed()
 
 
@@ -377,8 +375,7 @@ def remove(_clicks, name, purge, lang):  # type: ignore[no-untyped-def]
     if not name:
         raise PreventUpdate
     try:
-        with transaction(warehouse.engine()) as connection:
-            remove_collector(connection, name, bool(purge), actor=current_username(), source_ip=current_ip())
+        delete_collector(warehouse.engine(), name, bool(purge), actor=current_username(), source_ip=current_ip())
     except IOCError as error:
         return *message(f"{t(lang, 'admin.collectors.error.refused')} — {error}", "red"), no_update, no_update, False
     return *message(t(lang, "admin.collectors.removed", name=name), "green"), changed(), None, False

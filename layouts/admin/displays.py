@@ -14,9 +14,9 @@ from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/displays"
 TITLE_KEY = "admin.displays.title"
@@ -105,8 +105,7 @@ def create(_clicks, name, lang):  # type: ignore[no-untyped-def]
     """A new token; its link is shown here once (IOC keeps only its hash)."""
     lang = language(lang)
     try:
-        with warehouse.engine().begin() as connection:
-            token = tokens.create(connection, tokens.DISPLAY, name or "", current_username(), now_local())
+        token = tokens.create_token(warehouse.engine(), tokens.DISPLAY, name or "", current_username(), now_local())
     except IOCError as error:
         return str(error), "red", False, "", no_update, no_update
     link = f"{request.host_url.rstrip('/')}/display?token={token}"
@@ -131,8 +130,7 @@ def revoke(_clicks, name, lang):  # type: ignore[no-untyped-def]
     if not name:
         return t(lang, "admin.displays.pick_first"), "red", False, no_update, no_update
     try:
-        with warehouse.engine().begin() as connection:
-            tokens.revoke(connection, tokens.DISPLAY, name, current_username(), now_local())
+        tokens.revoke_token(warehouse.engine(), tokens.DISPLAY, name, current_username(), now_local())
     except IOCError as error:
         return str(error), "red", False, no_update, no_update
     listed = _tokens()

@@ -18,9 +18,9 @@ from layouts import lookups, warehouse
 from layouts.access import current_ip, current_principal, current_username
 from layouts.admin.runs import collector_options
 from layouts.admin.widgets import TABLE_STYLE, choice
+from layouts.chrome import frame
 from layouts.formatting import number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/names"
 TITLE_KEY = "admin.names.title"

@@ -20,9 +20,9 @@ from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin.runs import PRE_STYLE, collector_options
 from layouts.admin.widgets import TABLE_STYLE, choice
+from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/quarantine"
 TITLE_KEY = "admin.quarantine.title"

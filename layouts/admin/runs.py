@@ -16,9 +16,9 @@ from ioc.config import now_local
 from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.admin.widgets import TABLE_STYLE, choice, day_range
+from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/runs"
 TITLE_KEY = "admin.runs.title"

@@ -1,6 +1,6 @@
 """``/admin/targets``: every KPI's target and traffic-light bands (chỉ tiêu) for the province, a unit or an agency —
 where each comes from (IOC's default or set in the warehouse), and a form that sets one through
-:func:`ioc.kpi.targets.set_target`, which validates it and writes the audit log in the same transaction."""
+:func:`ioc.kpi.targets.save_target`, which validates it and writes the audit log in the same transaction."""
 
 from __future__ import annotations
 
@@ -14,15 +14,14 @@ from dash.exceptions import PreventUpdate
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
-from ioc.kpi.targets import SCOPES, TargetSetting, set_target, target_settings
-from ioc.warehouse.access import database_errors
+from ioc.kpi.targets import SCOPES, TargetSetting, save_target, target_settings
 from layouts import lookups, warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.figures import kpi_name
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/targets"
 TITLE_KEY = "admin.targets.title"
@@ -215,11 +214,9 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
         return t(lang, "admin.targets.numbers_needed")
     target = Target(*numbers)  # type: ignore[arg-type]
     actor = current_username()
-    engine = warehouse.engine()
+    scope_code = code if scope in ("unit", "agency") else ""
     try:
-        with database_errors(engine), engine.begin() as connection:
-            scope_code = code if scope in ("unit", "agency") else ""
-            set_target(connection, kpi, target, scope, scope_code or "", actor, now_local())
+        save_target(warehouse.engine(), kpi, target, scope, scope_code or "", actor, now_local())
     except IOCError as error:
         return str(error)
     return None

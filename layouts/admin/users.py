@@ -9,18 +9,17 @@ from collections.abc import Callable
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, dash_table, dcc, no_update
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
-from ioc.auth import MIN_PASSWORD, ROLES, add_user, list_users, set_active, set_password
+from ioc.auth import MIN_PASSWORD, ROLES, change_active, change_password, create_user, list_users
 from ioc.config import now_local
 from ioc.errors import IOCError
-from ioc.warehouse.access import database_errors
 from layouts import warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
+from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import language, t
-from layouts.shell import frame
 
 PATH = "/admin/users"
 TITLE_KEY = "admin.users.title"
@@ -147,12 +146,11 @@ def layout(**params: object) -> dmc.AppShell:
     return frame(lang, "/admin", [body])
 
 
-def _apply(action: Callable[[Connection], object]) -> str | None:
-    """``action`` in one transaction; the error a person can act on (nothing saved), or None once it committed."""
-    engine = warehouse.engine()
+def _apply(action: Callable[[Engine], object]) -> str | None:
+    """``action``, a core function that commits its change; the error a person can act on (nothing saved), or None
+    once it committed."""
     try:
-        with database_errors(engine), engine.begin() as connection:
-            action(connection)
+        action(warehouse.engine())
     except IOCError as error:
         return str(error)
     return None
@@ -190,7 +188,9 @@ def add(_clicks, username, full_name, role, password, again, lang):  # type: ign
         error: str | None = t(lang, "admin.users.passwords_differ")
     else:
         actor = current_username()
-        error = _apply(lambda c: add_user(c, username, role or "", password or "", actor, now_local(), full_name or ""))
+        error = _apply(
+            lambda e: create_user(e, username, role or "", password or "", actor, now_local(), full_name or "")
+        )
     message = _feedback(error, t(lang, "admin.users.added", name=username))
     if error:
         return (*message, "", "", no_update, no_update, no_update, no_update)
@@ -206,7 +206,7 @@ def _set_active(username: str | None, active: bool, lang: str) -> tuple:
     actor = current_username()
     if not active and username == actor:  # an admin locking themselves out would need the command line to return
         return (*_feedback(t(lang, "admin.users.not_yourself")), no_update, no_update)
-    error = _apply(lambda c: set_active(c, username, active, actor, now_local()))
+    error = _apply(lambda e: change_active(e, username, active, actor, now_local()))
     done = t(lang, "admin.users.enabled" if active else "admin.users.disabled", name=username)
     users = _users()
     return (*_feedback(error, done), _table_rows(users, lang), _choices(users))
@@ -267,7 +267,7 @@ def reset_password(_clicks, username, password, again, lang):  # type: ignore[no
         error = t(lang, "admin.users.passwords_differ")
     else:
         actor = current_username()
-        error = _apply(lambda c: set_password(c, username, password or "", actor, now_local()))
+        error = _apply(lambda e: change_password(e, username, password or "", actor, now_local()))
     return (*_feedback(error, t(lang, "admin.users.password_set", name=username)), "", "")
 
 

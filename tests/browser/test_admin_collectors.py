@@ -195,7 +195,9 @@ def test_a_bad_cron_and_a_bad_variable_name_are_shown_and_nothing_is_saved(dashb
 
 
 def _choose_auth(driver: WebDriver, label: str) -> None:
-    driver.find_element(By.ID, "admin-collectors-form-auth").click()
+    select = driver.find_element(By.ID, "admin-collectors-form-auth")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", select)  # the drawer may have scrolled
+    select.click()
     option = _wait(
         driver, lambda d: next((o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if o.text == label), None)
     )
