@@ -1,7 +1,7 @@
-"""The counting rules of :mod:`ioc.kpi.events` as SQL: aggregates changed by ``INSERT … SELECT … GROUP BY … ON CONFLICT
+"""The counting rules of :mod:`ioc.dossiers.events` as SQL: aggregates changed by ``INSERT … SELECT … GROUP BY … ON CONFLICT
 DO UPDATE``, set-based, on SQLite and PostgreSQL alike.
 
-``ioc.kpi.events`` says which measures a dossier adds to which day; this module says the same in SQL, and
+``ioc.dossiers.events`` says which measures a dossier adds to which day; this module says the same in SQL, and
 ``tests/test_counting.py`` checks the two agree on every edge case of the rules. A dossier counts on up to four days
 (its reception, its finish, its due day and the later of due and finish), so its events are the union of four
 selects of the source, one per day. They are summed at the finest grain into a temporary table (:data:`DELTA`),

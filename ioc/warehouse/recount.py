@@ -3,7 +3,7 @@ time (:data:`SPAN_MONTHS`): :func:`check` compares every aggregate with the reco
 it. Nothing is tallied in Python, so memory holds no counts: the database sums them, in its own bounded caches.
 
 A dossier adds events on its received, finished and due days and the later of due and finished
-(``ioc.kpi.events``), so the day and month rows of a span of months are a recount of the dossiers with one of those
+(``ioc.dossiers.events``), so the day and month rows of a span of months are a recount of the dossiers with one of those
 dates in the span, keeping only the span's events. The all-time tables are the sums of the monthly ones with the
 same keys. The months visited are those holding a dossier's date or a stored row, so rows in a month without
 dossiers are found (and removed) too.

@@ -225,7 +225,7 @@ AGGREGATE_KEY_TYPES = {
 
 def _aggregate(name: str, bucket: str | None, keys: tuple[str, ...]) -> Table:
     """An additive aggregate of ``dossier`` (see ``ioc.warehouse.aggregates``): a bucket (``day``, ``month`` — its
-    first day — or none for all time), key columns, and one count per measure of ``ioc.kpi.events``."""
+    first day — or none for all time), key columns, and one count per measure of ``ioc.dossiers.events``."""
     return Table(
         name,
         Base.metadata,
