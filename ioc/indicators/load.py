@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, table
+from sqlalchemy import Connection, func, select
 
 from ioc.indicators.model import IndicatorValue
 from ioc.warehouse import aggregates, schema
-from ioc.warehouse.dialect import copy_into_staging, encode_rows, insert_rows
+from ioc.warehouse.dialect import copy_into_staging, encode_rows
 from ioc.warehouse.load import PageCounts
 
 VALUE = schema.IndicatorValue.__table__
@@ -33,8 +33,6 @@ DATA = (
 )
 #: What decides whether a stored value changed (the run and load time do not).
 COMPARED = DATA
-#: The columns of the SQLite staging table, for ``insert_rows``.
-STAGING_TABLE = table("ioc_value_page")
 
 
 def _data(value: IndicatorValue) -> tuple:
@@ -57,38 +55,29 @@ def _data(value: IndicatorValue) -> tuple:
     )
 
 
-#: The temporary table a page's values are staged in (one per session; PostgreSQL empties it at each commit).
+#: PostgreSQL: the temporary table a page's values are copied into (one per session, emptied at each commit).
 STAGING = "ioc_value_page"
 COLUMNS = ("collector_id", "run_id", "value_key", *DATA, "loaded_at")
 
 
-def _upsert(dialect: str) -> str:
-    """One statement merging the staged page: new keys inserted, changed values replaced, unchanged ones left alone
-    (no row returned), each returned row saying whether it was inserted (PostgreSQL: ``xmax = 0``; SQLite: its id,
-    compared with the largest before, as new rows take ids above it)."""
-    names = ", ".join(COLUMNS)
+def _conflict_clause(distinct: str) -> str:
     replaced = ", ".join(f"{name} = excluded.{name}" for name in ("run_id", *DATA, "loaded_at"))
-    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     differs = " OR ".join(f"indicator_value.{name} {distinct} excluded.{name}" for name in COMPARED)
-    returned = "(xmax = 0)" if dialect == "postgresql" else "id"
-    return (
-        f"INSERT INTO indicator_value ({names}) SELECT {names} FROM {STAGING} WHERE true "
-        f"ON CONFLICT (collector_id, value_key) DO UPDATE SET {replaced} WHERE {differs} RETURNING {returned}"
-    )
+    return f"ON CONFLICT (collector_id, value_key) DO UPDATE SET {replaced} WHERE {differs}"
 
 
-_UPSERTS = {dialect: _upsert(dialect) for dialect in ("sqlite", "postgresql")}
-
-
-def _stage(connection: Connection, rows: list[tuple]) -> None:
-    if connection.dialect.name == "postgresql":
-        copy_into_staging(connection, VALUE, STAGING, COLUMNS, rows)
-        return
-    connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} AS SELECT {', '.join(COLUMNS)} FROM indicator_value WHERE 0"
-    )
-    connection.exec_driver_sql(f"DELETE FROM {STAGING}")
-    insert_rows(connection, STAGING_TABLE, COLUMNS, encode_rows("sqlite", VALUE, COLUMNS, rows))
+_NAMES = ", ".join(COLUMNS)
+#: PostgreSQL: the page staged by ``COPY`` merged in one statement; each row returned (changed or new) says whether it
+#: was inserted (``xmax = 0``); an unchanged value returns nothing.
+_UPSERT_STAGED = (
+    f"INSERT INTO indicator_value ({_NAMES}) SELECT {_NAMES} FROM {STAGING} "
+    f"{_conflict_clause('IS DISTINCT FROM')} RETURNING (xmax = 0)"
+)
+#: SQLite: the same upsert by ``executemany``, which costs no round trip there; the rows it changed are its row count,
+#: and the new ones took the ids above the largest before (SQLite gives a new row the largest id plus one).
+_UPSERT_ROWS = (
+    f"INSERT INTO indicator_value ({_NAMES}) VALUES ({', '.join('?' * len(COLUMNS))}) {_conflict_clause('IS NOT')}"
+)
 
 
 def load_values(
@@ -98,17 +87,16 @@ def load_values(
     if not values:
         return PageCounts()
     latest = {value.key: value for value in values}
-    _stage(connection, [(collector_id, run_id, key, *_data(value), now) for key, value in latest.items()])
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        flags = connection.exec_driver_sql(_UPSERTS[dialect]).scalars().all()
-        inserted = sum(flags)
+    rows = [(collector_id, run_id, key, *_data(value), now) for key, value in latest.items()]
+    if connection.dialect.name == "postgresql":
+        copy_into_staging(connection, VALUE, STAGING, COLUMNS, rows)
+        flags = connection.exec_driver_sql(_UPSERT_STAGED).scalars().all()
+        changed, inserted = len(flags), sum(flags)
     else:
-        largest = connection.execute(select(func.max(VALUE.c.id))).scalar() or 0
-        flags = connection.exec_driver_sql(_UPSERTS[dialect]).scalars().all()
-        inserted = sum(1 for id_ in flags if id_ > largest)
-        connection.exec_driver_sql(f"DELETE FROM {STAGING}")
-    updated = len(flags) - inserted
-    if flags:
+        largest = select(func.coalesce(func.max(VALUE.c.id), 0))
+        before = connection.execute(largest).scalar_one()
+        changed = connection.exec_driver_sql(_UPSERT_ROWS, encode_rows("sqlite", VALUE, COLUMNS, rows)).rowcount
+        inserted = connection.execute(largest).scalar_one() - before
+    if changed:
         aggregates.bump_version(connection, now)
-    return PageCounts(inserted=inserted, updated=updated, unchanged=len(latest) - len(flags))
+    return PageCounts(inserted=inserted, updated=changed - inserted, unchanged=len(latest) - changed)

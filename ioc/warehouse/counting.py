@@ -1,5 +1,5 @@
-"""The counting rules of :mod:`ioc.dossiers.events` as SQL: aggregates changed by ``INSERT … SELECT … GROUP BY … ON CONFLICT
-DO UPDATE``, set-based, on SQLite and PostgreSQL alike.
+"""The counting rules of :mod:`ioc.dossiers.events` as SQL: aggregates changed by ``INSERT … SELECT … GROUP BY …
+ON CONFLICT DO UPDATE``, set-based, on SQLite and PostgreSQL alike.
 
 ``ioc.dossiers.events`` says which measures a dossier adds to which day; this module says the same in SQL, and
 ``tests/test_counting.py`` checks the two agree on every edge case of the rules. A dossier counts on up to four days
