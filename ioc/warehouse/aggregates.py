@@ -6,7 +6,8 @@ a page writes: before a page changes known dossiers their old contributions are 
 every dossier it writes are added, both as additive upserts. So the aggregates always equal a recount of ``dossier``
 (``tests/test_aggregates.py``): of its counted rows (:func:`counted_dossiers`), one per source key, whichever collector
 brought it. :func:`tally` counts the same in Python, one dossier at a time: the reference the SQL is tested against
-(``tests/test_counting.py``), used by no loader or recount. """
+(``tests/test_counting.py``), used by no loader or recount.
+"""
 
 from __future__ import annotations
 
