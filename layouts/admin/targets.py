@@ -264,4 +264,4 @@ def save(_clicks, kpi, value, green_from, amber_from, scope, code, lang):  # typ
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Chỉ tiêu", name="admin-targets")
+    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Mục tiêu", name="admin-targets")
