@@ -172,7 +172,6 @@ def layout(**params: object) -> dmc.AppShell:
                 withBorder=True,
                 p="sm",
             ),
-            explore_indicator.panel(view, lang, graph),
             dmc.Paper(
                 [
                     dmc.Group(
@@ -213,6 +212,7 @@ def layout(**params: object) -> dmc.AppShell:
                 withBorder=True,
                 p="sm",
             ),
+            explore_indicator.panel(view, lang, graph),
             dcc.Location(id="explore-url", refresh=False),
             dcc.Store(id="explore-view", data=_stored(view)),
             dcc.Store(id="explore-drill-target"),

@@ -140,6 +140,7 @@ def trend(
         )
     figure = go.Figure(traces)
     figure.update_layout(theme.figure_layout(lang, dark, scale), showlegend=False, hovermode="x")
+    figure.update_xaxes(tickangle=0, tickvals=months[::-3][::-1])  # every third month, the last one labelled
     if indicator.is_ratio:
         figure.update_yaxes(range=[0, 105], ticksuffix=" %")
     return figure
