@@ -13,8 +13,8 @@ from dash.exceptions import PreventUpdate
 
 from ioc.errors import IOCError
 from ioc.export import csv_bytes, xlsx_bytes
+from ioc.indicators.cached import cached_value_rows
 from ioc.indicators.model import Indicator
-from ioc.indicators.query import value_rows
 from ioc.indicators.registry import registered
 from ioc.kpi.periods import Period, add_months
 from ioc.kpi.registry import Target
@@ -137,12 +137,15 @@ def read(view: View, today: date) -> Figures | None:
         code = view.indicator
         last = period.last_day
         months = Period.inclusive(add_months(last.replace(day=1), 1 - TREND_MONTHS), _month_end(last))
-        total = value_rows(connection, code, period, None, unit, agency)[0]
-        by_unit = value_rows(connection, code, period, "unit", None, agency)
+        total = cached_value_rows(connection, code, period, None, unit, agency)[0]
+        by_unit = cached_value_rows(connection, code, period, "unit", None, agency)
         trend = shown.every_month(
-            value_rows(connection, code, months, "month", unit, agency), months.start, months.last_day
+            cached_value_rows(connection, code, months, "month", unit, agency), months.start, months.last_day
         )
-        rows = value_rows(connection, code, period, view.indicator_by, unit, agency)
+        if view.indicator_by == "unit" and unit is None:
+            rows = by_unit  # the map's rows are the breakdown's
+        else:
+            rows = cached_value_rows(connection, code, period, view.indicator_by, unit, agency)
         setting = target_settings(connection, "unit" if unit else "province", unit or "").get(code)
     return Figures(indicators[code], total, by_unit, trend, rows, setting.target if setting else None)
 

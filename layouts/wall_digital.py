@@ -18,8 +18,8 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 from sqlalchemy import Connection
 
+from ioc.indicators.cached import cached_value_rows
 from ioc.indicators.model import Indicator
-from ioc.indicators.query import value_rows
 from ioc.indicators.registry import registered
 from ioc.kpi.periods import Period, add_months
 from ioc.kpi.registry import Target
@@ -76,7 +76,7 @@ def _months(connection: Connection, as_of: date) -> list[tuple[str, Indicator, l
         (
             pillar,
             indicators[code],
-            shown.every_month(value_rows(connection, code, period, "month"), period.start, period.last_day),
+            shown.every_month(cached_value_rows(connection, code, period, "month"), period.start, period.last_day),
         )
         for pillar, code in TILES
         if code in indicators  # a registry without it (never in a warehouse ``ioc init`` made): no tile

@@ -25,9 +25,9 @@ def ratio(code: str, unit: str, period: str, numerator: float, denominator: floa
     return IndicatorValue(code, unit, "", parse_period(period), None, numerator, denominator)
 
 
-def load(warehouse, values: list[IndicatorValue]) -> None:  # type: ignore[no-untyped-def]
+def load(warehouse, values: list[IndicatorValue], name: str = "qlvb") -> None:  # type: ignore[no-untyped-def]
     with warehouse.begin() as connection:
-        collector = add_collector(connection, "qlvb", "dossier-sync", "http://127.0.0.1:9/api/qlvb")
+        collector = add_collector(connection, name, "dossier-sync", f"http://127.0.0.1:9/api/{name}")
         load_values(connection, collector.id, None, values, NOW)
     dashboard_warehouse.use(warehouse)
 
@@ -194,3 +194,23 @@ def test_the_admin_targets_page_lists_every_indicator_with_not_set(warehouse) ->
         assert set(rows) == set(registered(connection))
     assert rows["docs_sent_electronic"]["source"] == "Chưa đặt" and rows["docs_sent_electronic"]["target"] == "–"
     assert rows["on_time_rate"]["source"] == "Mặc định của IOC"
+
+
+def test_indicator_rows_are_kept_per_data_version(warehouse, monkeypatch) -> None:
+    from ioc.indicators import cached
+
+    documents(warehouse)
+    calls = []
+    real = cached.value_rows
+    monkeypatch.setattr(cached, "value_rows", lambda *args: calls.append(args[1:]) or real(*args))
+    cached.clear()
+    period = OCTOBER.period(date(2026, 11, 25))
+    with warehouse.connect() as connection:
+        first = cached.cached_value_rows(connection, "docs_sent_electronic", period, "unit")
+        first[0]["value"] = -1  # a caller changing its rows changes nobody else's
+        again = cached.cached_value_rows(connection, "docs_sent_electronic", period, "unit")
+    assert len(calls) == 1 and again[0]["value"] == 100.0
+    load(warehouse, [ratio("docs_sent_electronic", "46", "2026-10", 1, 1)], "again")  # a new data version
+    with warehouse.connect() as connection:
+        after = cached.cached_value_rows(connection, "docs_sent_electronic", period, "unit")
+    assert len(calls) == 2 and "46" in [row["unit"] for row in after]
