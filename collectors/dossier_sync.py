@@ -138,7 +138,7 @@ class DossierSync:
         )
         self.budget = RequestBudget(self.options.request_deadline_seconds, source.abort)
         self.client: httpx.Client = make_client(
-            auth, self.options.timeout_seconds, self.budget, {"Accept": "application/json"}
+            auth, self.options.timeout_seconds, self.budget, {"Accept": "application/json"}, source.transport
         )
         horizon = source.now + timedelta(hours=self.options.lookahead_hours)
         self.horizon, self.horizon_text = horizon, horizon.strftime(TIME_FORMAT)

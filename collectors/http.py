@@ -124,9 +124,18 @@ class _BudgetBackend(httpcore.NetworkBackend):
 
 
 def make_client(
-    auth: httpx.Auth | None, timeout: float, budget: RequestBudget, headers: Mapping[str, str]
+    auth: httpx.Auth | None,
+    timeout: float,
+    budget: RequestBudget,
+    headers: Mapping[str, str],
+    transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """An httpx client whose every connection (direct or through a proxy from the environment) obeys ``budget``."""
+    """An httpx client whose every connection (direct or through a proxy from the environment) obeys ``budget``.
+
+    With ``transport`` (``Source.transport``, given by tests) the client uses it instead of the network; it has no
+    connections for the budget to bound."""
+    if transport is not None:
+        return httpx.Client(auth=auth, timeout=timeout, headers=dict(headers), transport=transport)
     client = httpx.Client(auth=auth, timeout=timeout, headers=dict(headers))
     transports = [client._transport, *client._mounts.values()]  # httpx has no public hook for the network backend
     for transport in filter(None, transports):

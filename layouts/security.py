@@ -56,7 +56,9 @@ MAX_REQUEST_BYTES = 50 * 1024 * 1024
 DASH_CALLBACK = "/_dash-update-component"
 DASH_DEPENDENCIES = "/_dash-dependencies"
 #: The API paths a bearer token (``ioc api-token``) opens; it opens nothing else.
-BEARER_PATHS = ("/api/v1/kpi",)
+BEARER_PATHS = ("/api/v1/kpi", "/api/v1/indicators")
+#: …and the paths under these.
+BEARER_PREFIXES = ("/api/v1/indicators/",)
 ROUTER_LOCATION = "_pages_location"
 #: What a callback request needs when it does not fit its callback: refused (400 when signed in, else 401).
 MALFORMED = "malformed"
@@ -182,7 +184,7 @@ def _bearer_guard(engine: Engine, need: str | None) -> Response | None:
     found = tokens.verify(engine, tokens.API, token.strip(), now_local())
     if found is None:
         return _json_refusal(401, "the token is not valid or has been revoked")
-    if request.path not in BEARER_PATHS:
+    if request.path not in BEARER_PATHS and not request.path.startswith(BEARER_PREFIXES):
         return _json_refusal(403, "forbidden")
     g.principal = Principal(f"api:{found[1]}", "analyst")
     return None

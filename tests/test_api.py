@@ -151,3 +151,45 @@ def test_the_openapi_description_names_every_parameter_and_kpi(served) -> None:
     row = document["components"]["schemas"]["KpiRow"]["properties"]
     assert {"received", "on_time_rate", "pending_overdue", "digitisation_rate"} <= set(row)
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_indicator_values_over_http_are_the_rows_of_ioc_indicator_values(served, warehouse) -> None:
+    from ioc.indicators.load import load_values
+    from ioc.indicators.model import IndicatorValue, parse_period
+
+    base, token, env = served
+    with warehouse.begin() as connection:
+        collector_id = add_collector(connection, "docs", "dossier-sync", "http://127.0.0.1:9/api/docs").id
+        communes = connection.execute(select(schema.Unit.code).where(schema.Unit.level == "commune")).scalars()
+        first, second = sorted(communes)[:2]
+        values = [
+            IndicatorValue("docs_sent_electronic", first, "", parse_period("2025-03"), None, 3, 3),
+            IndicatorValue("docs_sent_electronic", second, "", parse_period("2025-03"), None, 1500, 3000),
+        ]
+        load_values(connection, collector_id, None, values, NOW)
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{base}/api/v1/indicators/docs_sent_electronic/values"
+    for extra in ({}, {"by": "unit"}, {"by": "month"}, {"unit": first}):
+        response = httpx.get(url, params={**MARCH, **extra}, headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        args = [arg for name, value in extra.items() for arg in (f"--{name}", value)]
+        cli = run_ioc(
+            *("indicator", "values", "docs_sent_electronic", "--from", MARCH["from"], "--to", MARCH["to"], *args),
+            *("--format", "json"),
+            env=env,
+        )
+        assert response.json() == json.loads(cli.stdout)
+    assert httpx.get(url, params=MARCH, headers=headers, timeout=10).json() == [
+        {"value": 50.05, "numerator": 1503, "denominator": 3003}
+    ]
+    listed = httpx.get(f"{base}/api/v1/indicators", headers=headers, timeout=10).json()
+    assert {"on_time_rate", "docs_sent_electronic", "portal766.total"} <= {row["code"] for row in listed}
+    unknown = httpx.get(f"{base}/api/v1/indicators/nope/values", params=MARCH, headers=headers, timeout=10)
+    assert unknown.status_code == 404 and "unknown indicator" in unknown.json()["error"]
+    bad = httpx.get(url, params={**MARCH, "by": "field"}, headers=headers, timeout=10)
+    assert bad.status_code == 400 and bad.json()["parameter"] == "by"
+    for path in ("/api/v1/indicators", "/api/v1/indicators/docs_sent_electronic/values"):
+        assert httpx.get(f"{base}{path}", params=MARCH, timeout=10).status_code == 401
+    document = httpx.get(f"{base}/api/v1/openapi.json", timeout=10).json()
+    operation = document["paths"]["/api/v1/indicators/{code}/values"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"code", "from", "to", "by", "unit", "agency", "format"}

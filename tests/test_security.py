@@ -282,10 +282,15 @@ def test_every_endpoint_checks_the_role(site: Site, clients, who: str | None) ->
         response = client.get(path)
         assert response.status_code == 200 if who else 401, path
     api = client.get(f"/api/v1/kpi?{MARCH}")
+    listed = client.get("/api/v1/indicators")
+    values = client.get(f"/api/v1/indicators/received/values?{MARCH}")
     if RANK[who] >= RANK["analyst"]:
         assert api.status_code == 200 and api.get_json()[0]["received"] == 9
+        assert listed.status_code == 200 and "on_time_rate" in {row["code"] for row in listed.get_json()}
+        assert values.status_code == 200 and values.get_json() == [{"value": 9, "numerator": None, "denominator": None}]
     else:
-        assert_refused(api, who)
+        for response in (api, listed, values):
+            assert_refused(response, who)
     for unknown in ("/static/app.js", "/_reload-hash", "/no/such/page", "/wallpaper", "/api/v2/kpi"):
         response = client.get(unknown)  # deny by default: no rule names them
         assert response.status_code == (401 if who is None else 403) and "Nguyễn" not in response.text, unknown
@@ -298,7 +303,7 @@ def test_every_route_of_the_server_is_covered(site: Site) -> None:
         "/static/<path:filename>", "/assets/<path:filename>", "/_dash-component-suites/<string:package_name>/"
         "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies", "/_dash-update-component",
         "/_reload-hash", "/_favicon.ico", "/", "/<path:path>", "/login", "/logout", "/display", "/api/v1/kpi",
-        "/api/v1/openapi.json", "/healthz",
+        "/api/v1/openapi.json", "/healthz", "/api/v1/indicators", "/api/v1/indicators/<code>/values",
     }  # fmt: skip
     assert rules == known
 
@@ -816,6 +821,7 @@ def test_an_authorization_header_never_skips_the_guard(site: Site, clients) -> N
     with site.engine.begin() as connection:
         token = tokens.create(connection, tokens.API, "guard-test", "test", now_local())
     paths = ("/api/v1/kpi", "/api/v2/kpi", "/api/v1/nothing", "/api/internal", "/api/v1/kpi/..%2F..%2Fadmin")
+    paths += ("/api/v1/indicators", "/api/v1/indicators/received/values")
     for who in (None, "display", "leader"):
         for header in ("Basic dGVzdDp0ZXN0", "Bearer wrong", "Bearer ", "Bearer ioc_forged", "x"):
             for path in paths:
@@ -825,7 +831,9 @@ def test_an_authorization_header_never_skips_the_guard(site: Site, clients) -> N
     valid = {"Authorization": f"Bearer {token}"}
     fresh = site.app.server.test_client()
     assert fresh.get(f"/api/v1/kpi?{MARCH}", headers=valid).status_code == 200
-    for path in ("/api/v2/kpi", "/api/v1/nothing", "/explore", "/admin/users", "/_dash-layout"):
+    assert fresh.get("/api/v1/indicators", headers=valid).status_code == 200
+    assert fresh.get(f"/api/v1/indicators/received/values?{MARCH}", headers=valid).status_code == 200
+    for path in ("/api/v1/indicatorsx", "/api/v2/kpi", "/api/v1/nothing", "/explore", "/admin/users", "/_dash-layout"):
         assert fresh.get(path, headers=valid).status_code in (401, 403), path
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import Engine
 
 from ioc import tokens
+from ioc.api import indicators
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.export import csv_bytes
@@ -104,8 +105,7 @@ def api_blueprint(engine: Engine, province: str | None = None) -> Blueprint:
     given and the warehouse holds another)."""
     api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
-    @api.get("/kpi")
-    def kpi() -> Response:
+    def refused() -> Response | None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if getattr(g, "principal", None) is None:  # mounted without the dashboard's guard, which decides otherwise
@@ -113,6 +113,13 @@ def api_blueprint(engine: Engine, province: str | None = None) -> Blueprint:
                 return _error(401, "a bearer token is required: Authorization: Bearer <token> (ioc api-token create)")
             if tokens.verify(engine, tokens.API, token.strip(), now_local()) is None:
                 return _error(401, "the token is not valid or has been revoked")
+        return None
+
+    @api.get("/kpi")
+    def kpi() -> Response:
+        refusal = refused()
+        if refusal is not None:
+            return refusal
         try:
             period, by, filters, output = parse_query()
             with engine.connect() as connection:
@@ -136,6 +143,8 @@ def api_blueprint(engine: Engine, province: str | None = None) -> Blueprint:
         response.headers["X-IOC-Data-Version"] = str(version)
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    indicators.add_routes(api, engine, province, refused, _error)
 
     @api.get("/openapi.json")
     def openapi() -> Response:
@@ -161,6 +170,13 @@ def openapi_document() -> dict:
         ("applicant_type", False, {"type": "integer", "minimum": 1, "maximum": 9}, "LoaiDoiTuong."),
         ("format", False, {"type": "string", "enum": ["json", "csv"], "default": "json"}, "Response format."),
     ]
+    query_parameters = {
+        n: {"name": n, "in": "query", "required": r, "schema": s, "description": d} for n, r, s, d in parameters
+    }
+    responses = {
+        "400": {"description": "A bad parameter, or a code the warehouse does not know", "content": _json_error()},
+        "401": {"description": "No valid bearer token", "content": _json_error()},
+    }
     row = {
         "type": "object",
         "properties": {
@@ -193,13 +209,11 @@ def openapi_document() -> dict:
         },
         "security": [{"bearer": []}],
         "paths": {
+            **indicators.openapi_paths(query_parameters, responses),
             "/api/v1/kpi": {
                 "get": {
                     "summary": "Every KPI for a period, a filter and an optional breakdown",
-                    "parameters": [
-                        {"name": n, "in": "query", "required": r, "schema": s, "description": d}
-                        for n, r, s, d in parameters
-                    ],
+                    "parameters": list(query_parameters.values()),
                     "responses": {
                         "200": {
                             "description": "One row per breakdown key (one row without `by`).",
@@ -210,14 +224,10 @@ def openapi_document() -> dict:
                                 "text/csv": {"schema": {"type": "string"}},
                             },
                         },
-                        "400": {
-                            "description": "A bad parameter, or a code the warehouse does not know",
-                            "content": _json_error(),
-                        },
-                        "401": {"description": "No valid bearer token", "content": _json_error()},
+                        **responses,
                     },
                 }
-            }
+            },
         },
     }
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
 from ioc.config import load_settings, now_local
 from ioc.export import csv_text
+from ioc.indicators.portal_compare import compared_rows
 from ioc.kpi.index766 import GROUPS
 from ioc.kpi.known import check_filters
 from ioc.kpi.periods import Period
@@ -42,7 +43,7 @@ KpiFormatOption = Annotated[KpiFormat, typer.Option("--format", help="table for 
 
 
 @contextmanager
-def _warehouse(filters: Filters = Filters()) -> Iterator[Connection]:
+def province_warehouse(filters: Filters = Filters()) -> Iterator[Connection]:
     """One transaction on the configured warehouse, refused in one line when it holds another province than
     IOC_PROVINCE or when a filter names a code it does not know."""
     settings = load_settings()
@@ -72,7 +73,7 @@ def kpi(
         raise typer.BadParameter("--compare needs --format json")
     period = Period.inclusive(first.date(), last.date())
     filters = Filters(unit, agency, field, procedure, channel, applicant_type)
-    with _warehouse(filters) as connection:
+    with province_warehouse(filters) as connection:
         if compare:
             rows = change_rows(connection, period, by.value if by else None, filters)
         else:
@@ -118,11 +119,20 @@ def index766(
     last: LastDay,
     by: Annotated[IndexBreakdown | None, typer.Option("--by", help="One row per agency or per unit.")] = None,
     output: KpiFormatOption = KpiFormat.table,
+    portal: Annotated[
+        bool,
+        typer.Option("--portal", help="Add the national portal's published scores and flag differences (json, csv)."),
+    ] = False,
 ) -> None:
     """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
+    if portal and output is KpiFormat.table:
+        raise typer.BadParameter("--portal needs --format json or csv")
     period = Period.inclusive(first.date(), last.date())
-    with _warehouse() as connection:
-        rows = index_rows(connection, period, by.value if by else None)
+    with province_warehouse() as connection:
+        if portal:
+            rows = compared_rows(connection, period, by.value if by else None)
+        else:
+            rows = index_rows(connection, period, by.value if by else None)
     if output is KpiFormat.json:
         print_json(rows)
     elif output is KpiFormat.csv:
@@ -162,7 +172,7 @@ def list_targets(
 ) -> None:
     """Every KPI with its target and bands: set in the warehouse, or IOC's default."""
     scope, code = _scope(unit, agency)
-    with _warehouse(Filters(unit=unit, agency=agency)) as connection:
+    with province_warehouse(Filters(unit=unit, agency=agency)) as connection:
         targets = effective_targets(connection, scope, code)
     rows = []
     for item in KPIS:
@@ -192,7 +202,7 @@ def set_(
 ) -> None:
     """Set a KPI's target and bands for the province, a unit or an agency (recorded in the audit log)."""
     scope, code = _scope(unit, agency)
-    with _warehouse(Filters(unit=unit, agency=agency)) as connection:
+    with province_warehouse(Filters(unit=unit, agency=agency)) as connection:
         set_target(
             connection, kpi_key, Target(target, green_from, amber_from), scope, code, command_line_actor(), now_local()
         )

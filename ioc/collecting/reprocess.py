@@ -1,7 +1,7 @@
 """Re-processing the quarantine: parse a collector's rejected records again with its *current* configuration (after
 an admin fixed an option such as ``field_map``, or the reference data now knows a code) and load those that pass.
 
-Records that pass go through the loader a run uses (:func:`ioc.warehouse.load.load_page`: idempotent upserts by source
+Records that pass go through the sinks a run uses (:mod:`ioc.collecting.sinks`: idempotent upserts by source or value
 key, aggregates and the data version updated in the same transaction) and are marked ``reprocessed_at``; the rest stay
 in quarantine with their reason as the kind gives it now. Everything, with its audit entry, is one transaction.
 """
@@ -16,17 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
-from ioc.collecting.kind import CollectorKind, Source
+from ioc.collecting.kind import CollectorKind
 from ioc.collecting.registry import get_kind
-from ioc.collecting.runner import parse_page
+from ioc.collecting.runner import build_source, parse_page
 from ioc.collecting.runs import AlreadyRunningError, live_run
+from ioc.collecting.sinks import load_sorted, sort_page
 from ioc.collecting.store import CollectorConfig, get_collector
 from ioc.config import now_local
-from ioc.records import DossierRecord
-from ioc.units import draft_codes
 from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
-from ioc.warehouse.load import CUT_MARK, load_page
+from ioc.warehouse.load import CUT_MARK
 
 QUARANTINE = schema.Quarantine.__table__
 COLLECTOR = schema.Collector.__table__
@@ -51,19 +50,8 @@ class ReprocessResult:
 def _kind(connection: Connection, config: CollectorConfig, province: str) -> CollectorKind:
     """The collector's kind with its current options. Parsing needs no secrets and makes no request, so the kind is
     given empty ones (the variables may be set only where the scheduler runs)."""
-    kind = get_kind(config.kind)
-    source = Source(
-        name=config.name,
-        url=config.url,
-        auth=config.auth,
-        secrets=dict.fromkeys(config.secret_envs, ""),
-        options=kind.Options.model_validate(config.options),
-        province=province,
-        unit_codes=frozenset(connection.execute(select(schema.Unit.code)).scalars()),
-        draft_codes=draft_codes(province),
-        now=now_local(),
-    )
-    return kind(source)
+    source = build_source(connection, config, province, dict.fromkeys(config.secret_envs, ""))
+    return get_kind(config.kind)(source)
 
 
 def _open_records(connection: Connection, collector_id: int, ids: Sequence[int] | None, after: int) -> list[Any]:
@@ -83,7 +71,7 @@ def _open_records(connection: Connection, collector_id: int, ids: Sequence[int] 
 def _reprocess_chunk(
     connection: Connection, kind: CollectorKind, config: CollectorConfig, rows: list[Any], now: datetime
 ) -> ReprocessResult:
-    passed: list[DossierRecord] = []
+    passed: list[Any] = []
     passed_ids: list[int] = []
     new_reasons: list[dict[str, Any]] = []
     for row in rows:
@@ -96,7 +84,7 @@ def _reprocess_chunk(
             passed_ids.append(row.id)
         elif rejections[0].reason != row.reason:
             new_reasons.append({"record_id": row.id, "new_reason": rejections[0].reason})
-    counts = load_page(connection, config.id, None, passed, [], now)
+    counts = load_sorted(connection, config.id, None, sort_page(connection.dialect.name, passed, []), now)
     if passed_ids:
         marked = update(QUARANTINE).where(QUARANTINE.c.id.in_(passed_ids)).values(reprocessed_at=now)
         connection.execute(marked)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from ioc.collecting.kind import CollectorKind, Page, Source, SourceError
 from ioc.collecting.prefetch import GaveUpError, prefetched
@@ -155,30 +155,38 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
         yield parsed
 
 
-def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
+def build_source(
+    connection: Connection, config: CollectorConfig, province: str, secrets: Mapping[str, str]
+) -> Source:
+    """What collector ``config``'s kind is given: its options validated, the province's units and agencies by name, the
+    indicator registry and the names an admin mapped for it (runs and quarantine re-processing alike)."""
     kind = get_kind(config.kind)
     unit, agency, alias = schema.Unit.__table__, schema.Agency.__table__, schema.NameAlias.__table__
-    with transaction(engine) as connection:
-        unit_names = dict(connection.execute(select(unit.c.code, unit.c.name)).all())
-        agency_names = dict(connection.execute(select(agency.c.code, agency.c.name)).all())
-        mapped = select(alias.c.name, alias.c.unit_code, alias.c.agency_code).where(alias.c.collector_id == config.id)
-        aliases = {name: (unit_code, agency_code) for name, unit_code, agency_code in connection.execute(mapped)}
-        indicators = registered(connection)
+    unit_names = dict(connection.execute(select(unit.c.code, unit.c.name)).all())
+    agency_names = dict(connection.execute(select(agency.c.code, agency.c.name)).all())
+    mapped = select(alias.c.name, alias.c.unit_code, alias.c.agency_code).where(alias.c.collector_id == config.id)
+    aliases = {name: (unit_code, agency_code) for name, unit_code, agency_code in connection.execute(mapped)}
     return Source(
         name=config.name,
         url=config.url,
         auth=config.auth,
-        secrets=resolve_secrets(config.name, config.secret_envs),
+        secrets=secrets,
         options=kind.Options.model_validate(config.options),
         province=province,
         unit_codes=frozenset(unit_names),
         draft_codes=draft_codes(province),
         now=now_local(),
-        indicators=indicators,
+        indicators=registered(connection),
         unit_names=unit_names,
         agency_names=agency_names,
         aliases=aliases,
     )
+
+
+def _source(engine: Engine, config: CollectorConfig, province: str) -> Source:
+    secrets = resolve_secrets(config.name, config.secret_envs)
+    with transaction(engine) as connection:
+        return build_source(connection, config, province, secrets)
 
 
 def run_collector(
@@ -189,8 +197,11 @@ def run_collector(
     until: date | None = None,
     on_page: Callable[[RunProgress], None] | None = None,
     stop: threading.Event | None = None,
+    transport: Any = None,
 ) -> RunResult:
     """Run collector ``name`` once: incremental, or a backfill of ``[since, until]`` (whole days).
+
+    ``transport`` (tests): an ``httpx`` transport the kind uses instead of the network (``Source.transport``).
 
     ``stop`` ends the run after the page in flight (``stopped``); when that page has not come
     :data:`STOP_GRACE_SECONDS` after the request, its request is abandoned and the run ends ``failed``.
@@ -199,7 +210,7 @@ def run_collector(
     mode = "incremental" if window_start is None else "backfill"
     with transaction(engine) as connection:
         config = get_collector(connection, name)
-    source = _source(engine, config, province)
+    source = replace(_source(engine, config, province), transport=transport)
     with transaction(engine) as connection:
         cursor = config.cursor
         if window_start is not None and window_end is not None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ARRAY, Connection, String, any_, bindparam, select
 
 from ioc.indicators.model import IndicatorValue
 from ioc.warehouse import aggregates, schema
-from ioc.warehouse.dialect import encode_rows, insert_rows, update_rows
+from ioc.warehouse.dialect import copy_rows, encode_rows, insert_rows, update_rows
 from ioc.warehouse.load import LOOKUP_CHUNK, PageCounts
 
 VALUE = schema.IndicatorValue.__table__
@@ -59,9 +59,13 @@ def _stored(connection: Connection, collector_id: int, keys: list[str]) -> dict[
     """The stored values of ``keys``: value key → (id, data as :func:`_data` orders it)."""
     stored: dict[str, tuple[int, tuple]] = {}
     columns = [VALUE.c.value_key, VALUE.c.id, *[VALUE.c[name] for name in COMPARED]]
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start : start + LOOKUP_CHUNK]
-        query = select(*columns).where(VALUE.c.collector_id == collector_id, VALUE.c.value_key.in_(chunk))
+    if connection.dialect.name == "postgresql":  # one statement, one array parameter, an index probe per key
+        chunks = [any_(bindparam("keys", keys, type_=ARRAY(String)))]
+    else:
+        chunks = [keys[start : start + LOOKUP_CHUNK] for start in range(0, len(keys), LOOKUP_CHUNK)]
+    for chunk in chunks:
+        matches = VALUE.c.value_key == chunk if not isinstance(chunk, list) else VALUE.c.value_key.in_(chunk)
+        query = select(*columns).where(VALUE.c.collector_id == collector_id, matches)
         for row in connection.execute(query):
             stored[row[0]] = (row[1], tuple(row[2:]))
     return stored
@@ -87,7 +91,10 @@ def load_values(
     dialect = connection.dialect.name
     if new:
         columns = ("collector_id", "run_id", "value_key", *DATA, "loaded_at")
-        insert_rows(connection, VALUE, columns, encode_rows(dialect, VALUE, columns, new))
+        if dialect == "postgresql":
+            copy_rows(connection, VALUE, columns, new)
+        else:
+            insert_rows(connection, VALUE, columns, encode_rows(dialect, VALUE, columns, new))
     if changed:
         columns = ("run_id", *DATA, "loaded_at")
         update_rows(connection, VALUE, columns, "id", encode_rows(dialect, VALUE, (*columns, "id"), changed))

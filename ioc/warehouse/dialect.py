@@ -147,4 +147,9 @@ def _copy_types(table: Table, columns: tuple[str, ...]) -> list[str]:
     """The PostgreSQL type names of ``columns`` (``varchar``, ``smallint``, …) for a binary ``COPY``, which encodes
     values 3 to 5 times faster than text (measured with psycopg 3.3's C implementation)."""
     dialect = _dialect("postgresql")
-    return [table.c[name].type.compile(dialect=dialect).lower().split("(")[0] for name in columns]
+    names = [table.c[name].type.compile(dialect=dialect).lower().split("(")[0] for name in columns]
+    return [_COPY_NAMES.get(name, name) for name in names]
+
+
+#: SQL type names psycopg's binary ``COPY`` knows by another name (``FLOAT`` is PostgreSQL's double precision).
+_COPY_NAMES = {"float": "float8"}
