@@ -19,7 +19,9 @@ after a load waits) and read again (from memory). Each case runs ``--repeats`` t
 the first read's p95 by period. Target: the callback's p95 ≤ 150 ms.
 
 ``--index covering`` (or ``both``: first without, then with) adds, to this benchmark's file only, the index
-:data:`COVERING` (the lead's migration is where it belongs if it is adopted).
+:data:`COVERING` (the lead's migration is where it belongs if it is adopted). ``--rollup`` also builds, in this file
+only, a monthly rollup of the daily values (:data:`ROLLUP`: what an aggregate table kept by the sink would hold; not
+in IOC) and times the baseline's sums over it for the whole-month periods.
 """
 
 from __future__ import annotations
@@ -81,6 +83,15 @@ COVERING = (
     f"CREATE INDEX IF NOT EXISTS {COVERING_NAME} ON indicator_value (indicator_code, period_kind, period_start, "
     "period_end, unit_code, agency_code, no_data, value, numerator, denominator)"
 )
+
+#: Sums by indicator × unit × agency × month of the daily values: the rows a monthly aggregate would hold.
+ROLLUP = (
+    "CREATE TABLE IF NOT EXISTS bench_month AS SELECT indicator_code, unit_code, agency_code, "
+    "substr(period_start, 1, 7) AS month, sum(value) AS value, sum(numerator) AS numerator, "
+    "sum(denominator) AS denominator FROM indicator_value WHERE period_kind = 'day' AND NOT no_data "
+    "GROUP BY indicator_code, unit_code, agency_code, substr(period_start, 1, 7)"
+)
+ROLLUP_INDEX = "CREATE INDEX IF NOT EXISTS bench_month_key ON bench_month (indicator_code, month)"
 
 
 # ---------------------------------------------------------------- build
@@ -163,6 +174,19 @@ def baseline(engine: Engine, code: str, first: date, last: date, by: str) -> lis
         ).all()
 
 
+def rollup_baseline(engine: Engine, code: str, first: date, last: date, by: str) -> list:
+    """The baseline's sums over the monthly rollup (whole months only)."""
+    key = {"unit": "unit_code", "agency": "agency_code", "month": "month"}[by]
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                f"SELECT {key}, sum(value), sum(numerator), sum(denominator) FROM bench_month "
+                f"WHERE indicator_code = :code AND month >= :first AND month <= :last GROUP BY {key}"
+            ),
+            {"code": code, "first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"},
+        ).all()
+
+
 def timed(call: Callable[..., object], *args: object) -> float:
     started = time.perf_counter()
     call(*args)
@@ -180,7 +204,7 @@ def p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def measure(engine: Engine, repeats: int, label: str) -> float:
+def measure(engine: Engine, repeats: int, label: str, rollup: bool = False) -> float:
     """Every case ``repeats`` times, the callback (first read, then from memory), its value_rows calls and the
     baseline interleaved; the first read's p95."""
     dashboard_warehouse.use(engine)
@@ -189,6 +213,7 @@ def measure(engine: Engine, repeats: int, label: str) -> float:
     by_period: dict[str, list[float]] = {name: [] for name in PERIODS}
     calls: dict[str, list[float]] = {by: [] for by in BREAKDOWNS}
     base: dict[str, list[float]] = {by: [] for by in BREAKDOWNS}
+    rolled: dict[str, list[float]] = {by: [] for by in BREAKDOWNS}
     slowest: tuple[float, str] = (0.0, "")
     for _ in range(repeats):
         for code in TIMED:
@@ -205,6 +230,8 @@ def measure(engine: Engine, repeats: int, label: str) -> float:
                     with engine.connect() as connection:
                         calls[by].append(timed(value_rows, connection, code, period, by))
                     base[by].append(timed(baseline, engine, code, first, last, by))
+                    if rollup and name != "30 days":
+                        rolled[by].append(timed(rollup_baseline, engine, code, first, last, by))
     print(f"\n[{label}]")
     print(f"  explorer indicator callback, first read (total, map, trend, breakdown): {figures(first_reads)}")
     print(f"    slowest: {slowest[1]} ({slowest[0]:.1f} ms)")
@@ -213,6 +240,8 @@ def measure(engine: Engine, repeats: int, label: str) -> float:
     for by in BREAKDOWNS:
         print(f"  value_rows by {by:<6}  {figures(calls[by])}")
         print(f"  SQL baseline {by:<6}  {figures(base[by])}")
+        if rolled[by]:
+            print(f"  SQL over a monthly rollup {by:<6}  {figures(rolled[by])}")
     cold = p95(first_reads)
     print(
         f"  target: callback p95 ≤ {TARGET_MS:.0f} ms: first read {'met' if cold <= TARGET_MS else 'MISSED'} "
@@ -228,6 +257,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the file and reuse it when it has enough values")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--index", choices=("none", "covering", "both"), default="both")
+    parser.add_argument("--rollup", action="store_true", help="also time sums over a monthly rollup (not in IOC)")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="ioc-bench-indicators-")
     path = args.db or Path(folder) / "ioc.db"
@@ -254,8 +284,15 @@ def main() -> None:
                 connection.execute(text(COVERING))
                 connection.execute(text("ANALYZE"))
             print(f"\ncovering index built in {time.perf_counter() - started:.1f} s: {COVERING}")
+            if args.rollup:
+                started = time.perf_counter()
+                with engine.begin() as connection:
+                    connection.execute(text(ROLLUP))
+                    connection.execute(text(ROLLUP_INDEX))
+                    rows = connection.execute(text("SELECT count(*) FROM bench_month")).scalar_one()
+                print(f"monthly rollup of {rows:,} rows built in {time.perf_counter() - started:.1f} s")
             engine.dispose()
-            measure(engine, args.repeats, "with the covering index")
+            measure(engine, args.repeats, "with the covering index", args.rollup)
     finally:
         engine.dispose()
         if not args.keep:
