@@ -316,8 +316,11 @@ def get_json(
     budget: RequestBudget | None = None,
     max_bytes: int | None = None,
     max_containers: int | None = None,
+    method: str = "GET",
+    json_body: Any = None,
 ) -> Any:
-    """GET ``url`` and decode JSON, retrying retryable failures with jittered exponential backoff.
+    """GET ``url`` (or ``method`` it with ``json_body``) and decode JSON, retrying retryable failures with jittered
+    exponential backoff.
 
     ``check(body)`` may raise :class:`RetryableError` for a body of the wrong shape. After the last attempt
     the error is a :class:`~ioc.collecting.kind.SourceError` naming the address and the last failure. ``budget``
@@ -335,7 +338,7 @@ def get_json(
             with attempt:
                 if budget is not None:
                     budget.begin()
-                with client.stream("GET", url, params=params) as response:
+                with client.stream(method, url, params=params, json=json_body) as response:
                     body = _checked_json(response, max_bytes, max_containers)
                 if check is not None:
                     check(body)

@@ -63,6 +63,14 @@ def test_a_reload_replaces_values_and_never_adds(place):
     ]
     with transaction(engine) as connection:
         assert connection.execute(select(func.count()).select_from(VALUES)).scalar_one() == 2
+    mixed = [_v("docs_outgoing", a, "2026-08", 12), _v("docs_outgoing", a, "2026-09", 6)]
+    mixed += [_v("docs_outgoing", a, "2026-10", 1), _v("docs_outgoing", a, "2026-10", 2)]  # the last of a key wins
+    counts = _load(engine, collector, mixed)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 1)
+    assert _rows(engine, "docs_outgoing", date(2026, 8, 1), date(2026, 10, 31), "month") == [
+        {"month": month, "value": value, "numerator": None, "denominator": None}
+        for month, value in (("2026-08", 12), ("2026-09", 6), ("2026-10", 2))
+    ]
 
 
 def test_counts_add_over_units_and_months(place):

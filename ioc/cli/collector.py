@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy import Connection, Engine, func, select
 
 from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.collecting.mapping import map_and_reprocess
 from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import RunProgress, RunResult, StopRequest, run_collector
 from ioc.collecting.status import shared_dossiers
@@ -258,6 +259,24 @@ def report_run(name: str, result: RunResult) -> None:
     )
     if result.status == "failed":
         raise IOCError(f"run {result.run_id} of {name} failed: {result.error}")
+
+
+@app.command("map-name")
+def map_name_command(
+    name: str,
+    portal_name: Annotated[str, typer.Option("--portal-name", help="The source's name for the unit, as it wrote it.")],
+    unit: Annotated[str, typer.Option(help="Official code of the commune, or of the province for an agency.")],
+    agency: Annotated[str, typer.Option(help="The agency's code (for a provincial agency).")] = "",
+) -> None:
+    """Map a source's unit name that matched nothing; its records waiting in quarantine then load."""
+    settings = load_settings()
+    with open_warehouse(settings) as engine:
+        done = map_and_reprocess(engine, name, portal_name, unit, agency, settings.province, actor=command_line_actor())
+    result = done.reprocessed
+    console.print(
+        f"Mapped {done.name!r} of {name} to unit {unit}{f', agency {agency}' if agency else ''}; "
+        f"re-processed the quarantine: {result.loaded} loaded, {result.still_rejected} still rejected"
+    )
 
 
 @quarantine_app.command("list")

@@ -26,6 +26,9 @@ from sqlalchemy import Engine
 from ioc import auth, tokens
 from ioc.cli.collector import report_run, run_with_progress
 from ioc.cli.common import console, require_free_port
+from ioc.cli.demo_files import add_monthly_reports
+from ioc.cli.demo_portal import ensure_portal_collector
+from ioc.cli.demo_restsql import ensure_indicator_sources, first_runs
 from ioc.cli.warehouse import print_init_report
 from ioc.collecting.runner import RunProgress
 from ioc.collecting.store import add_collector, list_collectors, update_collector
@@ -171,6 +174,9 @@ def _run(children: _Children, port: int, simulator_port: int, start: date, daily
     children.wait_until_answering(f"{simulator}/_sim/health", "simulator")
     with open_warehouse(settings) as engine:
         _ensure_collector(engine, f"{simulator}/api/hoso")
+        ensure_portal_collector(engine, simulator, settings.province)
+        add_monthly_reports(engine, settings, start)
+        indicator_sources = ensure_indicator_sources(engine, simulator, settings.data_dir, settings.province, start)
         children.start("dashboard", "serve", "--host", HOST, "--port", str(port), "--workers", "2", "--no-access-log")
         children.wait_until_answering(f"{dashboard}/healthz", "dashboard")
         token, sign_in = _ways_in(engine)
@@ -194,6 +200,7 @@ def _run(children: _Children, port: int, simulator_port: int, start: date, daily
             return
         children.check()
         report_run(COLLECTOR, result)
+        first_runs(engine, indicator_sources, settings.province)
     print(f"{READY_PREFIX} {wall}", flush=True)
     children.start("scheduler", "scheduler")
     console.print("Running until Ctrl-C or SIGTERM.")

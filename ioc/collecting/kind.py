@@ -108,6 +108,10 @@ class CollectorKind(Protocol):
     # Optional: ``cursor_at(moment: datetime) -> str``, the cursor an incremental run would start from to read what
     # changed from ``moment`` on, for a kind whose cursors sort as text in time order. With it, a backfill that reads
     # on from the cursor moves the cursor (``ioc.collecting.runner.backfill_moves_cursor``).
+    #
+    # Optional: ``committed(cursor: str) -> None``, called after each page and its cursor are committed, in the order
+    # the pages were yielded, for a kind that acts on its source once a load is safe (``file-drop`` moves a file to
+    # ``processed/`` after its last page). With the prefetch, ``fetch`` runs a page ahead, so it cannot tell itself.
 
 
 def kind_location(kind: type) -> str:

@@ -155,9 +155,7 @@ def _parsed(kind: CollectorKind, pages: Iterator[Page]) -> Iterator[ParsedPage]:
         yield parsed
 
 
-def build_source(
-    connection: Connection, config: CollectorConfig, province: str, secrets: Mapping[str, str]
-) -> Source:
+def build_source(connection: Connection, config: CollectorConfig, province: str, secrets: Mapping[str, str]) -> Source:
     """What collector ``config``'s kind is given: its options validated, the province's units and agencies by name, the
     indicator registry and the names an admin mapped for it (runs and quarantine re-processing alike)."""
     kind = get_kind(config.kind)
@@ -225,6 +223,7 @@ def run_collector(
         if window_start is not None:
             moves_cursor = backfill_moves_cursor(kind, config.cursor, window_start)
         pages = _parsed(kind, kind.fetch(cursor, window_start, window_end))
+        committed_hook = getattr(kind, "committed", None)
         for page in prefetched(pages, give_up=give_up):
             sorted_page = sort_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
             with transaction(engine) as connection:
@@ -235,6 +234,8 @@ def run_collector(
                     connection.execute(update(collector).where(collector.c.id == config.id).values(cursor=page.cursor))
                     committed = page.cursor
             progress.add(counts, page)
+            if committed_hook is not None:
+                committed_hook(page.cursor)
             if on_page is not None:
                 on_page(progress)
             if stop is not None and stop.is_set():

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Connection, String, any_, bindparam, select
+from sqlalchemy import Connection, func, select, table
 
 from ioc.indicators.model import IndicatorValue
 from ioc.warehouse import aggregates, schema
-from ioc.warehouse.dialect import copy_rows, encode_rows, insert_rows, update_rows
-from ioc.warehouse.load import LOOKUP_CHUNK, PageCounts
+from ioc.warehouse.dialect import copy_into_staging, encode_rows, insert_rows
+from ioc.warehouse.load import PageCounts
 
 VALUE = schema.IndicatorValue.__table__
 #: The columns a load writes besides the identity (collector, value key) and ``loaded_at``.
@@ -33,6 +33,8 @@ DATA = (
 )
 #: What decides whether a stored value changed (the run and load time do not).
 COMPARED = DATA
+#: The columns of the SQLite staging table, for ``insert_rows``.
+STAGING_TABLE = table("ioc_value_page")
 
 
 def _data(value: IndicatorValue) -> tuple:
@@ -55,49 +57,58 @@ def _data(value: IndicatorValue) -> tuple:
     )
 
 
-def _stored(connection: Connection, collector_id: int, keys: list[str]) -> dict[str, tuple[int, tuple]]:
-    """The stored values of ``keys``: value key → (id, data as :func:`_data` orders it)."""
-    stored: dict[str, tuple[int, tuple]] = {}
-    columns = [VALUE.c.value_key, VALUE.c.id, *[VALUE.c[name] for name in COMPARED]]
-    if connection.dialect.name == "postgresql":  # one statement, one array parameter, an index probe per key
-        chunks = [any_(bindparam("keys", keys, type_=ARRAY(String)))]
-    else:
-        chunks = [keys[start : start + LOOKUP_CHUNK] for start in range(0, len(keys), LOOKUP_CHUNK)]
-    for chunk in chunks:
-        matches = VALUE.c.value_key == chunk if not isinstance(chunk, list) else VALUE.c.value_key.in_(chunk)
-        query = select(*columns).where(VALUE.c.collector_id == collector_id, matches)
-        for row in connection.execute(query):
-            stored[row[0]] = (row[1], tuple(row[2:]))
-    return stored
+#: The temporary table a page's values are staged in (one per session; PostgreSQL empties it at each commit).
+STAGING = "ioc_value_page"
+COLUMNS = ("collector_id", "run_id", "value_key", *DATA, "loaded_at")
+
+
+def _upsert(dialect: str) -> str:
+    """One statement merging the staged page: new keys inserted, changed values replaced, unchanged ones left alone
+    (no row returned), each returned row saying whether it was inserted (PostgreSQL: ``xmax = 0``; SQLite: its id,
+    compared with the largest before, as new rows take ids above it)."""
+    names = ", ".join(COLUMNS)
+    replaced = ", ".join(f"{name} = excluded.{name}" for name in ("run_id", *DATA, "loaded_at"))
+    distinct = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    differs = " OR ".join(f"indicator_value.{name} {distinct} excluded.{name}" for name in COMPARED)
+    returned = "(xmax = 0)" if dialect == "postgresql" else "id"
+    return (
+        f"INSERT INTO indicator_value ({names}) SELECT {names} FROM {STAGING} WHERE true "
+        f"ON CONFLICT (collector_id, value_key) DO UPDATE SET {replaced} WHERE {differs} RETURNING {returned}"
+    )
+
+
+_UPSERTS = {dialect: _upsert(dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def _stage(connection: Connection, rows: list[tuple]) -> None:
+    if connection.dialect.name == "postgresql":
+        copy_into_staging(connection, VALUE, STAGING, COLUMNS, rows)
+        return
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} AS SELECT {', '.join(COLUMNS)} FROM indicator_value WHERE 0"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {STAGING}")
+    insert_rows(connection, STAGING_TABLE, COLUMNS, encode_rows("sqlite", VALUE, COLUMNS, rows))
 
 
 def load_values(
     connection: Connection, collector_id: int, run_id: int | None, values: Sequence[IndicatorValue], now: datetime
 ) -> PageCounts:
-    """Upsert a page of values; the last of a key within the page wins."""
+    """Upsert a page of values in one statement from a staging table; the last of a key within the page wins."""
     if not values:
         return PageCounts()
     latest = {value.key: value for value in values}
-    stored = _stored(connection, collector_id, list(latest))
-    new: list[tuple] = []
-    changed: list[tuple] = []
-    for key, value in latest.items():
-        data = _data(value)
-        known = stored.get(key)
-        if known is None:
-            new.append((collector_id, run_id, key, *data, now))
-        elif known[1] != data:
-            changed.append((run_id, *data, now, known[0]))
+    _stage(connection, [(collector_id, run_id, key, *_data(value), now) for key, value in latest.items()])
     dialect = connection.dialect.name
-    if new:
-        columns = ("collector_id", "run_id", "value_key", *DATA, "loaded_at")
-        if dialect == "postgresql":
-            copy_rows(connection, VALUE, columns, new)
-        else:
-            insert_rows(connection, VALUE, columns, encode_rows(dialect, VALUE, columns, new))
-    if changed:
-        columns = ("run_id", *DATA, "loaded_at")
-        update_rows(connection, VALUE, columns, "id", encode_rows(dialect, VALUE, (*columns, "id"), changed))
-    if new or changed:
+    if dialect == "postgresql":
+        flags = connection.exec_driver_sql(_UPSERTS[dialect]).scalars().all()
+        inserted = sum(flags)
+    else:
+        largest = connection.execute(select(func.max(VALUE.c.id))).scalar() or 0
+        flags = connection.exec_driver_sql(_UPSERTS[dialect]).scalars().all()
+        inserted = sum(1 for id_ in flags if id_ > largest)
+        connection.exec_driver_sql(f"DELETE FROM {STAGING}")
+    updated = len(flags) - inserted
+    if flags:
         aggregates.bump_version(connection, now)
-    return PageCounts(inserted=len(new), updated=len(changed), unchanged=len(latest) - len(new) - len(changed))
+    return PageCounts(inserted=inserted, updated=updated, unchanged=len(latest) - len(flags))

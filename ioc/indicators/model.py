@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ioc.config import TIMEZONE
@@ -122,6 +123,29 @@ _PERIOD_SHAPES = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _period_of_text(text: str) -> PeriodRef | None:
+    """The period ``text`` spells, or None; cached, as a report repeats a few periods on every row."""
+    for kind, shape in _PERIOD_SHAPES:
+        match = shape.fullmatch(text)
+        if not match:
+            continue
+        parts = [int(part) for part in match.groups()]
+        try:
+            if kind == "day":
+                day = date(*parts)
+            elif kind == "month":
+                day = date(parts[0], parts[1], 1)
+            elif kind == "quarter":
+                day = date(parts[0], 3 * parts[1] - 2, 1)
+            else:
+                day = date(parts[0], 1, 1)
+        except ValueError:
+            return None
+        return period_of(kind, day) if 1900 <= day.year <= 2200 else None
+    return None
+
+
 def parse_period(value: Any, field_name: str = "period") -> PeriodRef:
     """``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY`` (a date or datetime reads as its day)."""
     if isinstance(value, datetime):
@@ -131,26 +155,9 @@ def parse_period(value: Any, field_name: str = "period") -> PeriodRef:
     if value.__class__ is int and 1900 <= value <= 2200:
         value = str(value)
     if value.__class__ is str and len(value) <= 20:
-        text = value.strip()
-        for kind, shape in _PERIOD_SHAPES:
-            match = shape.fullmatch(text)
-            if not match:
-                continue
-            parts = [int(part) for part in match.groups()]
-            try:
-                if kind == "day":
-                    day = date(*parts)
-                elif kind == "month":
-                    day = date(parts[0], parts[1], 1)
-                elif kind == "quarter":
-                    day = date(parts[0], 3 * parts[1] - 2, 1)
-                else:
-                    day = date(parts[0], 1, 1)
-            except ValueError:
-                break
-            if not 1900 <= day.year <= 2200:
-                break
-            return period_of(kind, day)
+        period = _period_of_text(value.strip())
+        if period is not None:
+            return period
     raise InvalidRecordError(f"{field_name} {shown(value)} is not a period YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
 
 

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ioc.simulator import indicator_apis, portal766
 from ioc.simulator.auth import Authenticator, Reply
 from ioc.simulator.config import FaultKnobs
 from ioc.simulator.model import Simulator
@@ -27,6 +28,7 @@ HEALTH_PATH = "/_sim/health"
 CLOCK_PATH = "/_sim/clock"
 FAULTS_PATH = "/_sim/faults"
 ROUTES = {PULL_PATH: "GET", HEALTH_PATH: "GET", TOKEN_PATH: "POST", CLOCK_PATH: "POST", FAULTS_PATH: "POST"}
+ROUTES.update(dict.fromkeys(indicator_apis.PATHS, "GET"))
 TIME_FORMAT = "%Y%m%d%H%M%S"
 MAX_BODY = 1 << 20
 JSON_TYPE = "application/json; charset=utf-8"
@@ -111,7 +113,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         expected = ROUTES.get(parts.path)
         body = self._read_body() if method == "POST" else b""
-        if expected is None:
+        if method == "POST" and parts.path.startswith(portal766.PREFIX):
+            config = self.server.simulator.config
+            today = self.server.simulator.now().date()
+            status, payload = portal766.answer(config.seed, config.province, parts.path, body, today)
+            self._send(status, payload, JSON_TYPE)
+        elif expected is None:
             self._json(404, {"error": "not_found", "message": f"no such path {parts.path}"})
         elif expected != method:
             self._json(405, {"error": "method_not_allowed"}, {"Allow": expected})
@@ -129,6 +136,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         elif path == TOKEN_PATH:
             form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
             self._reply(self.server.authenticator.token(self.headers, form))
+        elif path in indicator_apis.PATHS:
+            denied = self.server.authenticator.check(self.headers)
+            status, payload = indicator_apis.answer(simulator.config, simulator.now(), path, query)
+            self._reply(denied) if denied is not None else self._json(status, payload)
         elif path == HEALTH_PATH:
             self._json(200, {"ok": True, "now": simulator.now().strftime(TIME_FORMAT)})
         elif path == CLOCK_PATH:

@@ -14,7 +14,18 @@ from layouts.i18n import language, t
 from layouts.shell import frame
 
 #: The admin pages, in the order the index and the menu show them.
-PAGES = ("collectors", "runs", "quarantine", "users", "displays", "indicators", "targets", "boundaries", "audit")
+PAGES = (
+    "collectors",
+    "runs",
+    "quarantine",
+    "names",
+    "users",
+    "displays",
+    "indicators",
+    "targets",
+    "boundaries",
+    "audit",
+)
 
 
 def pages() -> list[ModuleType]:

@@ -30,6 +30,7 @@ from ioc.errors import IOCError
 from ioc.warehouse.access import transaction
 from layouts import warehouse
 from layouts.access import current_ip, current_username
+from layouts.admin import file_upload
 from layouts.admin.collector_form import MESSAGE, changed, drawer, message
 from layouts.admin.runs import PRE_STYLE, STATUS_COLORS, duration, run_facts
 from layouts.admin.widgets import TABLE_STYLE
@@ -90,6 +91,7 @@ def _actions(lang: str) -> dmc.Paper:
                     ],
                     gap="sm",
                 ),
+                file_upload.panel(lang),
                 html.Div(id="admin-collectors-progress"),
             ],
             gap="sm",
