@@ -4,7 +4,7 @@ drill down to the dossiers behind a number, export any table; the whole view liv
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import date
 
 import dash
@@ -21,13 +21,13 @@ from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
 from ioc.records import STATUSES
-from layouts import explore_bars, explore_input, figures, lookups, theme, warehouse
+from layouts import explore_bars, explore_indicator, explore_input, figures, lookups, theme, warehouse
 from layouts.access import is_admin
 from layouts.chrome import frame
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
 from layouts.theme import FONT
-from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse
+from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, from_store, parse, stored
 
 DRILL_PAGE = 25
 #: The most dossiers one drill-down export holds.
@@ -212,6 +212,7 @@ def layout(**params: object) -> dmc.AppShell:
                 withBorder=True,
                 p="sm",
             ),
+            explore_indicator.panel(view, lang, graph),
             dcc.Location(id="explore-url", refresh=False),
             dcc.Store(id="explore-view", data=_stored(view)),
             dcc.Store(id="explore-drill-target"),
@@ -265,21 +266,11 @@ def _table_style(lang: str) -> dict:
 
 
 def _stored(view: View) -> dict:
-    """The view as the page keeps it (a dcc.Store): JSON values, and its query string."""
-    return {
-        "query": view.query(),
-        **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in asdict(view).items()},
-    }
+    return stored(view)
 
 
 def _view(data: object) -> View:
-    """The stored view back, checked again: a store is client data (anything but an object is the default view)."""
-    if not isinstance(data, dict):
-        return View()
-    return parse(
-        {"from": data.get("first"), "to": data.get("last")}
-        | {k: v for k, v in data.items() if k not in ("first", "last", "query")}
-    )
+    return from_store(data)
 
 
 @callback(
@@ -343,20 +334,23 @@ def cross_filter(preset, dates, map_click, bar_click, trend_click, _clear, by): 
     *[Input(f"explore-filter-{name}", "value") for name in FILTERS],
     Input("explore-by", "value"),
     Input("explore-kpi", "value"),
+    Input("explore-indicator-code", "value"),
+    Input("explore-indicator-by", "value"),
     State("explore-view", "data"),
     prevent_initial_call=True,
 )
 def choose_view(preset, dates, *values):  # type: ignore[no-untyped-def]
     """The controls, checked, as the view; the URL follows it (no reload), so reload and share give the same view."""
-    *filters, by, kpi, stored = values
-    stored = stored if isinstance(stored, dict) else {}
+    *filters, by, kpi, indicator, indicator_by, before = values
+    before = before if isinstance(before, dict) else {}
     first, last = dates if preset == "custom" and isinstance(dates, list) and len(dates) == 2 else (None, None)
+    chosen = {"by": by, "kpi": kpi, "indicator": indicator, "indicator_by": indicator_by}
     view = parse(
         dict(zip(FILTERS, filters, strict=True))
-        | {"lang": stored.get("lang"), "preset": preset, "from": first, "to": last, "by": by, "kpi": kpi}
+        | {"lang": before.get("lang"), "preset": preset, "from": first, "to": last, **chosen}
     )
     data = _stored(view)
-    if data == stored:
+    if data == before:
         raise PreventUpdate
     return data, view.query() or "?"
 

@@ -113,6 +113,22 @@ def choropleth(
     codes = [feature["id"] for feature in layer["features"]]
     kpi = KPI_BY_KEY[key]
     values = map_values(rows, key, names, codes, lang)
+    return shaded_map(layer, values, kpi.higher_is_better, kpi.is_rate, kpi.unit, lang, dark, scale)
+
+
+def shaded_map(
+    layer: dict,
+    values: dict,
+    higher_is_better: bool,
+    is_rate: bool,
+    unit: str,
+    lang: str,
+    dark: bool = False,
+    scale: float = 1.0,
+) -> go.Figure:
+    """The layer's units coloured by ``values`` (``z`` and hover ``text`` per feature, :func:`map_values`), the better
+    darker; a unit without a value is grey. Clicks report the unit code as ``location``."""
+    codes = [feature["id"] for feature in layer["features"]]
     outline = theme.WALL_BACKGROUND if dark else "#ffffff"
     grey = "#3b3d42" if dark else "#dee2e6"
     base = go.Choroplethmap(  # every unit, grey: one without a value stays visible
@@ -136,11 +152,11 @@ def choropleth(
                 text=values["text"],
                 hovertemplate="%{text}<extra></extra>",
                 colorscale=theme.BETTER_DARKER,
-                reversescale=not kpi.higher_is_better,
-                zmin=0 if kpi.is_rate else None,
-                zmax=100 if kpi.is_rate else None,
+                reversescale=not higher_is_better,
+                zmin=0 if is_rate else None,
+                zmax=100 if is_rate else None,
                 marker={"line": {"color": outline, "width": 0.8}, "opacity": 0.9},
-                colorbar={"thickness": round(10 * scale), "len": 0.7, "title": {"text": kpi.unit}},
+                colorbar={"thickness": round(10 * scale), "len": 0.7, "title": {"text": plain(unit)}},
             ),
         ]
     )

@@ -1,5 +1,6 @@
-"""The explorer's view — period, filters, breakdown, KPI — to and from the URL's query string, so a reload or a shared
-link shows the same view. Values that are not valid are dropped, never passed on."""
+"""The explorer's view — period, filters, breakdown, KPI, and the chosen indicator with its breakdown — to and from
+the URL's query string, so a reload or a shared link shows the same view. Values that are not valid are dropped,
+never passed on."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ BREAKDOWNS = ("agency", "unit", "field", "procedure", "channel")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
 FILTERS = ("unit", "agency", "field", "procedure", "channel", "applicant_type")
 NUMBERS = {"channel": (1, 2, 3), "applicant_type": (1, 2, 3, 4)}
+#: An indicator's breakdowns (``ioc.indicators.query.BREAKDOWNS``).
+INDICATOR_BREAKDOWNS = ("unit", "agency", "month")
+#: An indicator code as the registry writes it (``ioc.indicators.model.CODE_PATTERN``); whether it is registered is
+#: the page's question, not the URL's.
+INDICATOR_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class View:
     applicant_type: int | None = None
     by: str = "agency"
     kpi: str = "on_time_rate"
+    indicator: str | None = None
+    indicator_by: str = "unit"
 
     def days(self, today: date) -> tuple[date, date]:
         """The first and last day shown (both included)."""
@@ -124,4 +132,28 @@ def parse(params: dict) -> View:
         applicant_type=_number("applicant_type", params.get("applicant_type")),
         by=_choice(params.get("by"), BREAKDOWNS, "agency"),
         kpi=_choice(params.get("kpi"), KPI_BY_KEY, "on_time_rate"),
+        indicator=_indicator(params.get("indicator")),
+        indicator_by=_choice(params.get("indicator_by"), INDICATOR_BREAKDOWNS, "unit"),
+    )
+
+
+def _indicator(value: object) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 64 and INDICATOR_CODE.match(value) else None
+
+
+def stored(view: View) -> dict:
+    """The view as the page keeps it (a dcc.Store): JSON values, and its query string."""
+    return {
+        "query": view.query(),
+        **{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in asdict(view).items()},
+    }
+
+
+def from_store(data: object) -> View:
+    """The stored view back, checked again: a store is client data (anything but an object is the default view)."""
+    if not isinstance(data, dict):
+        return View()
+    return parse(
+        {"from": data.get("first"), "to": data.get("last")}
+        | {k: v for k, v in data.items() if k not in ("first", "last", "query")}
     )

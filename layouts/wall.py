@@ -28,7 +28,8 @@ from layouts.i18n import language, t
 from layouts.wall_rankings import PAGE_SECONDS, paged_table, ranking_list
 
 MAP_KPIS = ("on_time_rate", "online_rate", "received", "pending_overdue", "digitisation_rate", "online_payment_rate")
-PAGES = ("/wall", "/wall/rankings")
+#: The pages ``?rotate=`` cycles through (``/wall/digital`` is :mod:`layouts.wall_digital`).
+PAGES = ("/wall", "/wall/rankings", "/wall/digital")
 REFRESH_SECONDS = 60
 RANKED = 5
 #: The wall is laid out for 1920×1080 and scaled as a whole to the screen (layouts/assets/wall.js); figure text at

@@ -269,7 +269,7 @@ def test_a_target_is_saved_for_the_province_and_a_commune_and_the_table_says_whe
     before = targets.layout()
     default = row(find(before, "admin-targets-table").data, "on_time_rate")
     assert (default["target"], default["source"]) == ("98", "Mặc định của IOC")
-    assert row(find(before, "admin-targets-table").data, "received")["source"] == "Chưa có chỉ tiêu"
+    assert row(find(before, "admin-targets-table").data, "received")["source"] == "Chưa đặt"
 
     message, color, _, table = targets.save(1, "on_time_rate", 95.5, 95, 85, "province", None, "vi")
     assert (message, color) == ("Đã lưu chỉ tiêu Tỷ lệ giải quyết đúng hạn (Toàn tỉnh).", "green")

@@ -140,7 +140,12 @@ def page_need(path: str) -> str:
 def callback_need(module: str) -> str:
     if module.startswith("layouts.admin"):
         return "admin"
-    return {"layouts.wall": "display", "layouts.explore": "analyst"}[module]
+    return {
+        "layouts.wall": "display",
+        "layouts.wall_digital": "display",
+        "layouts.explore": "analyst",
+        "layouts.explore_indicator": "analyst",
+    }[module]
 
 
 def pages() -> list[str]:
@@ -185,11 +190,12 @@ def assert_refused(response, who: str | None) -> None:  # type: ignore[no-untype
 
 
 def test_the_matrix_classifies_every_page_and_callback(site: Site) -> None:
-    assert {"/", "/wall", "/wall/rankings", "/explore", "/admin"} <= set(pages())
+    assert {"/", "/wall", "/wall/rankings", "/wall/digital", "/explore", "/admin", "/admin/indicators"} <= set(pages())
     for path in pages():
         page_need(path)  # a KeyError names a page nobody decided on
     modules = {spec["callback"].__module__ for spec in server_callbacks(site.app).values()}
     assert {"layouts.wall", "layouts.explore", "dash.dash"} <= modules
+    assert {"layouts.wall_digital", "layouts.explore_indicator", "layouts.admin.indicators"} <= modules
     for module in modules - {"dash.dash"}:
         callback_need(module)
 
@@ -230,6 +236,39 @@ def test_every_callback_answers_only_the_roles_that_may_use_it(site: Site, clien
             assert_refused(response, who)
         checked += 1
     assert checked >= 8
+
+
+INDICATOR_SCREENS = {
+    "/admin/indicators": ("layouts.admin.indicators", "admin"),
+    "/wall/digital": ("layouts.wall_digital", "display"),
+    "/explore": ("layouts.explore_indicator", "analyst"),
+}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_indicator_screens_and_their_callbacks_answer_only_their_roles(
+    site: Site, clients, who: str | None
+) -> None:
+    """The Indicators admin page and its form, the digital wall and the explorer's indicator panel: the server checks
+    the role of every request (a leader gets neither the admin page nor its callback; signed out, nothing)."""
+    client = clients[who]
+    for path, (module, need) in INDICATOR_SCREENS.items():
+        response = client.get(path, headers={"Accept": "text/html"})
+        callbacks = [(k, s) for k, s in server_callbacks(site.app).items() if s["callback"].__module__ == module]
+        assert callbacks, module
+        replies = [
+            client.post("/_dash-update-component", json=callback_body(k, s), headers=csrf(client)) for k, s in callbacks
+        ]
+        if RANK[who] >= RANK[need]:
+            assert response.status_code == 200, (path, who)
+            assert all(r.status_code not in (400, 401, 403) for r in replies), (path, who)
+        else:
+            assert_refused(response, who)
+            for reply in replies:
+                assert_refused(reply, who)
+    if who is not None and RANK[who] < RANK["admin"]:
+        listed = json.dumps(client.get("/_dash-dependencies").get_json())
+        assert "admin-indicators" not in listed  # not even named to those who may not call it
 
 
 @pytest.mark.parametrize("who", WHO)

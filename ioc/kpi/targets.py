@@ -1,4 +1,6 @@
-"""KPI targets: the shipped defaults, overridden per province, unit or agency in the warehouse (``kpi_target``)."""
+"""Targets of every indicator: the dossier KPIs' shipped defaults, and targets set per province, unit or agency in
+the warehouse (``kpi_target``, keyed by indicator code). The other indicators ship with none ("chưa đặt") until an
+admin sets one."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
 
 KPI_TARGET = schema.KpiTarget.__table__
+INDICATOR = schema.Indicator.__table__
 SCOPES = ("province", "unit", "agency")
 
 
@@ -48,19 +51,33 @@ def effective_targets(connection: Connection, scope: str = "province", scope_cod
     return {key: setting.target for key, setting in target_settings(connection, scope, scope_code).items()}
 
 
-def check_target(kpi_key: str, target: Target) -> None:
-    """Refuse an unknown KPI, a rate outside 0–100 or bands in the wrong order for the KPI's direction."""
-    kpi = KPI_BY_KEY.get(kpi_key)
-    if kpi is None:
-        raise IOCError(f"unknown KPI {kpi_key!r}; use one of {', '.join(KPI_BY_KEY)}")
+def _measure(connection: Connection | None, code: str) -> tuple[bool, bool]:
+    """Whether the indicator ``code`` is a percentage and whether higher is better: a dossier KPI from its registry,
+    any other from the warehouse's indicator registry; an unknown code is a one-line error."""
+    kpi = KPI_BY_KEY.get(code)
+    if kpi is not None:
+        return kpi.is_rate, kpi.higher_is_better
+    row = None
+    if connection is not None:
+        table = INDICATOR.c
+        row = connection.execute(select(table.aggregation, table.direction).where(table.code == code)).first()
+    if row is None:
+        raise IOCError(f"unknown KPI or indicator {code!r}; see `ioc indicator list`")
+    return row.aggregation == "ratio", row.direction == "higher"
+
+
+def check_target(kpi_key: str, target: Target, connection: Connection | None = None) -> None:
+    """Refuse an unknown indicator (a dossier KPI, or with ``connection`` any registered one), a rate outside 0–100
+    or bands in the wrong order for the indicator's direction."""
+    is_rate, higher_is_better = _measure(connection, kpi_key)
     values = (target.target, target.green_from, target.amber_from)
-    if kpi.is_rate and not all(0 <= v <= 100 for v in values):
+    if is_rate and not all(0 <= v <= 100 for v in values):
         raise IOCError(f"{kpi_key} is a percentage: target and bands must be between 0 and 100")
     if min(values) < 0:
         raise IOCError(f"{kpi_key}: target and bands cannot be negative")
-    if kpi.higher_is_better and target.green_from < target.amber_from:
+    if higher_is_better and target.green_from < target.amber_from:
         raise IOCError(f"{kpi_key}: higher is better, so --green-from must be at least --amber-from")
-    if not kpi.higher_is_better and target.green_from > target.amber_from:
+    if not higher_is_better and target.green_from > target.amber_from:
         raise IOCError(f"{kpi_key}: lower is better, so --green-from must be at most --amber-from")
 
 
@@ -68,7 +85,7 @@ def set_target(
     connection: Connection, kpi_key: str, target: Target, scope: str, scope_code: str, actor: str, now: datetime
 ) -> None:
     """Save a target for a scope and record it in the audit log."""
-    check_target(kpi_key, target)
+    check_target(kpi_key, target, connection)
     if scope not in SCOPES:
         raise IOCError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     values = {"target": target.target, "green_from": target.green_from, "amber_from": target.amber_from}

@@ -1,5 +1,6 @@
-"""``/admin``: the admins' pages — collectors and their runs, the quarantine, users, KPI targets, boundaries, the
-audit log — and an index of them. The server lets only admins reach ``/admin`` and every ``admin-…`` callback."""
+"""``/admin``: the admins' pages — collectors and their runs, the quarantine, users, the indicators, their targets,
+boundaries, the audit log — and an index of them. The server lets only admins reach ``/admin`` and every ``admin-…``
+callback."""
 
 from __future__ import annotations
 
@@ -13,7 +14,18 @@ from layouts.chrome import frame
 from layouts.i18n import language, t
 
 #: The admin pages, in the order the index and the menu show them.
-PAGES = ("collectors", "runs", "quarantine", "names", "users", "displays", "targets", "boundaries", "audit")
+PAGES = (
+    "collectors",
+    "runs",
+    "quarantine",
+    "names",
+    "users",
+    "displays",
+    "indicators",
+    "targets",
+    "boundaries",
+    "audit",
+)
 
 
 def pages() -> list[ModuleType]:

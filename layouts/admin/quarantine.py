@@ -16,6 +16,7 @@ from ioc.collecting.reprocess import ReprocessResult, reprocess_quarantine
 from ioc.collecting.status import QuarantineFilters, get_quarantined, quarantine_page
 from ioc.config import load_settings
 from ioc.errors import IOCError
+from ioc.reasons import translated
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin.runs import PRE_STYLE, collector_options
@@ -85,8 +86,9 @@ def layout(**params: object) -> dmc.AppShell:
     return frame(lang, "/admin", [body])
 
 
-def table_rows(filters: QuarantineFilters, page: int) -> tuple[list[dict], int]:
-    """One page of rejected records as table rows (reasons and keys as plain text), and how many match."""
+def table_rows(filters: QuarantineFilters, page: int, lang: str = "vi") -> tuple[list[dict], int]:
+    """One page of rejected records as table rows (reasons, in the reader's language, and keys as plain text), and
+    how many match."""
     with warehouse.engine().connect() as connection:
         records, total = quarantine_page(connection, filters, page * PAGE_SIZE, PAGE_SIZE)
     rows = [
@@ -94,7 +96,7 @@ def table_rows(filters: QuarantineFilters, page: int) -> tuple[list[dict], int]:
             "id": record.id,
             "collector": record.collector,
             "source_key": record.source_key or "–",
-            "reason": record.reason,
+            "reason": translated(record.reason, lang),
             "quarantined_at": moment(record.quarantined_at),
             "reprocessed_at": moment(record.reprocessed_at) if record.reprocessed_at else "",
         }
@@ -121,7 +123,8 @@ def show_records(collector, reason, reprocessed, page, _version, lang):  # type:
     """The page of records the filters select; a changed filter goes back to the first page."""
     page = (page or 0) if ctx.triggered_id in ("admin-quarantine-table", "admin-quarantine-version") else 0
     filters = QuarantineFilters(collector or None, (reason or "").strip() or None, bool(reprocessed))
-    rows, total = table_rows(filters, page)
+    lang = language(lang)
+    rows, total = table_rows(filters, page, lang)
     columns = [{"name": t(lang, f"admin.quarantine.column.{c}"), "id": c} for c in COLUMNS]
     summary = t(lang, "admin.quarantine.summary", total=number(total, lang))
     return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page, summary, not collector
@@ -143,7 +146,8 @@ def pretty(raw: str) -> str:
     prevent_initial_call=True,
 )
 def show_record(cell, lang):  # type: ignore[no-untyped-def]
-    """The chosen record: its reason and the raw record, both as text."""
+    """The chosen record: its reason (in the reader's language) and the raw record, both as text."""
+    lang = language(lang)
     if not cell or cell.get("row_id") is None:
         return dmc.Text(t(lang, "admin.quarantine.pick"), c="dimmed"), None
     try:
@@ -170,7 +174,7 @@ def show_record(cell, lang):  # type: ignore[no-untyped-def]
                 gap="xl",
             ),
             dmc.Text(t(lang, "admin.quarantine.column.reason"), size="xs", c="dimmed"),
-            html.Pre(record.reason, id="admin-quarantine-reason-text", style=PRE_STYLE),
+            html.Pre(translated(record.reason, lang), id="admin-quarantine-reason-text", style=PRE_STYLE),
             dmc.Text(t(lang, "admin.quarantine.raw"), size="xs", c="dimmed"),
             html.Pre(pretty(record.raw or ""), id="admin-quarantine-raw", style=PRE_STYLE),
             dmc.Group(

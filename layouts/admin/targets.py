@@ -1,6 +1,7 @@
-"""``/admin/targets``: every KPI's target and traffic-light bands (chỉ tiêu) for the province, a unit or an agency —
-where each comes from (IOC's default or set in the warehouse), and a form that sets one through
-:func:`ioc.kpi.targets.save_target`, which validates it and writes the audit log in the same transaction."""
+"""``/admin/targets``: every registered indicator's target and traffic-light bands (chỉ tiêu) for the province, a unit
+or an agency — where each comes from (IOC's default, set in the warehouse, or "chưa đặt" until an admin sets one),
+and a form that sets one through :func:`ioc.kpi.targets.save_target`, which validates it and writes the audit log in
+the same transaction."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from dash.exceptions import PreventUpdate
 
 from ioc.config import now_local
 from ioc.errors import IOCError
-from ioc.kpi.registry import KPI_BY_KEY, KPIS, Target
+from ioc.indicators.model import Indicator
+from ioc.indicators.registry import registered
+from ioc.kpi.registry import Target
 from ioc.kpi.targets import SCOPES, TargetSetting, save_target, target_settings
 from layouts import lookups, warehouse
 from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
-from layouts.figures import kpi_name
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
 
@@ -45,20 +47,30 @@ def _settings(scope: str, code: str) -> dict[str, TargetSetting]:
         return target_settings(connection, scope, code)
 
 
+def _indicators() -> dict[str, Indicator]:
+    """Every registered indicator: the dossier KPIs, the shipped catalogue and those admins added."""
+    with warehouse.engine().connect() as connection:
+        return registered(connection)
+
+
+def _name(indicator: Indicator, lang: str) -> str:
+    return indicator.name_vi if lang == "vi" else indicator.name_en
+
+
 def _value(value: float, lang: str) -> str:
     return number(value, lang, 0 if float(value).is_integer() else 2)
 
 
 def _table_rows(scope: str, code: str, lang: str) -> list[dict]:
-    """Every KPI, with or without a target, as the table shows it."""
+    """Every registered indicator, with or without a target, as the table shows it."""
     settings = _settings(scope, code)
     rows = []
-    for kpi in KPIS:
-        setting = settings.get(kpi.key)
+    for indicator in _indicators().values():
+        setting = settings.get(indicator.code)
         row = {
-            "id": kpi.key,
-            "name": kpi_name(kpi.key, lang) + (" (%)" if kpi.is_rate else ""),
-            "direction": t(lang, "admin.targets.higher" if kpi.higher_is_better else "admin.targets.lower"),
+            "id": indicator.code,
+            "name": f"{_name(indicator, lang)} ({indicator.unit})",
+            "direction": t(lang, "admin.targets.higher" if indicator.higher_is_better else "admin.targets.lower"),
             "source": t(lang, f"admin.targets.source.{setting.source}" if setting else "admin.targets.source.none"),
             "updated": " · ".join(filter(None, (setting.updated_by, moment(setting.updated_at))))
             if setting and setting.updated_at
@@ -83,7 +95,7 @@ def _form(lang: str) -> dmc.Paper:
                 dmc.Select(
                     id="admin-targets-kpi",
                     label=t(lang, "admin.targets.kpi"),
-                    data=[{"value": k.key, "label": kpi_name(k.key, lang)} for k in KPIS],
+                    data=[{"value": c, "label": f"{_name(i, lang)} ({c})"} for c, i in _indicators().items()],
                     searchable=True,
                     w=360,
                 ),
@@ -167,7 +179,7 @@ def show(scope, code, lang):  # type: ignore[no-untyped-def]
 )
 def pick_row(cell):  # type: ignore[no-untyped-def]
     """A click on a row edits its KPI."""
-    if not cell or cell.get("row_id") not in KPI_BY_KEY:
+    if not isinstance(cell, dict) or not isinstance(cell.get("row_id"), str) or cell["row_id"] not in _indicators():
         raise PreventUpdate
     return cell["row_id"]
 
@@ -184,11 +196,12 @@ def pick_row(cell):  # type: ignore[no-untyped-def]
 def prefill(kpi, scope, code, lang):  # type: ignore[no-untyped-def]
     """The form starts from the KPI's current target for the scope, with what its bands mean."""
     lang = language(lang)
-    if kpi not in KPI_BY_KEY:
+    indicators = _indicators()
+    if not isinstance(kpi, str) or kpi not in indicators:
         return "", "", "", ""
     setting = _settings(scope if code else "province", code or "").get(kpi)
     values = [getattr(setting.target, band) for band in BANDS] if setting else ["", "", ""]
-    hint = t(lang, "admin.targets.hint.higher" if KPI_BY_KEY[kpi].higher_is_better else "admin.targets.hint.lower")
+    hint = t(lang, "admin.targets.hint.higher" if indicators[kpi].higher_is_better else "admin.targets.hint.lower")
     return (*values, hint)
 
 
@@ -207,7 +220,7 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
     """Save a target; the error a person can act on (nothing saved), or None once it committed."""
     if scope in ("unit", "agency") and not any(option["value"] == code for option in _scope_codes(scope, lang)):
         return t(lang, f"admin.targets.choose.{scope}")
-    if kpi not in KPI_BY_KEY:
+    if not isinstance(kpi, str) or kpi not in _indicators():
         return t(lang, "admin.targets.choose_kpi")
     numbers = [_number(value) for value in values]
     if None in numbers:
@@ -243,9 +256,9 @@ def save(_clicks, kpi, value, green_from, amber_from, scope, code, lang):  # typ
         return error, "red", False, no_update
     labels = {option["value"]: option["label"] for option in _scope_codes(scope, lang)}
     where = labels.get(code) or t(lang, "admin.targets.scope.province")
-    done = t(lang, "admin.targets.saved", kpi=kpi_name(kpi, lang), scope=where)
+    done = t(lang, "admin.targets.saved", kpi=_name(_indicators()[kpi], lang), scope=where)
     return done, "green", False, _table_rows(scope, code or "", lang)
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Chỉ tiêu", name="admin-targets")
+    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Mục tiêu", name="admin-targets")
