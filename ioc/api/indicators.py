@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import Engine
 
+from ioc.api.parameters import BadParameterError, code_parameter, parse_common
 from ioc.errors import IOCError
 from ioc.export import csv_bytes
 from ioc.indicators.model import CODE_PATTERN
 from ioc.indicators.query import BREAKDOWNS, value_rows
 from ioc.indicators.registry import registered
-from ioc.kpi.periods import MAX_DAYS, Period
+from ioc.kpi.periods import Period
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.reference import require_province
 
@@ -29,27 +30,10 @@ def add_routes(
     error: Callable[..., Response],
 ) -> None:
     """Add the indicator endpoints to ``api``; ``refused()`` answers a request without valid credentials."""
-    from ioc.api.kpi import BadParameterError, _code, _day
 
     def parse() -> tuple[Period, str | None, str | None, str | None, str]:
-        unknown = sorted(set(request.args) - set(PARAMETERS))
-        if unknown:
-            raise BadParameterError(f"unknown parameter {unknown[0]!r}; use {', '.join(PARAMETERS)}", unknown[0])
-        repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
-        if repeated:
-            raise BadParameterError(f"'{repeated[0]}' is given more than once", repeated[0])
-        first, last = _day("from"), _day("to")
-        if last < first:
-            raise BadParameterError("'to' is before 'from'", "to")
-        if (last - first).days >= MAX_DAYS:
-            raise BadParameterError(f"a period may span at most {MAX_DAYS} days", "to")
-        by = request.args.get("by")
-        if by is not None and by not in BREAKDOWNS:
-            raise BadParameterError(f"'by' must be one of {', '.join(BREAKDOWNS)}", "by")
-        output = request.args.get("format", "json")
-        if output not in ("json", "csv"):
-            raise BadParameterError("'format' must be json or csv", "format")
-        return Period.inclusive(first, last), by, _code("unit"), _code("agency"), output
+        period, by, output = parse_common(PARAMETERS, BREAKDOWNS)
+        return period, by, code_parameter("unit"), code_parameter("agency"), output
 
     def answered(body: Response, version: int) -> Response:
         body.headers["X-IOC-Data-Version"] = str(version)

@@ -3,54 +3,23 @@ dashboard's guard lets through (it sets ``flask.g.principal``); ``/api/v1/openap
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import Engine
 
 from ioc import tokens
 from ioc.api import indicators
+from ioc.api.parameters import CODE, DAYS, BadParameterError, code_parameter, parse_common
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.export import csv_bytes
 from ioc.kpi.known import UnknownCodeError, check_filters
-from ioc.kpi.periods import DAY, FIRST_DAY, LAST_DAY, MAX_DAYS, Period, parse_day, within_range
+from ioc.kpi.periods import DAY, MAX_DAYS, Period
 from ioc.kpi.query import BREAKDOWNS, Filters, cached_kpi_rows
 from ioc.kpi.registry import KPIS
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.reference import require_province
 
 PARAMETERS = ("from", "to", "by", "unit", "agency", "field", "procedure", "channel", "applicant_type", "format")
-CODE = re.compile(r"^[\w.\-/]{1,64}$")
-DAYS = f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
-
-
-class BadParameterError(Exception):
-    """A parameter the API cannot use; its message (and the parameter, when one is to blame) goes back as a 400."""
-
-    def __init__(self, message: str, parameter: str | None = None) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-
-
-def _day(name: str) -> date:
-    text = request.args.get(name)
-    if text is None:
-        raise BadParameterError(f"'{name}' is required, as YYYY-MM-DD", name)
-    day = parse_day(text)
-    if day is None:
-        raise BadParameterError(f"'{name}' must be a date as YYYY-MM-DD", name)
-    if not within_range(day):
-        raise BadParameterError(f"'{name}' must be {DAYS}", name)
-    return day
-
-
-def _code(name: str) -> str | None:
-    text = request.args.get(name)
-    if text is not None and not CODE.match(text):
-        raise BadParameterError(f"'{name}' must be a code of 1 to 64 letters, digits, '.', '-', '_' or '/'", name)
-    return text
 
 
 def _number(name: str, allowed: range) -> int | None:
@@ -64,32 +33,16 @@ def _number(name: str, allowed: range) -> int | None:
 
 def parse_query() -> tuple[Period, str | None, Filters, str]:
     """The period, breakdown, filters and format a request asks for; BadParameterError for anything else."""
-    unknown = sorted(set(request.args) - set(PARAMETERS))
-    if unknown:
-        raise BadParameterError(f"unknown parameter {unknown[0]!r}; use {', '.join(PARAMETERS)}", unknown[0])
-    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
-    if repeated:
-        raise BadParameterError(f"'{repeated[0]}' is given more than once", repeated[0])
-    first, last = _day("from"), _day("to")
-    if last < first:
-        raise BadParameterError("'to' is before 'from'", "to")
-    if (last - first).days >= MAX_DAYS:
-        raise BadParameterError(f"a period may span at most {MAX_DAYS} days", "to")
-    by = request.args.get("by")
-    if by is not None and by not in BREAKDOWNS:
-        raise BadParameterError(f"'by' must be one of {', '.join(BREAKDOWNS)}", "by")
-    output = request.args.get("format", "json")
-    if output not in ("json", "csv"):
-        raise BadParameterError("'format' must be json or csv", "format")
+    period, by, output = parse_common(PARAMETERS, BREAKDOWNS)
     filters = Filters(
-        unit=_code("unit"),
-        agency=_code("agency"),
-        field=_code("field"),
-        procedure=_code("procedure"),
+        unit=code_parameter("unit"),
+        agency=code_parameter("agency"),
+        field=code_parameter("field"),
+        procedure=code_parameter("procedure"),
         channel=_number("channel", range(1, 4)),
         applicant_type=_number("applicant_type", range(1, 10)),
     )
-    return Period.inclusive(first, last), by, filters, output
+    return period, by, filters, output
 
 
 def _error(status: int, message: str, parameter: str | None = None) -> Response:
