@@ -45,9 +45,9 @@ def _load(engine, collector_id, values):
         return load_values(connection, collector_id, None, values, NOW)
 
 
-def _rows(engine, code, first, last, by=None, **filters):
+def _rows(engine, code, first, last, by=None, today=date(2026, 12, 1), **filters):
     with transaction(engine) as connection:
-        return value_rows(connection, code, Period.inclusive(first, last), by, **filters)
+        return value_rows(connection, code, Period.inclusive(first, last), by, today=today, **filters)
 
 
 def test_a_reload_replaces_values_and_never_adds(place):
@@ -110,6 +110,20 @@ def test_a_quarter_reads_the_quarterly_values_and_whole_months_the_monthly_ones(
     assert _rows(engine, "meetings_held", date(2026, 8, 10), date(2026, 8, 20))[0]["value"] == 2
     by_month = _rows(engine, "meetings_held", date(2026, 7, 1), date(2026, 9, 30), "month")
     assert [row["value"] for row in by_month] == [10, 10, 10]
+
+
+def test_a_period_reaching_today_reads_the_running_months_value_and_a_past_partial_month_does_not(place):
+    engine, collector, _province, a, _b = place
+    _load(engine, collector, [_v("docs_outgoing", a, f"2026-{m:02d}", m) for m in (9, 10, 11)])
+    today = date(2026, 11, 20)  # November is running: its value holds figures to date
+    assert _rows(engine, "docs_outgoing", date(2026, 11, 1), today, today=today)[0]["value"] == 11
+    assert _rows(engine, "docs_outgoing", date(2026, 9, 1), today, today=today)[0]["value"] == 30
+    months = _rows(engine, "docs_outgoing", date(2026, 9, 1), today, "month", today=today)
+    assert [(row["month"], row["value"]) for row in months] == [("2026-09", 9), ("2026-10", 10), ("2026-11", 11)]
+    # Part of a month that has ended is not its month: no day values, so nothing rather than a whole month's figure.
+    past = _rows(engine, "docs_outgoing", date(2026, 10, 1), date(2026, 10, 20), today=today)
+    assert past == [{"value": None, "numerator": None, "denominator": None}]
+    assert _rows(engine, "docs_outgoing", date(2026, 9, 15), today, today=today)[0]["value"] is None
 
 
 def test_a_level_takes_each_units_last_value_and_a_score_is_never_added(place):

@@ -213,6 +213,27 @@ def test_the_demo_loads_the_simulator_serves_the_wall_and_leaves_nothing_behind_
         kpi = run_ioc("kpi", "--from", f"{first}", "--to", f"{now_local().date()}", "--format", "json", env=ioc_env)
         assert kpi.returncode == 0, kpi.stderr
         assert json.loads(kpi.stdout)[0]["received"] > 0
+        # The "4 không" page's figures, each from its own kind of source, are in by the time the demo says ready.
+        year = (first_day_months_before(now_local().date(), 12), now_local().date())
+        fed_by = {
+            "docs_sent_electronic": "rest-json",
+            "feedback_on_time": "rest-json",
+            "meetings_online": "file-drop",
+            "cashless_rate": "sql",
+            "portal766.progress": "portal-766",
+            "online_rate": "dossier-sync",
+        }
+        for code in fed_by:
+            shown = run_ioc(
+                *("indicator", "values", code, "--from", f"{year[0]}", "--to", f"{year[1]}", "--format", "json"),
+                env=ioc_env,
+            )
+            assert shown.returncode == 0, shown.stderr
+            assert json.loads(shown.stdout)[0]["value"] is not None, code
+        kinds = {
+            row["kind"] for row in json.loads(run_ioc("collector", "list", "--format", "json", env=ioc_env).stdout)
+        }
+        assert set(fed_by.values()) <= kinds
 
         def with_scheduler() -> dict[int, str] | None:
             found = descendants(process.pid)

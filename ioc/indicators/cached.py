@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 from sqlalchemy import Connection
 
+from ioc.config import now_local
 from ioc.indicators.query import value_rows
 from ioc.kpi.periods import Period
 from ioc.warehouse.aggregates import data_version
@@ -27,13 +28,15 @@ def cached_value_rows(
 ) -> list[dict]:
     """:func:`ioc.indicators.query.value_rows`, from memory while the data version holds (errors are never kept)."""
     version, _ = data_version(connection)
-    key = (connection.engine.url.render_as_string(hide_password=True), version, code, period, by, unit, agency)
+    today = now_local().date()  # the running period changes at midnight
+    where = connection.engine.url.render_as_string(hide_password=True)
+    key = (where, version, today, code, period, by, unit, agency)
     with _lock:
         rows = _cache.get(key)
         if rows is not None:
             _cache.move_to_end(key)
     if rows is None:
-        rows = value_rows(connection, code, period, by, unit, agency)
+        rows = value_rows(connection, code, period, by, unit, agency, today)
         with _lock:
             _cache[key] = rows
             while len(_cache) > CACHE_SIZE:

@@ -2,7 +2,9 @@
 
 Stored values are read at one period kind: the coarsest of year, quarter and month of which the period is made whole
 and for which values exist, else days (by month: months, else days). So a quarter reads the source's quarterly values
-when it gave them, a period of whole months reads monthly values, and no figure is counted twice at two kinds.
+when it gave them, a period of whole months reads monthly values, and no figure is counted twice at two kinds. A period
+that reaches today counts its running month (quarter, year) as whole, since that value holds figures to date: the month
+to date reads the running month's value.
 
 How values combine follows their aggregation (``domain/indicators.md``):
 - count, amount: added;
@@ -22,6 +24,7 @@ from datetime import date
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
+from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.indicators.model import Indicator, period_of
 from ioc.indicators.registry import get_indicator
@@ -40,18 +43,25 @@ BREAKDOWNS = ("unit", "agency", "month")
 AMOUNT_DECIMALS = 6
 
 
-def _whole(period: Period, kind: str) -> bool:
-    """Whether ``period`` is made of whole ``kind`` periods."""
-    first = period_of(kind, period.start)
+def last_end(period: Period, kind: str, today: date) -> date | None:
+    """The last day a ``kind`` value read for ``period`` may end on, or None when ``period`` is not made of whole
+    ``kind`` periods. A period that reaches today takes its running ``kind`` period whole, as that holds figures to
+    date only: the month to date reads the running month's value."""
+    if kind == "day":
+        return period.last_day
+    if period_of(kind, period.start).start != period.start:
+        return None
     last = period_of(kind, period.last_day)
-    return first.start == period.start and last.end == period.last_day
+    if last.end == period.last_day or last.start <= today <= period.last_day:
+        return last.end
+    return None
 
 
-def _conditions(indicator: Indicator, period: Period, unit: str | None, agency: str | None) -> list:
+def _conditions(indicator: Indicator, period: Period, ends_by: date, unit: str | None, agency: str | None) -> list:
     conditions = [
         VALUE.c.indicator_code == indicator.code,
         VALUE.c.period_start >= period.start,
-        VALUE.c.period_end <= period.last_day,
+        VALUE.c.period_end <= ends_by,
     ]
     if unit is not None:
         conditions.append(VALUE.c.unit_code == unit)
@@ -61,16 +71,27 @@ def _conditions(indicator: Indicator, period: Period, unit: str | None, agency: 
 
 
 def read_kind(
-    connection: Connection, indicator: Indicator, period: Period, by: str | None, unit: str | None, agency: str | None
-) -> str | None:
-    """The period kind the values are read at, or None when no value lies in the period."""
+    connection: Connection,
+    indicator: Indicator,
+    period: Period,
+    by: str | None,
+    unit: str | None,
+    agency: str | None,
+    today: date,
+) -> tuple[str, date] | None:
+    """The period kind the values are read at and the last day they may end on, or None when no value lies in the
+    period."""
     kinds = ("month", "day") if by == "month" else ("year", "quarter", "month", "day")
-    candidates = [kind for kind in kinds if kind == "day" or _whole(period, kind)]
-    conditions = _conditions(indicator, period, unit, agency)
+    candidates = [(kind, end) for kind in kinds if (end := last_end(period, kind, today)) is not None]
     found = connection.execute(
-        select(*[exists().where(VALUE.c.period_kind == kind, *conditions) for kind in candidates])
+        select(
+            *[
+                exists().where(VALUE.c.period_kind == kind, *_conditions(indicator, period, end, unit, agency))
+                for kind, end in candidates
+            ]
+        )
     ).one()
-    return next((kind for kind, present in zip(candidates, found, strict=True) if present), None)
+    return next((candidate for candidate, present in zip(candidates, found, strict=True) if present), None)
 
 
 def _number(total: float | None, indicator: Indicator) -> int | float | None:
@@ -185,9 +206,11 @@ def value_rows(
     by: str | None = None,
     unit: str | None = None,
     agency: str | None = None,
+    today: date | None = None,
 ) -> list[dict]:
     """One row per breakdown key (one row without ``by``): the key (``unit``, ``agency``, or ``month`` as ``YYYY-MM``),
-    ``value`` (a ratio's rate in %), and ``numerator`` and ``denominator`` (null unless a ratio)."""
+    ``value`` (a ratio's rate in %), and ``numerator`` and ``denominator`` (null unless a ratio). ``today`` (Vietnam
+    time by default) decides which period is running."""
     if by is not None and by not in BREAKDOWNS:
         raise IOCError(f"--by {by!r}: use one of {', '.join(BREAKDOWNS)}")
     indicator = get_indicator(connection, code)
@@ -197,11 +220,12 @@ def value_rows(
     if indicator.origin == "dossier":
         rows = _dossier_rows(connection, indicator, period, by, unit, agency)
     else:
-        kind = read_kind(connection, indicator, period, by, unit, agency)
-        if kind is None:
+        chosen = read_kind(connection, indicator, period, by, unit, agency, today or now_local().date())
+        if chosen is None:
             rows = []
         else:
-            conditions = [*_conditions(indicator, period, unit, agency), VALUE.c.period_kind == kind]
+            kind, ends_by = chosen
+            conditions = [*_conditions(indicator, period, ends_by, unit, agency), VALUE.c.period_kind == kind]
             if indicator.aggregation in ("level", "score"):
                 province = connection.execute(select(UNIT.c.code).where(UNIT.c.level == "province")).scalar()
                 rows = _latest(connection, indicator, conditions, by, province or "", unit)
