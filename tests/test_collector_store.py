@@ -80,6 +80,7 @@ def test_collector_lifecycle_from_the_command_line(initialised):
         (["--kind", "dossier-sync", "--url", "http://127.0.0.1/x", "--option", "page_size=0"], "option page_size"),
         (["--kind", "dossier-sync", "--url", "http://127.0.0.1/x", "--option", "colour=red"], "option colour"),
         (["--kind", "dossier-sync", "--url", "ftp://127.0.0.1/x"], "use an http:// or https:// address"),
+        (["--kind", "dossier-sync"], "kind 'dossier-sync' reads its source at --url"),
         (["--kind", "dossier-sync", "--url", "http://127.0.0.1/x", "--cron", "* * *"], "--cron"),
         (["--kind", "dossier-sync", "--url", "http://127.0.0.1/x", "--every", "1m", "--cron", "* * * * *"], "not both"),
         (["--kind", "dossier-sync", "--url", "http://127.0.0.1/x", "--auth", "apikey"], "needs environment variables"),

@@ -203,8 +203,11 @@ def _validated(
     if every and cron:
         raise IOCError("give --every or --cron, not both")
     validated = validate_options(kind, options)
+    reads_url = kind_location(get_kind(kind)) == "url"
+    if reads_url and url is None:
+        raise IOCError(f"kind {kind!r} reads its source at --url: give an http:// or https:// address")
     return {
-        "url": check_url(url) if kind_location(get_kind(kind)) == "url" else None,
+        "url": check_url(url) if reads_url else None,
         "auth": auth,
         "secret_envs": parse_secret_envs(auth, secret_envs),
         "interval_seconds": parse_interval(every) if every else None,
