@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +92,30 @@ def warehouse(warehouse_env: dict[str, str]) -> Iterator[Engine]:
     engine = make_engine(warehouse_env["IOC_DATABASE_URL"])
     yield engine
     engine.dispose()
+
+
+#: Test modules that share a process's global state when run in one: Dash keeps every callback in a module-level
+#: registry, so the modules that import the dashboard (directly, or through a sibling test module) keep running one
+#: after another, in their usual order, in one ``pytest-xdist`` worker; the others run beside them in the second one.
+_DASHBOARD_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?:layouts|dash|app)\b", re.MULTILINE)
+_SIBLING_IMPORT = re.compile(r"^\s*from\s+(?:tests\.)?(test_\w+|helpers|hostile_source)\s+import", re.MULTILINE)
+
+
+def _shares_dashboard(path: Path, seen: dict[Path, bool]) -> bool:
+    if path not in seen:
+        seen[path] = False  # a cycle of sibling imports ends here
+        text = path.read_text(encoding="utf-8")
+        siblings = [path.parent / f"{name}.py" for name in _SIBLING_IMPORT.findall(text)]
+        seen[path] = (
+            "browser" in path.parts
+            or bool(_DASHBOARD_IMPORT.search(text))
+            or any(_shares_dashboard(sibling, seen) for sibling in siblings if sibling.exists())
+        )
+    return seen[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seen: dict[Path, bool] = {}
+    for item in items:
+        if _shares_dashboard(Path(str(item.fspath)), seen):
+            item.add_marker(pytest.mark.xdist_group("dashboard"))
