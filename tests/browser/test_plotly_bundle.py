@@ -65,9 +65,9 @@ def _requested(driver: WebDriver) -> list[str]:
 
 TRACES = "return window.Plotly ? Object.keys(window.Plotly.PlotSchema.get().traces).sort() : null;"
 GRAPHS_DRAWN = """
-const graphs = [...document.querySelectorAll('.js-plotly-plot')];
-return graphs.length >= arguments[0]
-    && graphs.every(gd => gd.data && gd.data.length > 0 && gd.querySelector('.main-svg') !== null);
+// The graphs with traces (a panel with nothing chosen yet draws an empty one), each drawn.
+const graphs = [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd.data && gd.data.length > 0);
+return graphs.length >= arguments[0] && graphs.every(gd => gd.querySelector('.main-svg') !== null);
 """
 
 
