@@ -47,6 +47,8 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench_indicators import postgres_admin_url  # noqa: E402  (the same check of IOC_TEST_POSTGRES_URL)
+
 from ioc.collecting.runner import run_collector  # noqa: E402
 from ioc.collecting.store import add_collector  # noqa: E402
 from ioc.config import Settings  # noqa: E402
@@ -288,19 +290,6 @@ def bench_engine(
         f"    ratio IOC/baseline  pairs {pairs}  min / median / max {_figures(ratios, '', 2)}"
         f"  floor ≥ {RATIO_FLOOR} {verdict}"
     )
-
-
-def postgres_admin_url() -> str | None:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not url:
-        return None
-    url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(url, connect_timeout=10) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.Error as error:
-        raise SystemExit(f"{POSTGRES_URL_VARIABLE} is set but the server does not answer: {error}") from None
-    return url
 
 
 def main() -> None:
