@@ -14,10 +14,13 @@ from dash import html
 from ioc.completeness import Gap
 from ioc.config import now_local
 from ioc.health import ORDER, SourceHealth, health
+from ioc.indicators.model import Indicator
+from ioc.indicators.registry import registered
 from ioc.warehouse.aggregates import data_version
 from layouts import lookups, warehouse
 from layouts.formatting import moment, number, percent
 from layouts.i18n import t
+from layouts.indicator_figures import name as indicator_name
 
 CHECKS = ("freshness", "completeness", "quarantine", "overlap")
 SLOT_MINUTES = 5
@@ -25,7 +28,7 @@ SLOT_MINUTES = 5
 NAMED_GAPS = 3
 CACHE_SIZE = 16
 
-_cache: OrderedDict[tuple, list[SourceHealth]] = OrderedDict()
+_cache: OrderedDict[tuple, tuple[list[SourceHealth], dict[str, Indicator]]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -47,8 +50,20 @@ def current_slot() -> str:
     return slot(now_local())
 
 
-def read(now: datetime | None = None) -> tuple[list[SourceHealth], int, object]:
-    """Every source's health, worst first then by name, the data version and when it changed."""
+@dataclass(frozen=True)
+class Reading:
+    """Every source's health, worst first then by name; the data version and when it changed; the indicators by
+    code (to name a missing cell)."""
+
+    sources: list[SourceHealth]
+    version: int
+    updated_at: datetime | None
+    indicators: dict[str, Indicator]
+
+
+def read(now: datetime | None = None) -> Reading:
+    """The sources' health at ``now`` (default: the current time), from memory while the data version and the slot
+    hold."""
     now = now or now_local()
     engine = warehouse.engine()
     with engine.connect() as connection:
@@ -57,12 +72,13 @@ def read(now: datetime | None = None) -> tuple[list[SourceHealth], int, object]:
         with _cache_lock:
             found = _cache.get(key)
         if found is None:
-            found = sorted(health(connection, now), key=lambda s: (-ORDER.index(s.light), s.collector))
+            sources = sorted(health(connection, now), key=lambda s: (-ORDER.index(s.light), s.collector))
+            found = (sources, registered(connection))
             with _cache_lock:
                 _cache[key] = found
                 while len(_cache) > CACHE_SIZE:
                     _cache.popitem(last=False)
-    return found, version, updated_at
+    return Reading(found[0], version, updated_at, found[1])
 
 
 def _freshness(source: SourceHealth, lang: str) -> Cell:
@@ -77,21 +93,24 @@ def _freshness(source: SourceHealth, lang: str) -> Cell:
     return Cell(fresh.light, t(lang, "health.age", age=number(fresh.age_hours, lang, 1)), detail)
 
 
-def _gap_name(gap: Gap, names: lookups.Names, lang: str) -> str:
+def _gap_name(gap: Gap, names: lookups.Names, indicators: dict[str, Indicator], lang: str) -> str:
     if not gap.unit_code:
         return names.of("agency", lang).get(gap.agency_code, gap.agency_code)
     unit = names.units.get(gap.unit_code, gap.unit_code)
-    return f"{gap.indicator_code}: {unit}" if gap.indicator_code else unit
+    if gap.indicator_code is None:
+        return unit
+    indicator = indicators.get(gap.indicator_code)
+    return f"{indicator_name(indicator, lang) if indicator else gap.indicator_code}: {unit}"
 
 
-def _completeness(source: SourceHealth, lang: str) -> Cell:
+def _completeness(source: SourceHealth, lang: str, indicators: dict[str, Indicator]) -> Cell:
     found = source.completeness
     if not found.expected:
         return Cell(source.completeness_light, t(lang, "health.nothing_expected"))
     if not found.missing:
         return Cell(source.completeness_light, t(lang, "health.complete", expected=number(found.expected, lang)))
     names = lookups.names()
-    named = ", ".join(_gap_name(gap, names, lang) for gap in found.gaps[:NAMED_GAPS])
+    named = ", ".join(_gap_name(gap, names, indicators, lang) for gap in found.gaps[:NAMED_GAPS])
     more = found.missing - min(found.missing, NAMED_GAPS)
     figure = t(lang, "health.missing", missing=number(found.missing, lang), expected=number(found.expected, lang))
     return Cell(source.completeness_light, figure, named + (f" +{number(more, lang)}" if more else ""))
@@ -118,11 +137,11 @@ def _overlap(source: SourceHealth, lang: str) -> Cell:
     return Cell(found.light, figure, detail)
 
 
-def cells(source: SourceHealth, lang: str) -> dict[str, Cell]:
+def cells(source: SourceHealth, lang: str, indicators: dict[str, Indicator]) -> dict[str, Cell]:
     """The four checks of ``source`` as shown, by check."""
     return {
         "freshness": _freshness(source, lang),
-        "completeness": _completeness(source, lang),
+        "completeness": _completeness(source, lang, indicators),
         "quarantine": _quarantine(source, lang),
         "overlap": _overlap(source, lang),
     }

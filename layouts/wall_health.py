@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from ioc.health import SourceHealth
+from ioc.indicators.model import Indicator
 from ioc.warehouse.aggregates import data_version
 from layouts import health_view, lookups, wall, warehouse
 from layouts.formatting import moment
@@ -19,8 +20,8 @@ from layouts.i18n import t
 PATH = "/wall/health"
 
 
-def _row(source: SourceHealth, lang: str) -> html.Tr:
-    shown = health_view.cells(source, lang)
+def _row(source: SourceHealth, lang: str, indicators: dict[str, Indicator]) -> html.Tr:
+    shown = health_view.cells(source, lang, indicators)
     return html.Tr(
         [
             html.Td(source.collector, className="health-source"),
@@ -42,7 +43,8 @@ def _row(source: SourceHealth, lang: str) -> html.Tr:
     )
 
 
-def table(sources: list[SourceHealth], lang: str) -> html.Table | html.Div:
+def table(reading: health_view.Reading, lang: str) -> html.Table | html.Div:
+    sources = reading.sources
     if not sources:
         return html.Div(t(lang, "health.none"), className="health-empty")
     header = html.Tr(
@@ -53,7 +55,8 @@ def table(sources: list[SourceHealth], lang: str) -> html.Table | html.Div:
         ]
     )
     return html.Table(
-        [html.Thead(header), html.Tbody([_row(source, lang) for source in sources])], className="health-table"
+        [html.Thead(header), html.Tbody([_row(source, lang, reading.indicators) for source in sources])],
+        className="health-table",
     )
 
 
@@ -65,12 +68,12 @@ def _state(version: int) -> dict:
 def content(options: dict) -> dict:
     """Everything the page shows, by element."""
     lang = options["lang"]
-    sources, version, updated_at = health_view.read()
+    reading = health_view.read()
     return {
-        "table": table(sources, lang),
-        "summary": health_view.summary(sources, lang),
-        "freshness": t(lang, "wall.updated", at=moment(updated_at)),  # type: ignore[arg-type]
-        "state": _state(version),
+        "table": table(reading, lang),
+        "summary": health_view.summary(reading.sources, lang),
+        "freshness": t(lang, "wall.updated", at=moment(reading.updated_at)),
+        "state": _state(reading.version),
         "province": lookups.names().province,
     }
 

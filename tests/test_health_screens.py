@@ -22,6 +22,7 @@ from layouts.wall_health import content, refresh
 OPTIONS = {"lang": "vi", "date": None, "map": "on_time_rate", "rotate": None, "page": "/wall/health"}
 UNIT = schema.Unit.__table__
 AGENCY = schema.Agency.__table__
+INDICATOR = schema.Indicator.__table__
 
 
 def _descendants(component: object):  # type: ignore[no-untyped-def]
@@ -62,8 +63,12 @@ def screen(sources, monkeypatch):  # noqa: F811
 
 
 def test_the_wall_shows_a_row_per_source_worst_first_with_lights_and_figures(screen):
-    engine, (_c1, _c2, c3) = screen
+    engine, (_c1, c2, c3) = screen
     with engine.connect() as connection:
+        second = connection.execute(select(UNIT.c.name).where(UNIT.c.code == c2)).scalar_one()
+        outgoing = connection.execute(
+            select(INDICATOR.c.name_vi).where(INDICATOR.c.code == "docs_outgoing")
+        ).scalar_one()
         commune = connection.execute(select(UNIT.c.name).where(UNIT.c.code == c3)).scalar_one()
         agency = connection.execute(select(AGENCY.c.name).where(AGENCY.c.code == f"UBND-{c3}")).scalar_one()
     shown = content(OPTIONS)
@@ -86,7 +91,7 @@ def test_the_wall_shows_a_row_per_source_worst_first_with_lights_and_figures(scr
     assert "Báo động | 10,00 % | 10/100 bản ghi, 1 lần chạy gần nhất" in rows["rejects"]
     assert "Cần chú ý | Trùng 40,00 % với second | 2/5 hồ sơ" in rows["first"]
     assert "Báo động | Trùng 100,00 % với first | 2/2 hồ sơ" in rows["second"]
-    assert "Báo động | Thiếu 1/2 | docs_outgoing: " in rows["reports"]
+    assert f"Báo động | Thiếu 1/2 | {outgoing}: {second} | Tốt" in rows["reports"]  # named, never by code
     assert "never | Báo động | Báo động | Chưa chạy thành công" in rows["never"]
     assert "disabled | Không đánh giá | Không đánh giá | Đã tắt" in rows["disabled"]
     assert shown["summary"] == "6 báo động, 3 cần chú ý, 1 tốt"

@@ -9,6 +9,7 @@ import dash_mantine_components as dmc
 from dash import html
 
 from ioc.health import SourceHealth
+from ioc.indicators.model import Indicator
 from layouts import health_view
 from layouts.i18n import t
 
@@ -17,8 +18,8 @@ def _link(path: str, collector: str, lang: str, text: str) -> dmc.Anchor:
     return dmc.Anchor(text, href=f"{path}?{urlencode({'collector': collector, 'lang': lang})}")
 
 
-def _row(source: SourceHealth, lang: str) -> html.Tr:
-    shown = health_view.cells(source, lang)
+def _row(source: SourceHealth, lang: str, indicators: dict[str, Indicator]) -> html.Tr:
+    shown = health_view.cells(source, lang, indicators)
 
     def cell(check: str, body: object = None) -> html.Td:
         return html.Td(
@@ -46,7 +47,8 @@ def _row(source: SourceHealth, lang: str) -> html.Tr:
 
 def health_table(lang: str) -> list:
     """The table's title, its summary and the table (or a line saying there is no source yet)."""
-    sources, _, _ = health_view.read()
+    reading = health_view.read()
+    sources = reading.sources
     title = dmc.Title(t(lang, "health.title"), order=3)
     if not sources:
         return [title, dmc.Text(t(lang, "health.none"), c="dimmed", mb="md")]
@@ -57,7 +59,7 @@ def health_table(lang: str) -> list:
             *(html.Th(t(lang, f"health.column.{check}")) for check in health_view.CHECKS),
         ]
     )
-    body = html.Tbody([_row(source, lang) for source in sources])
+    body = html.Tbody([_row(source, lang, reading.indicators) for source in sources])
     return [
         title,
         dmc.Text(f"{t(lang, 'health.subtitle')} · {health_view.summary(sources, lang)}", c="dimmed"),
