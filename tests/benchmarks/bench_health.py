@@ -108,8 +108,8 @@ def build(url: str, old: int) -> Engine:
             DOSSIER,
             _dossiers(dossiers, communes, [datetime(2021, 1, 1) + timedelta(minutes=3 * n) for n in range(old)], "old"),
         )
-        first_years = [date(1990 + n // 12, n % 12 + 1, 1) for n in range(max(1, old // len(communes)))]
-        _insert(engine, VALUE, _values(reports, communes, first_years, "old"))
+        old_months = [date(2019 - n // 12, 12 - n % 12, 1) for n in range(max(1, old // len(communes)))]
+        _insert(engine, VALUE, _values(reports, communes, old_months, "old"))
     _insert(
         engine,
         RUN,
