@@ -96,6 +96,9 @@ def test_the_wall_shows_a_row_per_source_worst_first_with_lights_and_figures(scr
     assert "disabled | Không đánh giá | Không đánh giá | Đã tắt" in rows["disabled"]
     assert shown["summary"] == "6 báo động, 3 cần chú ý, 1 tốt"
     assert "Nguyễn Văn An" not in _text(shown["table"])  # no applicant on the wall
+    english = content(OPTIONS | {"lang": "en"})
+    assert english["summary"] == "6 alarm, 3 needing attention, 1 good"
+    assert "Good | 0.50 % | 1/200 records, last 1 runs" in _rows(english["table"])["fresh"]
 
 
 def test_the_wall_refreshes_only_when_the_data_or_the_slot_changed(screen, monkeypatch):
