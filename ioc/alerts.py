@@ -174,11 +174,11 @@ def stale_deadline(collector: Row, success: datetime | None) -> datetime | None:
     if collector.interval_seconds:
         return since + max(STALE_RUNS * timedelta(seconds=collector.interval_seconds), STALE_MIN)
     if collector.cron:
-        return max(_cron_firing(collector.cron, since, STALE_RUNS), since + STALE_MIN)
+        return max(cron_firing(collector.cron, since, STALE_RUNS), since + STALE_MIN)
     return None if success else since + STALE_MIN
 
 
-def _cron_firing(expression: str, since: datetime, count: int) -> datetime:
+def cron_firing(expression: str, since: datetime, count: int) -> datetime:
     """The ``count``-th firing time of a crontab expression after ``since`` (naive local times)."""
     try:
         trigger = CronTrigger.from_crontab(expression, timezone=TIMEZONE)

@@ -35,7 +35,7 @@ from ioc.kpi.drill import MAX_OFFSET, dossier_page
 from ioc.kpi.periods import Period
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.load import load_page
-from layouts import admin, explore, home, wall, wall_digital  # noqa: F401  (their callbacks register as imported)
+from layouts import admin, explore, home, wall, wall_digital, wall_health  # noqa: F401  (callbacks register as imported)
 from layouts.shell import create_app
 from layouts.view import View, parse
 from tests.test_kpi_query import EDGE_CASES, NOW

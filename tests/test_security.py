@@ -143,6 +143,7 @@ def callback_need(module: str) -> str:
     return {
         "layouts.wall": "display",
         "layouts.wall_digital": "display",
+        "layouts.wall_health": "display",
         "layouts.explore": "analyst",
         "layouts.explore_indicator": "analyst",
     }[module]

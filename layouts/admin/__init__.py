@@ -1,6 +1,6 @@
 """``/admin``: the admins' pages — collectors and their runs, the quarantine, users, the indicators, their targets,
-boundaries, the audit log — and an index of them. The server lets only admins reach ``/admin`` and every ``admin-…``
-callback."""
+boundaries, the audit log — and an index of them, under the data-health table of every source. The server lets only
+admins reach ``/admin`` and every ``admin-…`` callback."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from types import ModuleType
 import dash
 import dash_mantine_components as dmc
 
+from layouts.admin.health_table import health_table
 from layouts.chrome import frame
 from layouts.i18n import language, t
 
@@ -44,7 +45,7 @@ def layout(**params: object) -> dmc.AppShell:
         for page in pages()
     ]
     children = [dmc.Title(t(lang, "admin.title"), order=2), dmc.Text(t(lang, "admin.intro"), c="dimmed", mb="md")]
-    return frame(lang, "/admin", [*children, dmc.Group(cards, align="stretch")])
+    return frame(lang, "/admin", [*children, *health_table(lang), dmc.Group(cards, align="stretch")])
 
 
 def register() -> None:
