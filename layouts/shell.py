@@ -16,7 +16,7 @@ from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.reference import require_province
-from layouts import dash_requests, plotly_bundle, security, warehouse
+from layouts import dash_requests, plotly_bundle, security, wall_playlist, warehouse
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     security.install(app, engine, settings)
     dash_requests.install(app)
     app.server.register_blueprint(api_blueprint(engine, settings.province))
+    wall_playlist.install(app.server)
 
     @app.server.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
