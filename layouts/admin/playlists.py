@@ -13,6 +13,7 @@ from ioc.playlists import Playlist, PlaylistError
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.i18n import language, t
+from layouts.wall_view import normalised_query
 
 
 def _state() -> tuple[dict[str, Playlist], dict[str, str]]:
@@ -111,6 +112,16 @@ def panel(lang: str, links: list[str]) -> dmc.Paper:
                 ),
                 dmc.Group(dmc.Button(t(lang, "playlist.save"), id="admin-playlist-save")),
                 dmc.Alert(id="admin-playlist-saved", hide=True),
+                dmc.Title(t(lang, "playlist.view_title"), order=5),
+                dmc.Group(
+                    [
+                        dmc.TextInput(id="admin-playlist-view-name", label=t(lang, "playlist.view_name"), w=220),
+                        dmc.TextInput(id="admin-playlist-view-address", label=t(lang, "playlist.view_address"), w=420),
+                        dmc.Button(t(lang, "playlist.view_save"), id="admin-playlist-view-save", variant="default"),
+                    ],
+                    align="end",
+                ),
+                dmc.Alert(id="admin-playlist-view-saved", hide=True),
             ],
             gap="sm",
         ),
@@ -208,3 +219,30 @@ def save(_clicks, link, pages, seconds, period, compare, lang):  # type: ignore[
     except PlaylistError as error:
         return t(lang, f"playlist.error.{error.key}", **error.params), "red", False, no_update
     return t(lang, "playlist.saved", name=link), "green", False, _summary(playlist, lang)
+
+
+@callback(
+    Output("admin-playlist-view-saved", "children"),
+    Output("admin-playlist-view-saved", "color"),
+    Output("admin-playlist-view-saved", "hide"),
+    Input("admin-playlist-view-save", "n_clicks"),
+    State("admin-playlist-view-name", "value"),
+    State("admin-playlist-view-address", "value"),
+    State("admin-displays-lang", "data"),
+    prevent_initial_call=True,
+)
+def save_view(_clicks, name, address, lang):  # type: ignore[no-untyped-def]
+    """Save the explorer view an address names (only what makes a valid view is kept), for the playlists."""
+    lang = language(lang)
+    try:
+        playlists.save_view(
+            warehouse.engine(),
+            name if isinstance(name, str) else "",
+            normalised_query(address if isinstance(address, str) else ""),
+            current_username(),
+            now_local(),
+            current_ip(),
+        )
+    except PlaylistError as error:
+        return t(lang, f"playlist.error.{error.key}", **error.params), "red", False
+    return t(lang, "playlist.view_saved", name=name.strip()), "green", False

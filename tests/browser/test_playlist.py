@@ -169,3 +169,25 @@ def test_an_admin_orders_a_links_pages_and_sets_its_seconds_and_period(dashboard
     refused = "Số giây mỗi trang phải là số nguyên từ 5 đến 3600."
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "admin-playlist-saved").text == refused)
     assert console_errors(browser) == []
+
+
+def test_a_saved_view_plays_on_the_wall_as_a_read_only_page(dashboard, browser):
+    from ioc import playlists
+    from ioc.config import now_local
+    from ioc.warehouse.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{dashboard.env['IOC_DATA_DIR']}/ioc.db")
+    try:
+        playlists.save_view(engine, "Trực tuyến theo xã", "kpi=online_rate&by=unit", "test-analyst", now_local())
+    finally:
+        engine.dispose()
+    page = playlists.view_page("Trực tuyến theo xã")
+    link = _link(dashboard, "playlist-view", f"{page}=5", "/wall/digital=5")
+    browser.get(link)
+    WebDriverWait(browser, 20).until(lambda d: _path(d) in ("/wall/view", "/wall/digital"))
+    WebDriverWait(browser, 20, 0.1).until(lambda d: _path(d) == "/wall/view")
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-view-map canvas"))
+    assert browser.find_element(By.ID, "wall-view-name").text == "Trực tuyến theo xã"
+    assert "%" in browser.find_element(By.ID, "wall-view-value").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#wall-view-bars .bars .point")
+    assert console_errors(browser) == []
