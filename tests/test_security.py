@@ -305,6 +305,7 @@ def test_every_route_of_the_server_is_covered(site: Site) -> None:
         "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies", "/_dash-update-component",
         "/_reload-hash", "/_favicon.ico", "/", "/<path:path>", "/login", "/logout", "/display", "/api/v1/kpi",
         "/api/v1/openapi.json", "/healthz", "/api/v1/indicators", "/api/v1/indicators/<code>/values",
+        "/wall/playlist.json",
     }  # fmt: skip
     assert rules == known
 
