@@ -20,7 +20,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import dash
 from dash._pages import _path_to_page
@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ioc import auth, tokens
+from ioc import auth, playlists, tokens
 from ioc.config import Settings, now_local, signing_key
 from layouts import callback_check
 from layouts.access import (
@@ -115,6 +115,18 @@ def _page(status: int, lang: str, message: str | None, form: bool, username: str
         home_label=t(lang, "sign_in.home"),
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+def _first_page(engine: Engine, found: tuple[int, str], kept: dict[str, str]) -> str:
+    """Where a wall-screen opening its link goes: its playlist's first page, with the link's period and comparison and
+    ``?playlist=`` (the screen then follows the playlist); with ``?rotate=`` on the link, the wall rotating instead."""
+    if "rotate" in kept:
+        return "/wall" + (f"?{urlencode(kept)}" if kept else "")
+    with engine.connect() as connection:
+        playlist = playlists.playlist_of(connection, found[0])
+    first = urlsplit(playlist.href(playlist.entries[0]))
+    query = dict(parse_qsl(first.query)) | {"playlist": found[1]} | kept
+    return f"{first.path}?{urlencode(query)}"
 
 
 def _wants_page() -> bool:
@@ -304,7 +316,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         session.permanent = True
         login_user(SessionUser(f"d:{found[0]}", f"display:{found[1]}", None))
         kept = {key: value for key, value in request.args.items() if key != "token"}
-        return redirect("/wall" + (f"?{urlencode(kept)}" if kept else ""))  # type: ignore[return-value]
+        return redirect(_first_page(engine, found, kept))  # type: ignore[return-value]
 
     policy: list[str] = []
 

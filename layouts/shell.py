@@ -16,7 +16,7 @@ from ioc.config import Settings, load_settings
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.reference import require_province
-from layouts import dash_requests, plotly_bundle, security, warehouse
+from layouts import dash_requests, plotly_bundle, security, wall_playlist, warehouse
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -42,15 +42,17 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.config.include_assets_files = True
-    from layouts import admin, explore, home, wall, wall_digital, wall_health  # pages register on an app using pages
+    # pages register themselves on an app using pages
+    from layouts import admin, explore, home, wall, wall_digital, wall_health, wall_view
 
-    for page in (home, wall, wall_digital, wall_health, explore, admin):
+    for page in (home, wall, wall_digital, wall_health, wall_view, explore, admin):
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     plotly_bundle.install(app)
     security.install(app, engine, settings)
     dash_requests.install(app)
     app.server.register_blueprint(api_blueprint(engine, settings.province))
+    wall_playlist.install(app.server)
 
     @app.server.get("/healthz")
     def health():  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +23,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 
-from ioc import auth, tokens
+from ioc import auth, playlists, tokens
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector
 from ioc.config import load_settings, now_local
@@ -305,6 +306,7 @@ def test_every_route_of_the_server_is_covered(site: Site) -> None:
         "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies", "/_dash-update-component",
         "/_reload-hash", "/_favicon.ico", "/", "/<path:path>", "/login", "/logout", "/display", "/api/v1/kpi",
         "/api/v1/openapi.json", "/healthz", "/api/v1/indicators", "/api/v1/indicators/<code>/values",
+        "/wall/playlist.json",
     }  # fmt: skip
     assert rules == known
 
@@ -447,6 +449,36 @@ def test_a_display_token_opens_the_wall_only_until_revoked(site: Site) -> None:
         tokens.revoke(connection, tokens.DISPLAY, "lobby", "test", now)
     assert screen.get("/wall").status_code == 401
     assert _actions(site.engine, "display")[-2:] == ["display.open", "display.refused"]
+
+
+def test_a_display_link_opens_its_playlist_and_reads_only_its_own(site: Site) -> None:
+    now = now_local()
+    with site.engine.begin() as connection:
+        hall = tokens.create(connection, tokens.DISPLAY, "atrium", "test", now)
+        tokens.create(connection, tokens.DISPLAY, "office-2", "test", now)
+    playlists.save_playlist(site.engine, "atrium", [("/wall/digital", 20), ("/wall", 40)], "year", "weekday", "a", now)
+    playlists.save_playlist(site.engine, "office-2", [("/wall/rankings", 300)], None, None, "a", now)
+    screen = site.app.server.test_client()
+    opened = screen.get(f"/display?token={hall}&lang=en")
+    assert opened.status_code == 302
+    assert opened.headers["Location"] == "/wall/digital?period=year&compare=weekday&playlist=atrium&lang=en"
+    for asked in ("", "?playlist=office-2", "?playlist=nobody"):  # a screen reads its own playlist, whatever it names
+        answer = screen.get(f"/wall/playlist.json{asked}").get_json()
+        assert answer["entries"] == [
+            {"href": "/wall/digital?period=year&compare=weekday", "seconds": 20},
+            {"href": "/wall?period=year&compare=weekday", "seconds": 40},
+        ]
+        assert answer["total"] == 60 and answer["alert"] == {"href": "/wall?period=year&compare=weekday", "seconds": 40}
+        assert any(":collector_failing:collector:keyed" in key for key in answer["red"])  # the keyed run failed
+        assert abs(answer["now"] / 1000 - time.time()) < 60
+    leader = client_as(site, "leader")  # a signed-in user may look at any link's playlist, or the default
+    assert leader.get("/wall/playlist.json?playlist=office-2").get_json()["entries"] == [
+        {"href": "/wall/rankings", "seconds": 300}
+    ]
+    default = [{"href": entry.page, "seconds": entry.seconds} for entry in playlists.DEFAULT.entries]
+    for asked in ("", "?playlist=nobody", "?playlist=" + "x" * 5000):
+        assert leader.get(f"/wall/playlist.json{asked}").get_json()["entries"] == default
+    assert site.app.server.test_client().get("/wall/playlist.json").status_code == 401
 
 
 # --- headers and cookies -----------------------------------------------------------------------------------------

@@ -63,3 +63,34 @@ display_app = token_app(
     "Open the URL on the wall-screen; it reaches the wall and nothing else.",
     "the screen showing it is signed out within a minute.",
 )
+
+
+@display_app.command()
+def playlist(
+    name: Annotated[str, typer.Argument(help="The display link's name.")],
+    page: Annotated[
+        list[str] | None,
+        typer.Option("--page", help="PAGE=SECONDS, in order, e.g. --page /wall=60 --page /wall/rankings=90."),
+    ] = None,
+    period: Annotated[str | None, typer.Option(help="month, last_month, rolling_30, quarter or year.")] = None,
+    compare: Annotated[str | None, typer.Option(help="working_days, weekday or year.")] = None,
+) -> None:
+    """Set the pages a display link's screen turns through (with --page), or print them (without)."""
+    from ioc import playlists  # only this command needs it
+
+    with open_warehouse(load_settings()) as engine:
+        if page:
+            saved = playlists.save_playlist(
+                engine,
+                name,
+                [playlists.parse_entry(text) for text in page],
+                period,
+                compare,
+                command_line_actor(),
+                now_local(),
+            )
+        else:
+            with transaction(engine) as connection:
+                saved = playlists.playlist_named(connection, name)
+    for entry in saved.entries:
+        print(f"{saved.href(entry)}={entry.seconds}")

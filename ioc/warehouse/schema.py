@@ -486,3 +486,41 @@ class NameAlias(Base):
     created_by: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (UniqueConstraint("collector_id", "name"),)
+
+
+class DisplayPlaylist(Base):
+    """A display link's playlist (:mod:`ioc.playlists`): the period and comparison its wall shows (None: the wall's
+    own default); its pages are :class:`DisplayPlaylistEntry` rows. A link without one plays the default."""
+
+    __tablename__ = "display_playlist"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("display_token.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str | None] = mapped_column(String(16))
+    compare: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class DisplayPlaylistEntry(Base):
+    """One page of a playlist, in order: a wall page's path (or a saved view's ``/wall/view?name=…``), its seconds."""
+
+    __tablename__ = "display_playlist_entry"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("display_playlist.token_id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    page: Mapped[str] = mapped_column(String(300))
+    seconds: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("seconds BETWEEN 5 AND 3600", name="seconds"),)
+
+
+class SavedView(Base):
+    """An explorer view saved by name (its URL query, re-serialised by the explorer so only valid views are kept)."""
+
+    __tablename__ = "saved_view"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Unicode(100), unique=True)
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))

@@ -13,6 +13,7 @@ from ioc.config import now_local
 from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_username
+from layouts.admin.playlists import panel
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
@@ -82,6 +83,7 @@ def layout(**params: object) -> dmc.AppShell:
             dmc.Text(t(lang, "admin.displays.intro"), c="dimmed"),
             dmc.Paper(table, withBorder=True, p="sm"),
             dmc.SimpleGrid([create, revoke], cols={"base": 1, "md": 2}),
+            panel(lang, _active(listed)),
             dcc.Store(id="admin-displays-lang", data=lang),
         ],
         gap="md",

@@ -185,7 +185,7 @@ def sign_in(driver: WebDriver, dashboard: Dashboard, role: str) -> None:
 
     if role == "display":
         driver.get(dashboard.display_url)
-        WebDriverWait(driver, 20).until(lambda d: urlsplit(d.current_url).path == "/wall")
+        WebDriverWait(driver, 20).until(lambda d: urlsplit(d.current_url).path.startswith("/wall"))  # its playlist
         return
     driver.get(f"{dashboard.url}/login")
     driver.find_element(By.ID, "username").send_keys(dashboard.username(role))
