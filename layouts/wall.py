@@ -1,8 +1,10 @@
 """The wall-screen (``/wall``, ``/wall/rankings``): dark, large, for 1920×1080 and 3840×2160, no clicks needed.
 
-This month so far against the same days of last month; a commune map on a chosen KPI (``?map=``); a 12-month trend;
-the best and worst agencies and communes; alerts; data freshness. It refreshes itself (figures change in place, no
-flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data: aggregates only.
+The link's period (``?period=``, this month so far by default) against one that lines up (``?compare=``, see
+:mod:`ioc.kpi.display_period`), with the last complete month beside it early in a month; a commune map on a chosen
+KPI (``?map=``); a 12-month trend; the best and worst agencies and communes; alerts; data freshness. It refreshes
+itself (figures change in place, no flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data:
+aggregates only.
 """
 
 from __future__ import annotations
