@@ -9,13 +9,21 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from ioc.kpi.overview import same_days_before
+from ioc.kpi.display_period import shown
 from ioc.kpi.periods import MAX_DAYS, Period, parse_day, within_range
 from ioc.kpi.query import Filters
 from ioc.kpi.registry import KPI_BY_KEY
 from layouts.i18n import language
 
 PRESETS = ("month", "last_month", "quarter", "year", "last_30", "custom")
+#: The presets that are a wall's periods (:data:`ioc.kpi.display_period.PERIODS`), for their aligned comparison.
+DISPLAY_PERIODS = {
+    "month": "month",
+    "last_month": "last_month",
+    "quarter": "quarter",
+    "year": "year",
+    "last_30": "rolling_30",
+}
 BREAKDOWNS = ("agency", "unit", "field", "procedure", "channel")
 CODE = re.compile(r"^[\w.\-/]{1,64}$")
 FILTERS = ("unit", "agency", "field", "procedure", "channel", "applicant_type")
@@ -64,10 +72,14 @@ class View:
         return Period.inclusive(*self.days(today))
 
     def compare_with(self, today: date) -> Period | None:
-        """This month, quarter or year so far compares with the same days of the previous one; other periods with
-        the previous period of their kind (:meth:`ioc.kpi.periods.Period.previous`)."""
-        months = {"month": 1, "quarter": 3, "year": 12}.get(self.preset)
-        return same_days_before(self.period(today), months) if months else None
+        """A preset compares with the previous period of its kind cut after as many working days
+        (:mod:`ioc.kpi.display_period`; the same weekdays when no working day has passed yet); a custom range with
+        the previous period of its kind (:meth:`ioc.kpi.periods.Period.previous`), None here."""
+        kind = DISPLAY_PERIODS.get(self.preset)
+        if kind is None:
+            return None
+        aligned = shown(kind, "working_days", today).comparison.period
+        return aligned or shown(kind, "weekday", today).comparison.period
 
     def filters(self) -> Filters:
         return Filters(**{name: getattr(self, name) for name in FILTERS})

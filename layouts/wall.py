@@ -1,8 +1,10 @@
 """The wall-screen (``/wall``, ``/wall/rankings``): dark, large, for 1920×1080 and 3840×2160, no clicks needed.
 
-This month so far against the same days of last month; a commune map on a chosen KPI (``?map=``); a 12-month trend;
-the best and worst agencies and communes; alerts; data freshness. It refreshes itself (figures change in place, no
-flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data: aggregates only.
+The link's period (``?period=``, this month so far by default) against one that lines up (``?compare=``, see
+:mod:`ioc.kpi.display_period`), with the last complete month beside it early in a month; a commune map on a chosen
+KPI (``?map=``); a 12-month trend; the best and worst agencies and communes; alerts; data freshness. It refreshes
+itself (figures change in place, no flicker) and ``?rotate=SECONDS`` cycles the wall's pages. No personal data:
+aggregates only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dash.exceptions import PreventUpdate
 
 from ioc.alerts import Alert, alerts
 from ioc.config import now_local
-from ioc.kpi.overview import month_to_date, summary, trend
+from ioc.kpi.display_period import COMPARES, PERIODS, current_period, early_in_month, shown
+from ioc.kpi.overview import summary, trend
 from ioc.kpi.periods import parse_day, within_range
 from ioc.kpi.query import cached_kpi_rows
 from ioc.kpi.ranking import ranking
@@ -25,6 +28,7 @@ from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, warehouse
 from layouts.formatting import day, moment, number
 from layouts.i18n import language, t
+from layouts.wall_period import beside, comparison_label, scope, titled
 from layouts.wall_rankings import PAGE_SECONDS, paged_table, ranking_list
 
 MAP_KPIS = ("on_time_rate", "online_rate", "received", "pending_overdue", "digitisation_rate", "online_payment_rate")
@@ -54,11 +58,15 @@ def _options(params: dict) -> dict:
         "lang": language(params.get("lang")),
         "date": params.get("date") if isinstance(params.get("date"), str) else None,
         "map": params.get("map") if params.get("map") in MAP_KPIS else "on_time_rate",
+        "period": params.get("period") if params.get("period") in PERIODS else "month",
+        "compare": params.get("compare") if params.get("compare") in COMPARES else "working_days",
         "rotate": seconds if 5 <= seconds <= 3600 else None,
     }
 
 
-def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
+def _tile(key: str, row: dict, targets: dict, lang: str, compared: str, aside: str | None = None) -> html.Div:
+    """A KPI's tile: its value (and ``aside``, the last complete month's, early in a month), the change against
+    the period ``compared`` names, and its target."""
     tile = figures.tile_figure(key, row, targets, lang)
     difference = row["change"][key]
     arrow = "■" if not difference else "▲" if difference > 0 else "▼"
@@ -70,10 +78,11 @@ def _tile(key: str, row: dict, targets: dict, lang: str) -> html.Div:
         children=[
             html.Div(figures.kpi_name(key, lang), className="tile-label"),
             html.Div(tile.value, className="tile-value"),
+            *([html.Div(aside, className="tile-beside")] if aside is not None else []),
             html.Div(
                 [
                     html.Span(change, className=f"tile-change {tile.direction}"),
-                    html.Span(t(lang, "wall.vs_last_month"), className="tile-muted"),
+                    html.Span(compared, className="tile-muted"),
                 ],
             ),
             html.Div(
@@ -128,36 +137,59 @@ def content(options: dict, tick: int = 0) -> dict:
     as_of = _as_of(options["date"])
     names = lookups.names()
     layer, _ = lookups.commune_layer()
+    kind = options.get("period") if options.get("period") in PERIODS else "month"
+    view = shown(kind, options.get("compare") if options.get("compare") in COMPARES else "working_days", as_of)
+    current = view.current
+    # Early in a month (fewer than EARLY_WORKING_DAYS working days so far) the last complete month stands beside
+    # this month's figures, and the rankings and the map show it: they would be near empty otherwise.
+    last_month = current_period("last_month", as_of)
+    fallback = kind == "month" and early_in_month(as_of)
+    ranked = last_month if fallback else current
     with warehouse.engine().connect() as connection:
-        current, previous = month_to_date(as_of)
-        row = summary(connection, current, previous)
+        row = summary(connection, current, view.comparison.period)
+        before = cached_kpi_rows(connection, last_month)[0] if fallback else None
         targets = effective_targets(connection)
         months = trend(connection, as_of)
-        by_unit = cached_kpi_rows(connection, current, "unit")
-        agencies = ranking(connection, current, "agency", "on_time_rate", RANKED, among=names.provincial_agencies)
-        communes = ranking(connection, current, "unit", "on_time_rate", RANKED)
-        by_agency = cached_kpi_rows(connection, current, "agency")
+        by_unit = cached_kpi_rows(connection, ranked, "unit")
+        agencies = ranking(connection, ranked, "agency", "on_time_rate", RANKED, among=names.provincial_agencies)
+        communes = ranking(connection, ranked, "unit", "on_time_rate", RANKED)
+        by_agency = cached_kpi_rows(connection, ranked, "agency")
         raised = alerts(connection, as_of, now_local())
         version, updated_at = data_version(connection)
     map_key = options["map"]
     unit_names = names.units
     agency_names = names.of("agency", lang)
+    named = scope(kind, ranked, fallback, lang)
+    compared = comparison_label(view, lang)
     return {
         "period": t(lang, "wall.period", first=day(current.start), last=day(current.last_day)),
         "freshness": t(lang, "wall.updated", at=moment(updated_at)),
-        "tiles": [_tile(key, row, targets, lang) for key in figures.TILES],
+        "tiles": [
+            _tile(
+                key,
+                row,
+                targets,
+                lang,
+                compared,
+                beside(figures.value_text(key, before[key], lang), last_month, lang) if before else None,
+            )
+            for key in figures.TILES
+        ],
         "map": figures.choropleth(layer, by_unit, map_key, unit_names, lang, dark=True, scale=WALL_FONT_SCALE),
-        "map_title": t(lang, "wall.map_title", kpi=figures.kpi_name(map_key, lang)),
+        "map_title": titled(t(lang, "wall.map_title", kpi=figures.kpi_name(map_key, lang)), named),
         "trend": figures.trend(months, lang, dark=True, scale=WALL_FONT_SCALE),
         "rankings": [
-            ranking_list(t(lang, "wall.best_agencies"), agencies.best, agency_names, "on_time_rate", lang, True),
-            ranking_list(t(lang, "wall.worst_agencies"), agencies.worst, agency_names, "on_time_rate", lang, False),
-            ranking_list(t(lang, "wall.best_communes"), communes.best, unit_names, "on_time_rate", lang, True),
-            ranking_list(t(lang, "wall.worst_communes"), communes.worst, unit_names, "on_time_rate", lang, False),
+            ranking_list(titled(t(lang, f"wall.{title}"), named), listed, names_of, "on_time_rate", lang, good)
+            for title, listed, names_of, good in (
+                ("best_agencies", agencies.best, agency_names, True),
+                ("worst_agencies", agencies.worst, agency_names, False),
+                ("best_communes", communes.best, unit_names, True),
+                ("worst_communes", communes.worst, unit_names, False),
+            )
         ],
         "agency_pages": paged_table(
             "agency",
-            t(lang, "wall.agencies_title"),
+            t(lang, "wall.agencies_of", scope=named) if named else t(lang, "wall.agencies_title"),
             [r for r in by_agency if r["agency"] in names.provincial_agencies],
             "agency",
             agency_names,
@@ -166,7 +198,7 @@ def content(options: dict, tick: int = 0) -> dict:
         ),
         "unit_pages": paged_table(
             "unit",
-            t(lang, "wall.communes_title"),
+            t(lang, "wall.communes_of", scope=named) if named else t(lang, "wall.communes_title"),
             by_unit,
             "unit",
             unit_names,
@@ -214,7 +246,7 @@ def _frame(options: dict, page: str) -> html.Div:
                 children=[
                     html.Div(
                         [
-                            html.Div(data["map_title"], className="panel-title"),
+                            html.Div(data["map_title"], id="wall-map-title", className="panel-title"),
                             dcc.Graph(id="wall-map", figure=data["map"], **graph),
                         ],
                         className="panel map-panel",
@@ -289,6 +321,7 @@ def rankings_layout(**params: object) -> html.Div:
     Output("wall-alerts", "children"),
     Output("wall-freshness", "children"),
     Output("wall-period", "children"),
+    Output("wall-map-title", "children"),
     Output("wall-state", "data"),
     Input("wall-tick", "n_intervals"),
     State("wall-options", "data"),
@@ -313,6 +346,7 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
         data["alerts"],
         data["freshness"],
         data["period"],
+        data["map_title"],
         data["state"],
     )
 

@@ -103,12 +103,18 @@ def test_invalid_url_values_fall_back_to_the_default(params):
 def test_presets_and_their_comparisons():
     today = date(2026, 11, 26)
     assert View(preset="month").period(today) == Period(date(2026, 11, 1), date(2026, 11, 27))
-    assert View(preset="month").compare_with(today) == Period(date(2026, 10, 1), date(2026, 10, 27))
+    # Comparisons line up on working days (ioc.kpi.display_period): 1–26 November 2026 holds 19 working days, as
+    # do 1–27 October (the same days of October would hold 18).
+    assert View(preset="month").compare_with(today) == Period(date(2026, 10, 1), date(2026, 10, 28))
     assert View(preset="last_month").period(today) == Period(date(2026, 10, 1), date(2026, 11, 1), "month")
-    assert View(preset="last_month").compare_with(today) is None  # October's previous period is September
-    assert View(preset="quarter").compare_with(today) == Period(date(2026, 7, 1), date(2026, 8, 27))
+    # October's 22 working days against all of September's 20 (1 and 2 September are holidays).
+    assert View(preset="last_month").compare_with(today) == Period(date(2026, 9, 1), date(2026, 10, 1), "month")
+    assert View(preset="quarter").compare_with(today) == Period(date(2026, 7, 1), date(2026, 8, 27))  # 41 each
     assert View(preset="year").compare_with(today) == Period(date(2025, 1, 1), date(2025, 11, 27))
     assert View(preset="last_30").period(today) == Period(date(2026, 10, 28), date(2026, 11, 27))
+    # The 30 days to 26 November (22 working days) against the 22 working days just before, not 30 raw days.
+    assert View(preset="last_30").compare_with(today) == Period(date(2026, 9, 28), date(2026, 10, 28))
+    assert View(preset="custom", first=date(2026, 11, 2), last=date(2026, 11, 8)).compare_with(today) is None
 
 
 def test_month_to_date_compares_with_the_same_days_of_last_month():

@@ -168,3 +168,103 @@ def test_new_rankings_tables_keep_the_page_the_timer_is_at(warehouse):
     agency_pages, unit_pages, *_ = refresh_rankings(2, options, state, 4)
     assert [page.style for page in unit_pages] == [{"display": "none"}, None, {"display": "none"}]  # 4 turns of 3
     assert [page.style for page in agency_pages] == [None, {"display": "none"}]  # 27 agencies: 2 pages, 4 turns
+
+
+def november_2026(warehouse) -> None:  # type: ignore[no-untyped-def]
+    """Data only in November 2026: 12 communes and every provincial agency with 20 dossiers resolved that month
+    (communes 20 down to 9 on time), nothing received in December."""
+    from ioc.units import commune_committee_code, communes, provincial_agencies
+
+    def resolved_in_november(key: str, unit: str, agency: str, on_time: bool):  # type: ignore[no-untyped-def]
+        return edge(
+            key,
+            unit_code=unit,
+            agency_code=agency,
+            status=10,
+            received_at=datetime(2026, 11, 2, 8, 0),
+            due_at=datetime(2026, 11, 6, 17, 0),
+            finished_at=datetime(2026, 11, 5, 10, 0) if on_time else datetime(2026, 11, 9, 10, 0),
+            source_updated_at=datetime(2026, 11, 30),
+        )
+
+    records = []
+    for i, commune in enumerate(communes("46")[:12]):
+        agency = commune_committee_code(commune.code)
+        records += [resolved_in_november(f"{commune.code}-{n}", commune.code, agency, n < 20 - i) for n in range(20)]
+    for agency in provincial_agencies("46"):
+        records += [resolved_in_november(f"{agency.code}-{n}", "46", agency.code, True) for n in range(20)]
+    with warehouse.begin() as connection:
+        collector_id = add_collector(connection, "november", "dossier-sync", "http://127.0.0.1:9/api/hoso").id
+        load_page(connection, collector_id, None, records, [], datetime(2026, 12, 2, 12, 0))
+    dashboard_warehouse.use(warehouse)
+
+
+def _texts(component: object) -> list[str]:
+    return [c for c in _descendants_and_text(component) if isinstance(c, str)]
+
+
+def _descendants_and_text(component: object):  # type: ignore[no-untyped-def]
+    """A component (or a list of them), everything under it and its texts."""
+    yield component
+    children = component if isinstance(component, list) else getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None:
+            yield from _descendants_and_text(child)
+
+
+@pytest.mark.parametrize("today", ["2026-12-01", "2026-12-02"])
+def test_early_in_december_the_wall_shows_november_beside_december_and_ranks_november(warehouse, today):
+    november_2026(warehouse)
+    shown = content(OPTIONS | {"date": today})
+    tiles = {tile.id["kpi"]: tile for tile in shown["tiles"]}
+    assert _tiles(shown["tiles"])["received"] == "0"  # December so far
+    assert "Tháng 11/2026: 780" in _texts(tiles["received"])  # 12 communes and 27 agencies, 20 each
+    assert "Tháng 11/2026: 91,54 %" in _texts(tiles["on_time_rate"])  # (20+…+9 + 27·20) / 780 resolved
+    days = {"2026-12-01": "1 ngày làm việc", "2026-12-02": "2 ngày làm việc"}[today]
+    assert f"so với {days} đầu tháng 11" in _texts(tiles["received"])
+    rankings = " ".join(_texts(shown["rankings"]))
+    assert "Chưa có dữ liệu" not in rankings
+    assert rankings.count("tháng 11/2026") == 4  # each list says it shows November
+    assert all(len(names) == 5 for names in _ranking_names(shown["rankings"]))
+    assert "tháng 11/2026" in shown["map_title"]
+    tables = " ".join(_texts(shown["agency_pages"]) + _texts(shown["unit_pages"]))
+    assert "Chưa có dữ liệu" not in tables and "tháng 11/2026" in tables
+
+
+def test_after_five_working_days_the_wall_shows_the_month_alone(warehouse):
+    november_2026(warehouse)
+    shown = content(OPTIONS | {"date": "2026-12-07"})
+    assert not any("Tháng 11/2026" in text for text in _texts(shown["tiles"]))
+    assert "tháng 11/2026" not in shown["map_title"]
+
+
+def test_the_period_and_comparison_come_from_the_url_and_anything_else_is_the_default():
+    from layouts.wall import _checked, _options
+
+    assert (_options({})["period"], _options({})["compare"]) == ("month", "working_days")
+    chosen = _options({"period": "quarter", "compare": "weekday"})
+    assert (chosen["period"], chosen["compare"]) == ("quarter", "weekday")
+    assert _checked(chosen | {"page": "/wall"})["period"] == "quarter"  # kept in the wall's options store
+    for bad in ("QUARTER", "quarter ", ["quarter"], 3, "__class__", None):
+        assert (_options({"period": bad, "compare": bad})["period"], _options({"compare": bad})["compare"]) == (
+            "month",
+            "working_days",
+        )
+
+
+@pytest.mark.parametrize(
+    ("period", "compare", "label", "ranked"),
+    [
+        ("quarter", "weekday", "so với 13 tuần trước, cùng thứ trong tuần", "quý 4/2026"),
+        ("last_month", "working_days", "so với 21 ngày làm việc đầu tháng 10", "tháng 11/2026"),
+        ("month", "year", "so với 2 ngày làm việc đầu tháng 12/2025", "tháng 11/2026"),
+        ("rolling_30", "working_days", "so với 22 ngày làm việc liền trước", "30 ngày qua"),
+        ("year", "working_days", "so với 230 ngày làm việc đầu năm 2025", "năm 2026"),
+    ],
+)
+def test_a_chosen_period_says_what_it_compares_with(warehouse, period, compare, label, ranked):
+    november_2026(warehouse)
+    shown = content(OPTIONS | {"date": "2026-12-02", "period": period, "compare": compare})
+    assert label in _texts(shown["tiles"][0])
+    assert shown["map_title"].endswith(f" · {ranked}")
+    assert "Chưa có dữ liệu" not in " ".join(_texts(shown["rankings"]))  # every one of them holds November

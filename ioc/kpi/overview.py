@@ -26,8 +26,12 @@ def same_days_before(period: Period, months: int) -> Period:
     return Period.inclusive(start, end - timedelta(days=1))
 
 
-def summary(connection: Connection, current: Period, previous: Period, filters: Filters = Filters()) -> dict:
-    """Every KPI over ``current`` with ``previous`` values and ``change`` (see :func:`ioc.kpi.query.change_rows`)."""
+def summary(connection: Connection, current: Period, previous: Period | None, filters: Filters = Filters()) -> dict:
+    """Every KPI over ``current`` with ``previous`` values and ``change`` (see :func:`ioc.kpi.query.change_rows`);
+    with no ``previous`` (nothing lines up with it), ``previous`` is None and every change None."""
+    if previous is None:
+        row = cached_kpi_rows(connection, current, None, filters)[0]
+        return row | {"previous": None, "change": dict.fromkeys(row)}
     return change_rows(connection, current, None, filters, compare_with=previous)[0]
 
 

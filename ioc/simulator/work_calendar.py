@@ -2,7 +2,8 @@
 
 A time is an integer count of seconds since 1970-01-01 00:00 in naive Vietnam local time; its day number is
 ``time // DAY``. Working days are Monday to Friday except public holidays (ngày lễ, Tết) and the compensatory day
-off (nghỉ bù) when a fixed holiday falls on a weekend.
+off (nghỉ bù) when a fixed holiday falls on a weekend: the rules are :mod:`ioc.work_calendar`'s, laid out here as
+arrays over day numbers for the simulator.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from functools import cache
 
 import numpy as np
 
+from ioc.work_calendar import HOLIDAY, LUNAR_NEW_YEAR, SATURDAY, SUNDAY, TET, TET_DAYS_OFF, WEEKDAY, holidays
+
 DAY = 86_400
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 OFFICE_OPEN = 7 * 3600 + 30 * 60
@@ -22,36 +25,6 @@ OFFICE_CLOSE = 17 * 3600
 FIRST_DAY = date(2010, 1, 1)
 LAST_DAY = date(2040, 12, 31)
 
-#: Tết Nguyên đán (lunar new year's day) in the Gregorian calendar, Vietnam time.
-LUNAR_NEW_YEAR = {
-    2015: date(2015, 2, 19),
-    2016: date(2016, 2, 8),
-    2017: date(2017, 1, 28),
-    2018: date(2018, 2, 16),
-    2019: date(2019, 2, 5),
-    2020: date(2020, 1, 25),
-    2021: date(2021, 2, 12),
-    2022: date(2022, 2, 1),
-    2023: date(2023, 1, 22),
-    2024: date(2024, 2, 10),
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
-    2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3),
-    2031: date(2031, 1, 23),
-    2032: date(2032, 2, 11),
-    2033: date(2033, 1, 31),
-    2034: date(2034, 2, 19),
-    2035: date(2035, 2, 8),
-}
-#: Days off around Tết, relative to new year's day (29 Tháng Chạp … mùng 5).
-TET_DAYS_OFF = range(-2, 5)
-#: Fixed public holidays (month, day): New Year, Reunification Day, Labour Day, National Day and the day before it.
-FIXED_HOLIDAYS = ((1, 1), (4, 30), (5, 1), (9, 1), (9, 2))
-#: Kinds of day.
-WEEKDAY, SATURDAY, SUNDAY, HOLIDAY, TET = range(5)
 NO_TET = 999
 
 
@@ -121,16 +94,6 @@ class WorkCalendar:
         )
 
 
-def _holidays(year: int) -> set[date]:
-    days = {date(year, month, day) for month, day in FIXED_HOLIDAYS}
-    for day in sorted(days):
-        substitute = day
-        while day.weekday() >= 5 and (substitute.weekday() >= 5 or substitute in days):
-            substitute += timedelta(days=1)
-        days.add(substitute)
-    return days
-
-
 @cache
 def work_calendar() -> WorkCalendar:
     """The calendar, built on first use."""
@@ -140,7 +103,7 @@ def work_calendar() -> WorkCalendar:
     kinds = np.where(weekday == 5, SATURDAY, np.where(weekday == 6, SUNDAY, WEEKDAY)).astype(np.int8)
     tet_offsets = np.full(len(numbers), NO_TET, dtype=np.int16)
     for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
-        for day in _holidays(year):
+        for day in holidays(year):
             kinds[day_number(day) - first] = HOLIDAY
         tet = LUNAR_NEW_YEAR.get(year)
         if tet is None:
