@@ -3,6 +3,7 @@ size in pixels (Web Mercator, as maplibre draws plotly's ``map`` subplots: the w
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -166,3 +167,39 @@ def project(view: View, width: float, height: float, lon: float, lat: float) -> 
     x, y = mercator(lon, lat)
     cx, cy = mercator(view.lon, view.lat)
     return width / 2 + (x - cx) * scale, height / 2 + (y - cy) * scale
+
+
+#: Colour bands a map's values are split into.
+BANDS = 5
+
+
+@dataclass(frozen=True)
+class Band:
+    """Values from ``low`` to ``high`` (the smallest and largest present in the band)."""
+
+    low: float
+    high: float
+
+
+def quantile_bands(values: list[float | None], bands: int = BANDS) -> tuple[list[Band], list[int | None]]:
+    """Split the values present into at most ``bands`` bands of about as many values each (quantiles), and give each
+    value its band's index (None without a value). As many distinct values as bands or fewer: one band each; one
+    value, or all equal: one band."""
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return [], [None] * len(values)
+    distinct = sorted(set(present))
+    if len(distinct) <= bands:
+        index = [None if v is None else distinct.index(v) for v in values]
+    else:  # by rank, equal values sharing the rank of the first of them
+        index = [None if v is None else bisect.bisect_left(present, v) * bands // len(present) for v in values]
+    members: dict[int, list[float]] = {}
+    for v, i in zip(values, index, strict=True):
+        if v is not None and i is not None:
+            members.setdefault(i, []).append(v)
+    kept = sorted(members)  # ties can leave a band empty: the others close up
+    renumber = {old: new for new, old in enumerate(kept)}
+    return (
+        [Band(min(members[i]), max(members[i])) for i in kept],
+        [None if i is None else renumber[i] for i in index],
+    )

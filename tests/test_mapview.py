@@ -3,6 +3,7 @@ Vĩ, Côn Đảo …) are set apart, and the zoom follows the map's size in pixe
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import cache
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from ioc.mapview import Bounds, fit, mercator, project, split_mainland
+from ioc.mapview import Band, Bounds, fit, mercator, project, quantile_bands, split_mainland
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
 COMMUNES = GEO / "vn_communes_3321_2025_simplified.geojson"
@@ -107,3 +108,23 @@ def test_the_zoom_is_maplibres_512_px_world() -> None:
     assert mercator(0, 0) == (0.5, 0.5)
     narrow, wide = fit(Bounds(107, 15, 108, 16), 390, 844), fit(Bounds(107, 15, 108, 16), 780, 844)
     assert wide.zoom - narrow.zoom == pytest.approx(1, abs=1e-9)  # twice the width, one zoom level more
+
+
+def test_quantile_bands_separate_the_values_present() -> None:
+    values = [68.0, 100.0, 99.0, 70.0, None, 85.0, 90.0, 95.0, 72.0, 97.0, 80.0]
+    bands, index = quantile_bands(values)
+    assert len(bands) == 5
+    assert index[values.index(68.0)] == 0 and index[values.index(100.0)] == 4 and index[4] is None
+    assert bands[0].low == 68.0 and bands[-1].high == 100.0
+    assert all(a.high < b.low for a, b in itertools.pairwise(bands))  # bands do not overlap
+    for v, i in zip(values, index, strict=True):
+        assert v is None or bands[i].low <= v <= bands[i].high
+    counts = [index.count(i) for i in range(5)]
+    assert max(counts) - min(counts) <= 1  # about as many communes in each band
+
+
+def test_one_value_or_all_equal_is_one_band_and_few_values_one_band_each() -> None:
+    assert quantile_bands([75.0, 75.0, None]) == ([Band(75.0, 75.0)], [0, 0, None])
+    assert quantile_bands([None, None]) == ([], [None, None])
+    bands, index = quantile_bands([3.0, 1.0, 2.0])
+    assert bands == [Band(1.0, 1.0), Band(2.0, 2.0), Band(3.0, 3.0)] and index == [2, 0, 1]
