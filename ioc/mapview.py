@@ -203,3 +203,14 @@ def quantile_bands(values: list[float | None], bands: int = BANDS) -> tuple[list
         [Band(min(members[i]), max(members[i])) for i in kept],
         [None if i is None else renumber[i] for i in index],
     )
+
+
+def label_points(layer: dict) -> dict[str, tuple[float, float]]:
+    """Where to pin each unit's label: a point inside its largest polygon (lon, lat)."""
+    points = {}
+    for feature in layer["features"]:
+        parts = shapely.get_parts(shapely.geometry.shape(feature["geometry"]))
+        if len(parts):
+            point = shapely.point_on_surface(max(parts, key=lambda part: part.area))
+            points[str(feature["id"])] = (float(point.x), float(point.y))
+    return points
