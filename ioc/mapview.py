@@ -11,8 +11,9 @@ import shapely
 
 #: Land closer than this to the largest land mass, in its own size (the larger side of its box), is mainland.
 OUTLYING_DISTANCE = 0.25
-#: Polygons this close (degrees, ≈ 1 km) touch: simplified neighbours leave gaps of about 100 m.
-TOUCHING = 0.01
+#: Polygons this close (degrees, ≈ 2 km) touch: simplified neighbours leave gaps of about 100 m, the schematic grid
+#: (:func:`ioc.geometry.schematic_grid`) gaps of 0.01°.
+TOUCHING = 0.02
 #: The world's width in pixels at zoom 0 (maplibre's tiles are 512 px).
 WORLD_PX = 512
 #: The largest latitude Web Mercator draws.

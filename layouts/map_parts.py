@@ -171,7 +171,7 @@ def shaded_map(
     views = {"map": fit(split.bounds, *_size(domain), PADDING)}
     fitting: dict = {"map": {"bounds": split.bounds.as_list(), "padding": PADDING}, "labels": []}
     maps = {"map": {"style": "white-bg", "domain": domain, "layers": layers, **views["map"].as_layout()}}
-    shapes = []
+    shapes, annotations = [], []
     if inset:
         views["map2"] = fit(split.outlying_bounds, *_size(INSET), PADDING)  # type: ignore[arg-type]
         fitting["map2"] = {"bounds": split.outlying_bounds.as_list(), "padding": PADDING}  # type: ignore[union-attr]
@@ -182,9 +182,14 @@ def shaded_map(
             {"type": "rect", "xref": "paper", "yref": "paper", "x0": x0, "x1": x1, "y0": y0, "y1": y1,
              "line": {"color": border, "width": 1}}
         )  # fmt: skip
+        islands = sorted({values["text"][i].split("<br>")[0] for i, code in enumerate(codes) if code in outlying})
+        caption = f"{t(lang, 'map.islands')}: {', '.join(islands[:3])}{' …' if len(islands) > 3 else ''}"
+        annotations.append(
+            {"name": "inset", "text": caption, "x": x0, "y": y0, "xref": "paper", "yref": "paper", "xanchor": "left",
+             "yanchor": "top", "showarrow": False, "font": {"color": border, "size": round(11 * scale)}}
+        )  # fmt: skip
     text = theme.WALL_TEXT if dark else "#212529"
     box = {"bgcolor": theme.WALL_SEA if dark else "#ffffff", "bordercolor": theme.WALL_MUTED if dark else "#adb5bd"}
-    annotations = []
     if bands:
         annotations.append(
             {
@@ -210,7 +215,10 @@ def shaded_map(
         for name, (_, i) in (("map.best", best), ("map.worst", worst)):
             lon, lat = points[codes[i]]
             subplot = "map2" if codes[i] in outlying else "map"
-            x, y = _paper(views[subplot], INSET if subplot == "map2" else domain, lon, lat)
+            where = INSET if subplot == "map2" else domain
+            x, y = _paper(views[subplot], where, lon, lat)
+            across = (x - where["x"][0]) / (where["x"][1] - where["x"][0])  # 0 at the map's left edge, 1 at its right
+            up = (y - where["y"][0]) / (where["y"][1] - where["y"][0])
             fitting["labels"].append({"lon": lon, "lat": lat, "subplot": subplot, "annotation": len(annotations)})
             annotations.append(
                 {
@@ -224,7 +232,8 @@ def shaded_map(
                     "arrowwidth": 1.5 * scale,
                     "arrowcolor": text,
                     "ax": 0,
-                    "ay": round(-34 * scale),
+                    "ay": round((34 if up > 0.6 else -34) * scale),  # the box below a point near the top
+                    "xanchor": "left" if across < 0.3 else "right" if across > 0.7 else "center",
                     "font": {"color": text, "size": round(12 * scale)},
                     "borderpad": round(3 * scale),
                     "align": "left",

