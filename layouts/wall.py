@@ -307,7 +307,7 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
         if i % 2:
             for key in ("z", "text", "colorscale", "zmin", "zmax"):
                 map_patch["data"][i][key] = trace[key]
-    map_patch["layout"]["annotations"] = data["map"].to_plotly_json()["layout"]["annotations"]
+    map_patch["layout"]["annotations"] = data["map"].to_plotly_json()["layout"].get("annotations", [])
     map_patch["layout"]["meta"] = data["map"].layout.meta
     trend_patch["data"] = data["trend"].to_dict()["data"]
     trend_patch["layout"]["xaxis"] = data["trend"].to_dict()["layout"].get("xaxis", {})
