@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot, set_viewport, sign_in
-from ioc.mapview import fit, split_mainland
+from ioc.mapview import Bounds, fit, split_mainland
 from layouts import figures
 from tests.test_mapview import code_named, province
 
@@ -120,8 +120,6 @@ def test_the_walls_map_is_dark_and_shows_its_mainland_whole_at_1920x1080(dashboa
     view = wait_fitted(browser, "wall-map")["map"]
     # maplibre's own fitting agrees with ioc.mapview.fit at the map's real size (a world of 512·2^zoom px).
     west, south, east, north = view["bounds"]
-    from ioc.mapview import Bounds
-
     assert view["zoom"] == pytest.approx(
         fit(Bounds(west, south, east, north), view["width"], view["height"], view["padding"]).zoom, abs=1e-3
     )
@@ -153,8 +151,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def da_nang_page() -> Iterator[str]:
-    """A page with Đà Nẵng's real commune map as the wall draws it (dark, labelled), in a box the size of a query
-    parameter-free wall panel, served by a real Dash server on loopback with IOC's map_fit.js."""
+    """A page with Đà Nẵng's real commune map as the wall draws it (dark, labelled) in a box of 90 % × 60 % of the
+    viewport, served by a real Dash server on loopback with IOC's map_fit.js and Dash's own local plotly.js."""
     layer = province("48")
     codes = [f["id"] for f in layer["features"]]
     names = {f["id"]: f["properties"]["fullName"] for f in layer["features"]}
