@@ -6,14 +6,12 @@ Maps are ``go.Choroplethmap`` on the ``white-bg`` style: no tile server, no topo
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 from ioc.kpi.registry import KPI_BY_KEY, traffic_light
-from layouts import theme
+from layouts import map_parts, theme
 from layouts.formatting import number, percent, signed
 from layouts.i18n import t
 
@@ -62,31 +60,10 @@ def tile_figure(key: str, row: dict, targets: dict, lang: str) -> TileFigure:
     return TileFigure(value_text(key, value, lang), light, text, direction)
 
 
-def _coordinates(geometry: dict) -> Iterable[tuple[float, float]]:
-    def walk(item: list) -> Iterable[tuple[float, float]]:
-        if item and isinstance(item[0], (int, float)):
-            yield item[0], item[1]
-        else:
-            for part in item:
-                yield from walk(part)
-
-    return walk(geometry["coordinates"])
-
-
 def view_of(layer: dict) -> dict:
-    """Centre and zoom that fit a layer's features in a map about 600 px tall."""
-    xs, ys = [], []
-    for feature in layer["features"]:
-        for x, y in _coordinates(feature["geometry"]):
-            xs.append(x)
-            ys.append(y)
-    if not xs:
-        return {"center": {"lon": 0, "lat": 0}, "zoom": 1}
-    extent = max(max(xs) - min(xs), (max(ys) - min(ys)) * 1.6, 1e-3)
-    return {
-        "center": {"lon": (min(xs) + max(xs)) / 2, "lat": (min(ys) + max(ys)) / 2},
-        "zoom": math.log2(360 / extent) + 0.4,
-    }
+    """Centre and zoom that fit a layer's mainland in a map of :data:`layouts.map_parts.NOMINAL_SIZE` (the page fits
+    it again at the map's real size)."""
+    return map_parts.mainland_view(layer)
 
 
 def plain(text: str) -> str:
@@ -107,13 +84,20 @@ def map_values(rows: list[dict], key: str, names: dict[str, str], codes: list[st
 
 
 def choropleth(
-    layer: dict, rows: list[dict], key: str, names: dict[str, str], lang: str, dark: bool = False, scale: float = 1.0
+    layer: dict,
+    rows: list[dict],
+    key: str,
+    names: dict[str, str],
+    lang: str,
+    dark: bool = False,
+    scale: float = 1.0,
+    labels: bool = False,
 ) -> go.Figure:
     """Units coloured by a KPI; a unit without a value is grey. Clicks report the unit code as ``location``."""
     codes = [feature["id"] for feature in layer["features"]]
     kpi = KPI_BY_KEY[key]
     values = map_values(rows, key, names, codes, lang)
-    return shaded_map(layer, values, kpi.higher_is_better, kpi.is_rate, kpi.unit, lang, dark, scale)
+    return shaded_map(layer, values, kpi.higher_is_better, kpi.is_rate, kpi.unit, lang, dark, scale, labels)
 
 
 def shaded_map(
@@ -125,46 +109,13 @@ def shaded_map(
     lang: str,
     dark: bool = False,
     scale: float = 1.0,
+    labels: bool = False,
 ) -> go.Figure:
-    """The layer's units coloured by ``values`` (``z`` and hover ``text`` per feature, :func:`map_values`), the better
-    darker; a unit without a value is grey. Clicks report the unit code as ``location``."""
-    codes = [feature["id"] for feature in layer["features"]]
-    outline = theme.WALL_BACKGROUND if dark else "#ffffff"
-    grey = "#3b3d42" if dark else "#dee2e6"
-    base = go.Choroplethmap(  # every unit, grey: one without a value stays visible
-        geojson=layer,
-        locations=codes,
-        featureidkey="id",
-        z=[0] * len(codes),
-        colorscale=[[0, grey], [1, grey]],
-        showscale=False,
-        hoverinfo="skip",
-        marker={"line": {"color": outline, "width": 0.8}},
-    )
-    figure = go.Figure(
-        [
-            base,
-            go.Choroplethmap(
-                geojson=layer,
-                locations=codes,
-                featureidkey="id",
-                z=values["z"],
-                text=values["text"],
-                hovertemplate="%{text}<extra></extra>",
-                colorscale=theme.BETTER_DARKER,
-                reversescale=not higher_is_better,
-                zmin=0 if is_rate else None,
-                zmax=100 if is_rate else None,
-                marker={"line": {"color": outline, "width": 0.8}, "opacity": 0.9},
-                colorbar={"thickness": round(10 * scale), "len": 0.7, "title": {"text": plain(unit)}},
-            ),
-        ]
-    )
-    layout = theme.figure_layout(lang, dark, scale)
-    layout.pop("xaxis")
-    layout.pop("yaxis")
-    figure.update_layout(layout, map={"style": "white-bg", **view_of(layer)}, clickmode="event")
-    return figure
+    """The layer's units coloured by ``values`` (``z`` and hover ``text`` per feature, :func:`map_values`) in quantile
+    bands (:mod:`layouts.map_parts`), the better darker; a unit without a value is grey. The mainland fills the map,
+    outlying islands have an inset; with ``labels`` the best and worst units are named. Clicks report the unit code
+    as ``location``."""
+    return map_parts.shaded_map(layer, values, higher_is_better, is_rate, unit, lang, dark, scale, labels)
 
 
 def trend(rows: list[dict], lang: str, dark: bool = False, scale: float = 1.0) -> go.Figure:

@@ -14,6 +14,10 @@ ACCENT = "#228be6"
 SECOND = "#15aabf"
 #: Sequential scales for maps: light is worse, dark is better (reversed where lower is better).
 BETTER_DARKER = [[0.0, "#fff5f5"], [0.35, "#ffc9c9"], [0.6, "#74c0fc"], [1.0, "#1864ab"]]
+#: The colours of a map's five bands, worst to best: reds to blues, each apart from the next and from the dark sea.
+BANDS = ("#ffa8a8", "#ffd8a8", "#d0ebff", "#74c0fc", "#1c7ed6")
+#: The sea under the wall's map, and the label boxes on it.
+WALL_SEA = "#0b0c0e"
 
 
 def figure_layout(lang: str, dark: bool, scale: float = 1.0) -> dict:

@@ -175,7 +175,9 @@ def content(options: dict, tick: int = 0) -> dict:
             )
             for key in figures.TILES
         ],
-        "map": figures.choropleth(layer, by_unit, map_key, unit_names, lang, dark=True, scale=WALL_FONT_SCALE),
+        "map": figures.choropleth(
+            layer, by_unit, map_key, unit_names, lang, dark=True, scale=WALL_FONT_SCALE, labels=True
+        ),
         "map_title": titled(t(lang, "wall.map_title", kpi=figures.kpi_name(map_key, lang)), named),
         "trend": figures.trend(months, lang, dark=True, scale=WALL_FONT_SCALE),
         "rankings": [
@@ -334,8 +336,12 @@ def refresh_overview(_tick: int, options: dict, state: dict):  # type: ignore[no
     _unchanged_since(options, state)
     data = content(options)
     map_patch, trend_patch = Patch(), Patch()
-    map_patch["data"][1]["z"] = data["map"].data[1].z
-    map_patch["data"][1]["text"] = data["map"].data[1].text
+    for i, trace in enumerate(data["map"].data):  # the shaded traces (the main map's, the inset's), legend, labels
+        if i % 2:
+            for key in ("z", "text", "colorscale", "zmin", "zmax"):
+                map_patch["data"][i][key] = trace[key]
+    map_patch["layout"]["annotations"] = data["map"].to_plotly_json()["layout"].get("annotations", [])
+    map_patch["layout"]["meta"] = data["map"].layout.meta
     trend_patch["data"] = data["trend"].to_dict()["data"]
     trend_patch["layout"]["xaxis"] = data["trend"].to_dict()["layout"].get("xaxis", {})
     return (

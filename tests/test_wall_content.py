@@ -59,6 +59,9 @@ def test_the_wall_refreshes_only_when_the_data_changed(edge_wall):
     assert _tiles(tiles)["received"] == "9"
     assert new_state != state
     assert "z" in str(map_patch.to_plotly_json())  # the map's values change in place; its outlines are not resent
+    operations = json.dumps(map_patch.to_plotly_json(), default=str)
+    assert "geojson" not in operations
+    assert "annotations" in operations and "colorscale" in operations  # the legend, labels and bands follow
     with pytest.raises(PreventUpdate):
         refresh_overview(3, OPTIONS, new_state)
 
