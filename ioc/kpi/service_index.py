@@ -30,3 +30,13 @@ def index_rows(connection: Connection, period: Period, by: str | None = None) ->
         row |= {c.key: None if points[c.key] is None else round(points[c.key], 2) for c in COMPONENTS}
         rows.append(row)
     return rows
+
+
+def index_trend(connection: Connection, period: Period) -> list[dict]:
+    """The province's points per month of ``period`` (``month`` as ``YYYY-MM``; the last month cut at its end): points
+    earned and points IOC could compute (0 for a month with nothing to count)."""
+    rows = []
+    for month, counts in counts_by(connection, period, "month"):
+        result = score(components_from_counts(counts))
+        rows.append({"month": month, "points": result.total, "computable_points": result.computable})
+    return rows
