@@ -42,9 +42,16 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.config.include_assets_files = True
-    from layouts import admin, explore, home, wall, wall_digital  # pages register themselves on an app using pages
+    from layouts import (
+        admin,
+        explore,
+        home,
+        wall,
+        wall_digital,
+        wall_index,
+    )  # pages register themselves on an app using pages
 
-    for page in (home, wall, wall_digital, explore, admin):
+    for page in (home, wall, wall_digital, wall_index, explore, admin):
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     plotly_bundle.install(app)
