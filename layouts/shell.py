@@ -42,14 +42,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.config.include_assets_files = True
-    from layouts import (
-        admin,
-        explore,
-        home,
-        wall,
-        wall_digital,
-        wall_index,
-    )  # pages register themselves on an app using pages
+    # pages register themselves on an app using pages
+    from layouts import admin, explore, home, wall, wall_digital, wall_index
 
     for page in (home, wall, wall_digital, wall_index, explore, admin):
         page.register()
