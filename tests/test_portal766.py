@@ -373,9 +373,10 @@ def test_periods_ended_in_the_window_and_the_running_month_quarter_and_year():
     label = lambda periods: [p.label for p in periods]  # noqa: E731
     today = date(2026, 12, 2)
     assert label(periods_of(date(2026, 8, 1), date(2026, 9, 1), today)) == ["2026-08", "2026-Q3", "2026"]
+    # The running month too: the wall's month to date reads it.
     assert label(periods_of(date(2026, 9, 1), date(2026, 12, 3), today)) == [
         "2026-09", "2026-Q3", "2026-10", "2026-11", "2026-12", "2026-Q4", "2026"
-    ]  # fmt: skip (the running month too: the wall's month to date reads it)
+    ]  # fmt: skip
     assert label(periods_of(date(2025, 12, 1), date(2026, 1, 1), today)) == ["2025-12", "2025-Q4", "2025"]
 
 
@@ -418,7 +419,6 @@ def test_an_incremental_run_gives_the_month_to_date_the_walls_read(warehouse):
     assert row["portal_total"] is not None and row["portal_progress"] is not None
     groups = [code.removeprefix("portal766.") for code in INDICATOR.values()]
     assert round(sum(row[f"portal_{group}"] for group in groups), 2) == pytest.approx(row["portal_total"], abs=0.011)
-
 
 
 def test_the_simulator_answers_in_the_portals_shapes_for_the_demo_province(warehouse):
