@@ -10,9 +10,8 @@ from dash import Input, Output, callback
 
 from ioc.kpi.drill import dossier_page
 from ioc.kpi.index766 import GROUPS
-from ioc.kpi.index_gap import gap_rows
+from ioc.kpi.index_gap import index_and_gap_rows
 from ioc.kpi.query import Filters
-from ioc.kpi.service_index import index_rows
 from ioc.records import STATUSES
 from layouts import lookups, warehouse
 from layouts.formatting import moment
@@ -67,13 +66,9 @@ def rows(view: View, by: str) -> list[dict]:
     known = names.of(by, view.lang)
     period = view.period(lookups.today())
     with warehouse.engine().connect() as connection:
-        scored = index_rows(connection, period, by)
-        needed = {
-            key: next((gap.needed for gap in gaps if gap.key == "handled_on_time"), None)
-            for key, gaps in gap_rows(connection, period, by)
-        }
+        scored = index_and_gap_rows(connection, period, by)
     shown = []
-    for row in scored:
+    for row, gaps in scored:
         key = row[by]
         if by == "unit" and key == names.province_code:
             continue
@@ -84,7 +79,7 @@ def rows(view: View, by: str) -> list[dict]:
                 **{group: row[f"group_{group}"] for group in GROUPS},
                 "points": row["points"],
                 "computable_points": row["computable_points"],
-                "progress_needed": needed.get(key),
+                "progress_needed": next((gap.needed for gap in gaps if gap.key == "handled_on_time"), None),
             }
         )
     return sorted(shown, key=lambda r: (-r["points"], str(r["code"])))

@@ -9,7 +9,8 @@ import pytest
 from ioc.collecting.store import add_collector
 from ioc.errors import IOCError
 from ioc.kpi.index766 import score_component
-from ioc.kpi.index_gap import component_gap, gap_rows, gaps
+from ioc.kpi.index_gap import component_gap, gap_rows, gaps, index_and_gap_rows
+from ioc.kpi.service_index import index_rows
 from ioc.kpi.periods import Period
 from ioc.warehouse.load import load_page
 
@@ -93,3 +94,6 @@ def test_gap_rows_from_the_warehouse(warehouse):
     ]
     assert [key for key, _ in by_unit] == ["19753"] and [key for key, _ in by_agency] == ["UBND-19753"]
     assert by_unit[0][1] == province
+    with warehouse.connect() as connection:
+        together = index_and_gap_rows(connection, march, "unit")
+        assert together == list(zip(index_rows(connection, march, "unit"), [g for _, g in by_unit], strict=True))

@@ -143,8 +143,10 @@ def callback_need(module: str) -> str:
     return {
         "layouts.wall": "display",
         "layouts.wall_digital": "display",
+        "layouts.wall_index": "display",
         "layouts.explore": "analyst",
         "layouts.explore_indicator": "analyst",
+        "layouts.explore_index": "analyst",
     }[module]
 
 

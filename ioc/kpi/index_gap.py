@@ -24,7 +24,7 @@ from ioc.errors import IOCError
 from ioc.kpi.index766 import COMPONENT_BY_KEY, GROUPS, components_from_counts
 from ioc.kpi.periods import Period
 from ioc.kpi.query import counts_by
-from ioc.kpi.service_index import INDEX_BREAKDOWNS
+from ioc.kpi.service_index import INDEX_BREAKDOWNS, index_row
 
 #: The gain asked for, in points.
 STEP = 1.0
@@ -88,3 +88,13 @@ def gap_rows(connection: Connection, period: Period, by: str | None = None) -> l
     if by not in INDEX_BREAKDOWNS:
         raise IOCError("what it takes is kept for the province, by agency or by unit")
     return [(key, gaps(components_from_counts(counts))) for key, counts in counts_by(connection, period, by)]
+
+
+def index_and_gap_rows(connection: Connection, period: Period, by: str | None = None) -> list[tuple[dict, list[Gap]]]:
+    """(:func:`ioc.kpi.service_index.index_rows`' row, its gaps) per key, from one read of the counts."""
+    if by not in INDEX_BREAKDOWNS:
+        raise IOCError("what it takes is kept for the province, by agency or by unit")
+    return [
+        (index_row(key, counts, by), gaps(components_from_counts(counts)))
+        for key, counts in counts_by(connection, period, by)
+    ]
