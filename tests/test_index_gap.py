@@ -10,8 +10,8 @@ from ioc.collecting.store import add_collector
 from ioc.errors import IOCError
 from ioc.kpi.index766 import score_component
 from ioc.kpi.index_gap import component_gap, gap_rows, gaps, index_and_gap_rows
-from ioc.kpi.service_index import index_rows
 from ioc.kpi.periods import Period
+from ioc.kpi.service_index import index_rows
 from ioc.warehouse.load import load_page
 
 NOW = datetime(2026, 11, 30, 8, 0)

@@ -65,6 +65,13 @@ def test_the_index_wall_shows_the_total_six_bars_and_the_portal_beside_iocs(
     assert "Cổng DVCQG: 19,50" in browser.find_element(By.ID, "wall-index-portal-progress").text
     assert "Cổng DVCQG: chưa thu thập" in browser.find_element(By.ID, "wall-index-portal-satisfaction").text
     assert browser.find_elements(By.CSS_SELECTOR, "#wall-index-gaps li")
+    # Every ranked name has its points on screen beside it, however long the name.
+    values = browser.execute_script(
+        """const panel = document.getElementById('wall-index-rankings').getBoundingClientRect();
+        return [...document.querySelectorAll('#wall-index-rankings .ranking-value')].map(v => {
+            const r = v.getBoundingClientRect(); return r.width > 0 && r.right <= panel.right + 0.5; });"""
+    )
+    assert values and all(values), values
     # Legible from 5 m: the total is at least 4.5 % of the screen's height.
     height_shown = browser.execute_script(
         "return document.getElementById('wall-index-points').getBoundingClientRect().height;"
