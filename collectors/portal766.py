@@ -1,12 +1,13 @@
 """``portal-766``: the national public-service portal's published Decision 766 scores (``data/portal766/``).
 
 POSTs ``{url}/api/v1/reporting/evaluation/<group>`` for the six groups (``collectors/portal766_shapes.py``) with
-option ``root_department_id``, for every month, quarter and year that ended within the run's window, and the quarter
-and year still running at its end (the portal computes them in real time).
+option ``root_department_id``, for every month, quarter and year that ended within the run's window, and the month,
+quarter and year still running at its end (the portal computes them in real time; the wall's month to date reads the
+running month).
 
 - A **backfill** reads the window ``[since, until]``.
 - An **incremental** run reads the last ``months_back`` whole months before today, the quarters and years that ended in
-  them, and the running quarter and year: published scores are revised, so the open periods are read again. A
+  them, and the running month, quarter and year: published scores are revised, so the open periods are read again. A
   collector that was off longer reads on from the last month its cursor says it read (at most ``catch_up_months``).
 
 The cursor is JSON: the window, the next request (step and page), the province's scores read so far for the period in
@@ -73,8 +74,8 @@ def first_of_month_before(day: date, months: int) -> date:
 
 
 def periods_of(start: date, end: date, today: date) -> list[PeriodRef]:
-    """The months, quarters and years that ended within ``[start, end)`` (and before ``today``), then the quarter
-    and year running on the window's last day, from the earliest; each once."""
+    """The months, quarters and years that ended within ``[start, end)`` (and before ``today``), then the month,
+    quarter and year running on the window's last day, from the earliest; each once."""
     cutoff = min(end, today)
     found: set[PeriodRef] = set()
     day = start
@@ -86,7 +87,7 @@ def periods_of(start: date, end: date, today: date) -> list[PeriodRef]:
         day = period_of("month", day).end + timedelta(days=1)
     if start < cutoff:
         last = cutoff - timedelta(days=1)
-        found.update(period_of(kind, last) for kind in ("quarter", "year"))
+        found.update(period_of(kind, last) for kind in ("month", "quarter", "year"))
     rank = {"month": 0, "quarter": 1, "year": 2}
     return sorted(found, key=lambda p: (p.end, rank[p.kind]))
 
@@ -170,7 +171,8 @@ class Portal766:
             period, group = steps[step]
             if group is None:
                 raw = [{"group": TOTAL, "period": period.label, "role": TOTAL, "scores": scores}]
-                if period.kind == "month" and (through is None or period.end.isoformat() > through):
+                ended = period.end < self.source.now.date()  # a running month is read again: not "through"
+                if period.kind == "month" and ended and (through is None or period.end.isoformat() > through):
                     through = period.end.isoformat()
                 step, page, scores = step + 1, 1, {}
                 yield Page(raw=raw, cursor=_cursor(window, step, page, scores, through))

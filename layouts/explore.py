@@ -21,7 +21,7 @@ from ioc.kpi.query import Filters, cached_kpi_rows, change_rows
 from ioc.kpi.registry import KPI_BY_KEY, KPIS
 from ioc.kpi.targets import effective_targets
 from ioc.records import STATUSES
-from layouts import explore_bars, explore_indicator, explore_input, figures, lookups, theme, warehouse
+from layouts import explore_bars, explore_index, explore_indicator, explore_input, figures, lookups, theme, warehouse
 from layouts.access import is_admin
 from layouts.chrome import frame
 from layouts.formatting import day, moment, number
@@ -213,6 +213,7 @@ def layout(**params: object) -> dmc.AppShell:
                 p="sm",
             ),
             explore_indicator.panel(view, lang, graph),
+            explore_index.panel(lang),
             dcc.Location(id="explore-url", refresh=False),
             dcc.Store(id="explore-view", data=_stored(view)),
             dcc.Store(id="explore-drill-target"),

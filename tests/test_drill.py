@@ -102,6 +102,9 @@ def edges(warehouse):
 
 def expected_total(connection, period: Period, measure: str, filters: Filters) -> int:
     """What the aggregates say: the KPI's count, or for a rate its denominator."""
+    if measure == "handled_late":  # Decision 766's progress: handled in the period and not on time
+        ((_, counts),) = counts_by(connection, period, None, filters)
+        return counts["resolved_late"] + counts["stopped"] - counts["stopped_in_time"] + counts["pending_overdue"]
     if measure in DENOMINATOR or measure == "fee_known":
         ((_, counts),) = counts_by(connection, period, None, filters)
         return counts[DENOMINATOR.get(measure, measure)]
@@ -161,6 +164,12 @@ def test_a_procedure_over_part_of_a_month_is_counted_from_the_dossiers(edges) ->
         ),
         ("pending_overdue", {"overdue", "finished-april", "at-midnight", "from-february", "province"}),
         ("online_payment_rate", {"at-due", "after-due", "province"}),
+        # Decision 766's progress component: resolved late, stopped late (none here) or open and overdue at the end.
+        (
+            "handled_late",
+            {"after-due", "late-from-february", "overdue", "finished-april", "at-midnight", "from-february"}
+            | {"province"},
+        ),
         ("on_time_rate", {"at-due", "after-due", "same-day", "day-before", "no-due", "late-from-february"}),
     ],
 )

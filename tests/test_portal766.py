@@ -369,12 +369,13 @@ def test_a_name_fitting_two_units_or_none_is_never_guessed():
     assert found.match("Sở Y tế - Thành phố Hà Nội") is None  # another province's department
 
 
-def test_periods_ended_in_the_window_and_the_running_quarter_and_year():
+def test_periods_ended_in_the_window_and_the_running_month_quarter_and_year():
     label = lambda periods: [p.label for p in periods]  # noqa: E731
     today = date(2026, 12, 2)
     assert label(periods_of(date(2026, 8, 1), date(2026, 9, 1), today)) == ["2026-08", "2026-Q3", "2026"]
+    # The running month too: the wall's month to date reads it.
     assert label(periods_of(date(2026, 9, 1), date(2026, 12, 3), today)) == [
-        "2026-09", "2026-Q3", "2026-10", "2026-11", "2026-Q4", "2026"
+        "2026-09", "2026-Q3", "2026-10", "2026-11", "2026-12", "2026-Q4", "2026"
     ]  # fmt: skip
     assert label(periods_of(date(2025, 12, 1), date(2026, 1, 1), today)) == ["2025-12", "2025-Q4", "2025"]
 
@@ -392,13 +393,32 @@ def test_an_incremental_run_reads_the_last_months_and_resumes_from_its_cursor():
     finally:
         kind.close()
     steps = len(periods_of(date(2026, 9, 1), date(2026, 12, 3), date(2026, 12, 2))) * 7
-    assert steps == 6 * 7
+    assert steps == 7 * 7
     assert [group.endpoint for group in SHAPE_GROUPS] == list(INDICATOR)
     assert PeriodRef("month", date(2026, 8, 1), date(2026, 8, 31)).label == "2026-08"
     assert Path(DATA).is_dir()
 
 
 # The simulator ------------------------------------------------------------------------------------------------------
+
+
+def test_an_incremental_run_gives_the_month_to_date_the_walls_read(warehouse):
+    """The demo's collector (an incremental run) reads the running month, so /wall/index's month to date has the
+    portal's scores beside IOC's."""
+    from ioc.indicators.portal_compare import compared_rows
+    from ioc.kpi.overview import month_to_date
+
+    with running_simulator(SimulatorConfig(seed=3)) as simulator:
+        with transaction(warehouse) as connection:
+            add_collector(connection, "portal", "portal-766", simulator, options={"root_department_id": "sim-46"})
+        result = run_collector(warehouse, "portal", "46")
+    assert result.status == "succeeded", result.error
+    current, _ = month_to_date(now_local().date())
+    with transaction(warehouse) as connection:
+        [row] = compared_rows(connection, current)
+    assert row["portal_total"] is not None and row["portal_progress"] is not None
+    groups = [code.removeprefix("portal766.") for code in INDICATOR.values()]
+    assert round(sum(row[f"portal_{group}"] for group in groups), 2) == pytest.approx(row["portal_total"], abs=0.011)
 
 
 def test_the_simulator_answers_in_the_portals_shapes_for_the_demo_province(warehouse):

@@ -145,8 +145,10 @@ def callback_need(module: str) -> str:
         "layouts.wall": "display",
         "layouts.wall_digital": "display",
         "layouts.wall_health": "display",
+        "layouts.wall_index": "display",
         "layouts.explore": "analyst",
         "layouts.explore_indicator": "analyst",
+        "layouts.explore_index": "analyst",
     }[module]
 
 

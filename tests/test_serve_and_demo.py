@@ -207,6 +207,7 @@ def test_the_demo_loads_the_simulator_serves_the_wall_and_leaves_nothing_behind_
             opened = screen.get(wall)
             assert opened.status_code == 200 and opened.url.path == "/wall"
             assert screen.get(f"http://127.0.0.1:{port}/explore").status_code == 403  # a display reaches the wall only
+            assert screen.get(f"http://127.0.0.1:{port}/wall/index").status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/wall", timeout=30).status_code == 401
         assert "Sign in as admin with the password " in log.read_text()
         first = first_day_months_before(now_local().date(), 1)
@@ -230,6 +231,14 @@ def test_the_demo_loads_the_simulator_serves_the_wall_and_leaves_nothing_behind_
             )
             assert shown.returncode == 0, shown.stderr
             assert json.loads(shown.stdout)[0]["value"] is not None, code
+        # /wall/index's month to date: IOC's points beside the simulated portal's published ones.
+        today = now_local().date()
+        month = ("--from", f"{today.replace(day=1)}", "--to", f"{today}")
+        compared = run_ioc("index766", *month, "--portal", "--format", "json", env=ioc_env)
+        assert compared.returncode == 0, compared.stderr
+        province = json.loads(compared.stdout)[0]
+        assert province["points"] is not None and province["portal_total"] is not None
+        assert province["portal_progress"] is not None and province["differs_progress"] is not None
         kinds = {
             row["kind"] for row in json.loads(run_ioc("collector", "list", "--format", "json", env=ioc_env).stdout)
         }

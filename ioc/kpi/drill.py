@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_
 
-from ioc.dossiers.events import NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, timeliness
+from ioc.dossiers.events import NOT_PENDING, NOT_RECEIVED, ONLINE, RESOLVED, STOPPED, timeliness
 from ioc.errors import IOCError
 from ioc.kpi.periods import Period
 from ioc.kpi.query import Filters, counts_by
@@ -44,6 +44,9 @@ DRILL_SETS = {
     "on_time_rate": "resolved",
     "online_payment_rate": "fee_known",
     "digitisation_rate": "received",
+    # Decision 766's progress component: the dossiers handled in the period and not on time (resolved or stopped after
+    # their due time, or still open and overdue at its end).
+    "handled_late": "handled_late",
 }
 MEASURES_DRILLABLE = tuple(DRILL_SETS)
 #: The time each set is listed by, latest first: the day that dates its event (pending: reception).
@@ -57,6 +60,7 @@ ORDER_COLUMN = {
     "resolved_late": "finished_at",
     "pending": "received_at",
     "pending_overdue": "received_at",
+    "handled_late": "due_at",
 }
 #: The ``dossier`` columns a page shows (``paid_online`` and ``digitised`` tell a rate's numerator apart).
 COLUMNS = (
@@ -109,6 +113,8 @@ def condition(measure: str, period: Period) -> ColumnElement[bool]:
     late = d.finished_at > d.due_at
     earlier_day = func.date(d.finished_at) < func.date(d.due_at)
     open_at_end = and_(d.status.not_in(NOT_PENDING), or_(d.finished_at.is_(None), d.finished_at >= end))
+    pending_overdue = and_(open_at_end, d.received_at.is_not(None), d.due_at < end)
+    stopped_late = and_(d.status == STOPPED, d.finished_at >= start, d.finished_at < end, late)
     conditions: dict[str, ColumnElement[bool]] = {
         "received": received,
         "online_received": and_(received, d.channel == ONLINE),
@@ -120,7 +126,8 @@ def condition(measure: str, period: Period) -> ColumnElement[bool]:
         # pending_in on the reception day (before the end), pending_out on the finishing day (not before the end).
         "pending": and_(open_at_end, d.received_at < end),
         # overdue_in on the due day (before the end); overdue_out on the later of due and finishing day (not before).
-        "pending_overdue": and_(open_at_end, d.received_at.is_not(None), d.due_at < end),
+        "pending_overdue": pending_overdue,
+        "handled_late": or_(and_(resolved, late), stopped_late, pending_overdue),
     }
     return conditions[measure]
 
@@ -161,6 +168,9 @@ def _total(
         ((_, counts),) = counts_by(connection, period, None, filters)
     except IOCError:
         return int(connection.execute(counted_dossiers(func.count()).select_from(DOSSIER).where(where)).scalar_one())
+    if dossier_set == "handled_late":
+        late_stops = counts["stopped"] - counts["stopped_in_time"]
+        return int(counts["resolved_late"] + late_stops + counts["pending_overdue"])
     return int(counts[dossier_set])
 
 
