@@ -18,14 +18,16 @@ from dash import Input, Output, State, callback, dcc, html
 from ioc.config import now_local
 from ioc.indicators.portal_compare import PAIRS, compared_rows
 from ioc.indicators.query import value_rows
+from ioc.kpi.display_period import PERIODS, current_period, early_in_month
 from ioc.kpi.index766 import COMPONENT_BY_KEY, COMPONENTS, GROUPS
 from ioc.kpi.index_gap import Gap, gap_rows
-from ioc.kpi.overview import month_to_date, trend_period
+from ioc.kpi.overview import trend_period
 from ioc.kpi.service_index import index_rows, index_trend
 from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, theme, wall, warehouse
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
+from layouts.wall_period import scope, titled
 
 PATH = "/wall/index"
 RANKED = 5
@@ -202,14 +204,20 @@ def content(options: dict) -> dict:
     lang = options["lang"]
     as_of: date = wall._as_of(options["date"])
     names = lookups.names()
-    current, _previous = month_to_date(as_of)
+    kind = options.get("period") if options.get("period") in PERIODS else "month"
+    # Early in a month the index is the last complete month's, as the wall's rankings are: a few days' dossiers
+    # score almost nothing and rank no one.
+    fallback = kind == "month" and early_in_month(as_of)
+    running = current_period(kind, as_of)
+    current = current_period("last_month", as_of) if fallback else running
+    named = scope(kind, current, fallback, lang)
     months = trend_period(as_of, TREND_MONTHS)
     today = now_local().date()
     with warehouse.engine().connect() as connection:
         [province] = compared_rows(connection, current)
         by_agency = index_rows(connection, current, "agency")
         by_unit = index_rows(connection, current, "unit")
-        [(_key, province_gaps)] = gap_rows(connection, current)
+        [(_key, province_gaps)] = gap_rows(connection, running)  # what it takes: in the period still open
         trend = index_trend(connection, months)
         published = {
             row["month"]: row["value"]
@@ -226,10 +234,13 @@ def content(options: dict) -> dict:
         "bars": [_bar(group, province, lang) for group in GROUPS],
         "trend": _trend(trend, published, lang),
         "rankings": [
-            _ranked(t(lang, "index.best_agencies"), agencies[:RANKED], "agency", agency_names, lang, True),
-            _ranked(t(lang, "index.worst_agencies"), agencies[::-1][:RANKED], "agency", agency_names, lang, False),
-            _ranked(t(lang, "index.best_communes"), communes[:RANKED], "unit", unit_names, lang, True),
-            _ranked(t(lang, "index.worst_communes"), communes[::-1][:RANKED], "unit", unit_names, lang, False),
+            _ranked(titled(t(lang, f"index.{title}"), named), listed[:RANKED], by, names_of, lang, good)
+            for title, listed, by, names_of, good in (
+                ("best_agencies", agencies, "agency", agency_names, True),
+                ("worst_agencies", agencies[::-1], "agency", agency_names, False),
+                ("best_communes", communes, "unit", unit_names, True),
+                ("worst_communes", communes[::-1], "unit", unit_names, False),
+            )
         ],
         "gaps": [html.Li(gap_text(gap, lang)) for gap in province_gaps],
         "state": wall._state(version, as_of),

@@ -93,3 +93,18 @@ def test_the_index_wall_refreshes_only_when_the_data_or_the_day_changed(index_wa
         refresh(1, OPTIONS, state)
     total, bars, *_rest, new_state = refresh(1, OPTIONS, {**state, "version": -1})  # drawn from older data
     assert new_state == state and len(bars) == 6 and "16,43" in _texts(total)
+
+
+def test_early_in_a_month_the_index_shows_the_last_complete_month_and_says_so(index_wall):
+    """2 April 2025 has two working days: the index (total, bars, rankings) is March's, titled so; what it takes is
+    still about the month that is open."""
+    from layouts.wall_index import content
+
+    shown = content(OPTIONS | {"date": "2025-04-02"})
+    assert "01/03/2025" in shown["period"] and "31/03/2025" in shown["period"]
+    total = _texts(shown["total"])
+    assert "16,43" in total and "Cổng DVCQG: 16,83" in total
+    communes = _texts(shown["rankings"][2])
+    assert "Xã, phường điểm cao nhất · tháng 3/2025" in communes and "16,43" in communes
+    later = content(OPTIONS | {"date": "2025-04-10"})  # a week's work into April: April alone
+    assert "16,43" not in _texts(later["total"])
