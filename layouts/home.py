@@ -7,6 +7,7 @@ import dash_mantine_components as dmc
 
 from layouts.chrome import frame
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 
 def layout(**params: object) -> dmc.AppShell:
@@ -28,4 +29,4 @@ def layout(**params: object) -> dmc.AppShell:
 
 
 def register() -> None:
-    dash.register_page(__name__, path="/", layout=layout, title="IOC", name="home")
+    dash.register_page(__name__, path="/", layout=layout, title=page_title("home"), name="home")

@@ -12,6 +12,7 @@ import dash_mantine_components as dmc
 
 from layouts.chrome import frame
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 #: The admin pages, in the order the index and the menu show them.
 PAGES = (
@@ -48,6 +49,6 @@ def layout(**params: object) -> dmc.AppShell:
 
 
 def register() -> None:
-    dash.register_page(__name__, path="/admin", layout=layout, title="IOC — Quản trị", name="admin")
+    dash.register_page(__name__, path="/admin", layout=layout, title=page_title("admin"), name="admin")
     for page in pages():
         page.register()

@@ -17,6 +17,7 @@ from layouts.admin.widgets import TABLE_STYLE, choice, day_range
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/audit"
 TITLE_KEY = "admin.audit.title"
@@ -134,4 +135,4 @@ def show(actor, action, target, dates, page, lang):  # type: ignore[no-untyped-d
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Nhật ký", name="admin-audit")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-audit"), name="admin-audit")

@@ -27,6 +27,7 @@ from layouts.access import current_username
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/boundaries"
 TITLE_KEY = "admin.boundaries.title"
@@ -383,4 +384,6 @@ def import_file(_clicks, data, level, code_field, lang):  # type: ignore[no-unty
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Ranh giới", name="admin-boundaries")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-boundaries"), name="admin-boundaries"
+    )

@@ -17,6 +17,7 @@ from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/displays"
 TITLE_KEY = "admin.displays.title"
@@ -138,4 +139,4 @@ def revoke(_clicks, name, lang):  # type: ignore[no-untyped-def]
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Màn hình hiển thị", name="admin-displays")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-displays"), name="admin-displays")

@@ -19,6 +19,7 @@ from layouts.access import current_ip, current_username
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/indicators"
 TITLE_KEY = "admin.indicators.title"
@@ -155,4 +156,6 @@ def add(_clicks, code, name_vi, name_en, unit, aggregation, direction, lang):  #
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Chỉ tiêu", name="admin-indicators")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-indicators"), name="admin-indicators"
+    )

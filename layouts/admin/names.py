@@ -21,6 +21,7 @@ from layouts.admin.widgets import TABLE_STYLE, choice
 from layouts.chrome import frame
 from layouts.formatting import number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/names"
 TITLE_KEY = "admin.names.title"
@@ -145,4 +146,4 @@ def map_chosen(_clicks, collector, name, target, version, lang):  # type: ignore
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Tên đơn vị", name="admin-names")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-names"), name="admin-names")

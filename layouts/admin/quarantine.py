@@ -24,6 +24,7 @@ from layouts.admin.widgets import TABLE_STYLE, choice
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/quarantine"
 TITLE_KEY = "admin.quarantine.title"
@@ -264,4 +265,6 @@ def reprocess_one(clicks, record_id, version, lang):  # type: ignore[no-untyped-
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Hồ sơ bị loại", name="admin-quarantine")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-quarantine"), name="admin-quarantine"
+    )

@@ -19,6 +19,7 @@ from layouts.admin.widgets import TABLE_STYLE, choice, day_range
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/runs"
 TITLE_KEY = "admin.runs.title"
@@ -226,4 +227,4 @@ def show_run(cell, lang):  # type: ignore[no-untyped-def]
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Lịch sử chạy", name="admin-runs")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-runs"), name="admin-runs")

@@ -24,6 +24,7 @@ from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/targets"
 TITLE_KEY = "admin.targets.title"
@@ -261,4 +262,4 @@ def save(_clicks, kpi, value, green_from, amber_from, scope, code, lang):  # typ
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Mục tiêu", name="admin-targets")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-targets"), name="admin-targets")

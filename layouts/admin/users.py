@@ -20,6 +20,7 @@ from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/users"
 TITLE_KEY = "admin.users.title"
@@ -272,4 +273,4 @@ def reset_password(_clicks, username, password, again, lang):  # type: ignore[no
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Người dùng", name="admin-users")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-users"), name="admin-users")
