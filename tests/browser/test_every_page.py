@@ -17,16 +17,21 @@ from browser.conftest import Dashboard, console_errors, requests_leaving_loopbac
 from helpers import REPO, clean_environment
 from layouts.i18n import FOLDER
 
+
+def _word_list(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Common English words of a user interface, flagged even when no translation uses them.
-UI_WORDS = frozenset(
+UI_WORDS = _word_list(
     """loading error errors submit cancel save delete close open search filter filters page pages rows row next previous
     prev back data nothing found select choose clear reset upload download export apply yes none all total name status
-    date from and the for with items results show showing empty""".split()
+    date from and the for with items results show showing empty"""
 )
 #: Proper names, codes and units that are the same in both languages.
-ALLOWED = frozenset(
+ALLOWED = _word_list(
     """ioc kpi csv xlsx api json url sql cron http https www geojson shp zip png svg bkhcn dvc vneid utc gmt ict cpu max
-    min""".split()
+    min"""
 )
 ASCII_WORD = re.compile(r"(?<![\w])[A-Za-z]{3,}(?![\w])")
 
