@@ -22,7 +22,7 @@ from ioc.kpi.targets import target_settings
 from layouts import figures, lookups, warehouse
 from layouts import indicator_figures as shown
 from layouts.formatting import day
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 from layouts.view import INDICATOR_BREAKDOWNS, View, from_store
 
 #: The pillars in the order the picker groups them; an indicator of another pillar (or none) comes last.
@@ -208,7 +208,7 @@ def render(data: object):  # type: ignore[no-untyped-def]
     try:
         result = read(view, lookups.today())
     except IOCError as error:
-        return "", str(error), False, blank, blank, blank, [], []
+        return "", error_text(error, lang), False, blank, blank, blank, [], []
     if result is None:
         return t(lang, "indicator.none_chosen"), "", True, blank, blank, blank, [], []
     names = lookups.names()
@@ -245,7 +245,7 @@ def export(_csv, _xlsx, data):  # type: ignore[no-untyped-def]
     try:
         result = read(view, lookups.today())
     except IOCError as error:
-        set_props("explore-indicator-error", {"children": str(error), "hide": False})
+        set_props("explore-indicator-error", {"children": error_text(error, view.lang), "hide": False})
         return no_update
     if result is None:
         raise PreventUpdate

@@ -16,7 +16,7 @@ from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.page_title import page_title
 
 PATH = "/admin/displays"
@@ -108,7 +108,7 @@ def create(_clicks, name, lang):  # type: ignore[no-untyped-def]
     try:
         token = tokens.create_token(warehouse.engine(), tokens.DISPLAY, name or "", current_username(), now_local())
     except IOCError as error:
-        return str(error), "red", False, "", no_update, no_update
+        return error_text(error, lang), "red", False, "", no_update, no_update
     link = f"{request.host_url.rstrip('/')}/display?token={token}"
     listed = _tokens()
     return t(lang, "admin.displays.created", name=name), "green", False, link, _rows(listed), _active(listed)
@@ -133,7 +133,7 @@ def revoke(_clicks, name, lang):  # type: ignore[no-untyped-def]
     try:
         tokens.revoke_token(warehouse.engine(), tokens.DISPLAY, name, current_username(), now_local())
     except IOCError as error:
-        return str(error), "red", False, no_update, no_update
+        return error_text(error, lang), "red", False, no_update, no_update
     listed = _tokens()
     return t(lang, "admin.displays.revoked_done", name=name), "green", False, _rows(listed), _active(listed)
 

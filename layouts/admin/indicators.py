@@ -18,7 +18,7 @@ from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.page_title import page_title
 
 PATH = "/admin/indicators"
@@ -132,7 +132,7 @@ def added(values: dict[str, object], lang: str) -> tuple[str | None, Indicator |
     try:
         return None, register_indicator(warehouse.engine(), indicator, current_username(), now_local(), current_ip())
     except IOCError as error:
-        return str(error), None
+        return error_text(error, lang), None
 
 
 @callback(

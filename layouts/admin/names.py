@@ -20,7 +20,7 @@ from layouts.admin.runs import collector_options
 from layouts.admin.widgets import TABLE_STYLE, choice
 from layouts.chrome import frame
 from layouts.formatting import number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.page_title import page_title
 
 PATH = "/admin/names"
@@ -139,7 +139,7 @@ def map_chosen(_clicks, collector, name, target, version, lang):  # type: ignore
             source_ip=current_ip(),
         )
     except IOCError as error:
-        return f"{t(lang, 'admin.names.failed')} — {error}", "red", False, no_update
+        return f"{t(lang, 'admin.names.failed')} — {error_text(error, lang)}", "red", False, no_update
     result = done.reprocessed
     text = t(lang, "admin.names.mapped", name=done.name, loaded=number(result.loaded, lang))
     return text, "green", False, (version or 0) + 1

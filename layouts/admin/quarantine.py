@@ -23,7 +23,7 @@ from layouts.admin.runs import PRE_STYLE, collector_options
 from layouts.admin.widgets import TABLE_STYLE, choice
 from layouts.chrome import frame
 from layouts.formatting import moment, number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.page_title import page_title
 
 PATH = "/admin/quarantine"
@@ -216,7 +216,7 @@ def run_reprocess(collector: str, ids: list[int] | None, version: int | None, la
             source_ip=current_ip(),
         )
     except IOCError as error:
-        return f"{t(lang, 'admin.quarantine.refused')} — {error}", "red", False, no_update
+        return f"{t(lang, 'admin.quarantine.refused')} — {error_text(error, lang)}", "red", False, no_update
     color = "green" if result.still_rejected == 0 else "orange"
     return result_text(result, collector, lang), color, False, (version or 0) + 1
 

@@ -23,7 +23,7 @@ from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment, number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.page_title import page_title
 
 PATH = "/admin/targets"
@@ -232,7 +232,7 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
     try:
         save_target(warehouse.engine(), kpi, target, scope, scope_code or "", actor, now_local())
     except IOCError as error:
-        return str(error)
+        return error_text(error, lang)
     return None
 
 

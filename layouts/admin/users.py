@@ -19,7 +19,7 @@ from layouts.access import current_username
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.page_title import page_title
 
 PATH = "/admin/users"
@@ -147,13 +147,13 @@ def layout(**params: object) -> dmc.AppShell:
     return frame(lang, "/admin", [body])
 
 
-def _apply(action: Callable[[Engine], object]) -> str | None:
+def _apply(action: Callable[[Engine], object], lang: str) -> str | None:
     """``action``, a core function that commits its change; the error a person can act on (nothing saved), or None
     once it committed."""
     try:
         action(warehouse.engine())
     except IOCError as error:
-        return str(error)
+        return error_text(error, lang)
     return None
 
 
@@ -190,7 +190,7 @@ def add(_clicks, username, full_name, role, password, again, lang):  # type: ign
     else:
         actor = current_username()
         error = _apply(
-            lambda e: create_user(e, username, role or "", password or "", actor, now_local(), full_name or "")
+            lambda e: create_user(e, username, role or "", password or "", actor, now_local(), full_name or ""), lang
         )
     message = _feedback(error, t(lang, "admin.users.added", name=username))
     if error:
@@ -207,7 +207,7 @@ def _set_active(username: str | None, active: bool, lang: str) -> tuple:
     actor = current_username()
     if not active and username == actor:  # an admin locking themselves out would need the command line to return
         return (*_feedback(t(lang, "admin.users.not_yourself")), no_update, no_update)
-    error = _apply(lambda e: change_active(e, username, active, actor, now_local()))
+    error = _apply(lambda e: change_active(e, username, active, actor, now_local()), lang)
     done = t(lang, "admin.users.enabled" if active else "admin.users.disabled", name=username)
     users = _users()
     return (*_feedback(error, done), _table_rows(users, lang), _choices(users))
@@ -268,7 +268,7 @@ def reset_password(_clicks, username, password, again, lang):  # type: ignore[no
         error = t(lang, "admin.users.passwords_differ")
     else:
         actor = current_username()
-        error = _apply(lambda e: change_password(e, username, password or "", actor, now_local()))
+        error = _apply(lambda e: change_password(e, username, password or "", actor, now_local()), lang)
     return (*_feedback(error, t(lang, "admin.users.password_set", name=username)), "", "")
 
 
