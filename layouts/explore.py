@@ -22,6 +22,7 @@ from layouts import (
 )
 from layouts.chrome import frame
 from layouts.i18n import t
+from layouts.page_title import page_title
 from layouts.theme import FONT
 from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse, stored
 
@@ -245,4 +246,4 @@ def _table_style(lang: str) -> dict:
 
 
 def register() -> None:
-    dash.register_page(__name__, path="/explore", layout=layout, title="IOC — Phân tích", name="explore")
+    dash.register_page(__name__, path="/explore", layout=layout, title=page_title("explore"), name="explore")

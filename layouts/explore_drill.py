@@ -19,7 +19,7 @@ from layouts import explore_input, figures, lookups, warehouse
 from layouts.access import is_admin
 from layouts.explore_render import names_for
 from layouts.formatting import moment, number
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 from layouts.view import View, from_store
 
 DRILL_PAGE = 25
@@ -85,7 +85,7 @@ def drill(target, page, data):  # type: ignore[no-untyped-def]
     try:
         result, label = drill_page(view, target, explore_input.page_number(page) * DRILL_PAGE, DRILL_PAGE)
     except IOCError as error:
-        return f"{t(lang, 'explore.cannot')}: {error}", [], [], 0
+        return f"{t(lang, 'explore.cannot')}: {error_text(error, lang)}", [], [], 0
     columns = [{"name": t(lang, f"drill.{c}"), "id": c} for c in DRILL_COLUMNS]
     title = t(
         lang,

@@ -12,7 +12,7 @@ from ioc.kpi.registry import KPIS
 from layouts import explore_input, figures, lookups
 from layouts.explore_drill import DRILL_COLUMNS, drill_page, drill_row
 from layouts.explore_render import names_for, view_rows
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 from layouts.view import View, from_store
 
 #: The most dossiers one drill-down export holds.
@@ -39,7 +39,7 @@ def export(clicks, data, target):  # type: ignore[no-untyped-def]
     try:
         rows, headers = _export_rows(view, table, explore_input.drill_target(target))
     except IOCError as error:  # the page says why (the figures' own message), and nothing downloads
-        dash.set_props("explore-error", {"children": str(error), "hide": False})
+        dash.set_props("explore-error", {"children": error_text(error, view.lang), "hide": False})
         return no_update
     stem = f"ioc-{table}-{view.by}-{view.days(lookups.today())[0]:%Y%m%d}"
     if fmt == "xlsx":

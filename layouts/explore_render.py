@@ -15,7 +15,7 @@ from ioc.kpi.registry import KPIS
 from ioc.kpi.targets import effective_targets
 from layouts import explore_bars, figures, lookups, theme, warehouse
 from layouts.formatting import day
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 from layouts.view import FILTERS, View, from_store
 
 
@@ -99,7 +99,7 @@ def render(data: dict):  # type: ignore[no-untyped-def]
         summary, by_unit, months, rows, targets = view_rows(view)
     except IOCError as error:
         blank = figures.empty(lang)
-        return _summary(view, first, last), str(error), False, [], blank, blank, blank, [], []
+        return _summary(view, first, last), error_text(error, lang), False, [], blank, blank, blank, [], []
     layer, _ = lookups.commune_layer()
     key_names = names_for(view)
     table = [

@@ -22,7 +22,7 @@ from layouts.access import current_ip, current_username
 from layouts.admin.collector_form import MESSAGE, changed, message
 from layouts.admin.collector_table import shared_text
 from layouts.formatting import number
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 
 
 @callback(
@@ -40,7 +40,7 @@ def toggle(_clicks, name, lang):  # type: ignore[no-untyped-def]
     try:
         config = toggle_collector(warehouse.engine(), name, actor=current_username(), source_ip=current_ip())
     except IOCError as error:
-        return *message(str(error), "red"), no_update
+        return *message(error_text(error, lang), "red"), no_update
     key = "admin.collectors.enabled" if config.enabled else "admin.collectors.disabled"
     return *message(t(lang, key, name=name), "green"), changed()
 
@@ -62,7 +62,7 @@ def start_run(name: str | None, lang: str, since: date | None = None, until: dat
     except AlreadyRunningError as error:
         return *message(f"{t(lang, 'admin.collectors.already_running', name=name)} — {error}", "orange"), no_update
     except IOCError as error:
-        return *message(f"{t(lang, 'admin.collectors.error.refused')} — {error}", "red"), no_update
+        return *message(f"{t(lang, 'admin.collectors.error.refused')} — {error_text(error, lang)}", "red"), no_update
     stored = {"collector": name, "pid": launch.pid, "log": launch.log_name, "at": launch.started_at.isoformat()}
     key = "admin.collectors.backfill_started" if since else "admin.collectors.run_started"
     return *message(t(lang, key, name=name), "blue"), stored
@@ -140,5 +140,10 @@ def remove(_clicks, name, purge, lang):  # type: ignore[no-untyped-def]
     try:
         delete_collector(warehouse.engine(), name, bool(purge), actor=current_username(), source_ip=current_ip())
     except IOCError as error:
-        return *message(f"{t(lang, 'admin.collectors.error.refused')} — {error}", "red"), no_update, no_update, False
+        return (
+            *message(f"{t(lang, 'admin.collectors.error.refused')} — {error_text(error, lang)}", "red"),
+            no_update,
+            no_update,
+            False,
+        )
     return *message(t(lang, "admin.collectors.removed", name=name), "green"), changed(), None, False

@@ -13,6 +13,7 @@ from layouts.admin.collector_form import drawer
 from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/collectors"
 TITLE_KEY = "admin.collectors.title"
@@ -119,4 +120,6 @@ def layout(**params: object) -> dmc.AppShell:
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Bộ thu thập", name="admin-collectors")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-collectors"), name="admin-collectors"
+    )
