@@ -79,6 +79,7 @@ def layout(**params: object) -> dmc.AppShell:
             value=None if value is None else str(value),
             clearable=True,
             searchable=True,
+            nothingFoundMessage=t(lang, "select.nothing_found"),
             placeholder=t(lang, "filter.all"),
             w=220 if name != "procedure" else 320,
         )

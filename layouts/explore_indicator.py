@@ -71,6 +71,7 @@ def panel(view: View, lang: str, graph: dict) -> dmc.Paper:
                         data=picker_data(indicators, lang),
                         value=chosen,
                         searchable=True,
+                        nothingFoundMessage=t(lang, "select.nothing_found"),
                         clearable=True,
                         placeholder=t(lang, "indicator.choose_placeholder"),
                         w=460,

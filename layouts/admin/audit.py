@@ -82,10 +82,18 @@ def layout(**params: object) -> dmc.AppShell:
     filters = dmc.Group(
         [
             choice(
-                "admin-audit-actor", t(lang, "admin.audit.column.actor"), known["actor"], t(lang, "admin.audit.all")
+                "admin-audit-actor",
+                t(lang, "admin.audit.column.actor"),
+                known["actor"],
+                t(lang, "admin.audit.all"),
+                lang=lang,
             ),
             choice(
-                "admin-audit-action", t(lang, "admin.audit.column.action"), known["action"], t(lang, "admin.audit.all")
+                "admin-audit-action",
+                t(lang, "admin.audit.column.action"),
+                known["action"],
+                t(lang, "admin.audit.all"),
+                lang=lang,
             ),
             dmc.TextInput(id="admin-audit-target", label=t(lang, "admin.audit.target_contains"), debounce=400, w=220),
             day_range("admin-audit-dates", t(lang, "admin.audit.days")),

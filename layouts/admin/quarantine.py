@@ -44,6 +44,7 @@ def layout(**params: object) -> dmc.AppShell:
                 names,
                 t(lang, "admin.quarantine.filter.all"),
                 chosen if any(option["value"] == chosen for option in names) else None,
+                lang=lang,
             ),
             dmc.TextInput(
                 id="admin-quarantine-reason",

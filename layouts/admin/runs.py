@@ -108,6 +108,7 @@ def layout(**params: object) -> dmc.AppShell:
                 names,
                 t(lang, "admin.runs.filter.all"),
                 chosen if any(option["value"] == chosen for option in names) else None,
+                lang=lang,
             ),
             dmc.Select(
                 id="admin-runs-status",

@@ -98,6 +98,7 @@ def _form(lang: str) -> dmc.Paper:
                     label=t(lang, "admin.targets.kpi"),
                     data=[{"value": c, "label": f"{_name(i, lang)} ({c})"} for c, i in _indicators().items()],
                     searchable=True,
+                    nothingFoundMessage=t(lang, "select.nothing_found"),
                     w=360,
                 ),
                 dmc.Text(id="admin-targets-hint", size="sm", c="dimmed"),
@@ -121,7 +122,14 @@ def layout(**params: object) -> dmc.AppShell:
                 value="province",
                 data=[{"value": s, "label": t(lang, f"admin.targets.scope.{s}")} for s in SCOPES],
             ),
-            dmc.Select(id="admin-targets-code", data=[], disabled=True, searchable=True, w=360),
+            dmc.Select(
+                id="admin-targets-code",
+                data=[],
+                disabled=True,
+                searchable=True,
+                nothingFoundMessage=t(lang, "select.nothing_found"),
+                w=360,
+            ),
         ],
         align="flex-end",
     )

@@ -106,6 +106,7 @@ def _manage_form(lang: str, users: list[dict]) -> dmc.Paper:
                     label=t(lang, "admin.users.pick"),
                     data=_choices(users),
                     searchable=True,
+                    nothingFoundMessage=t(lang, "select.nothing_found"),
                     clearable=True,
                 ),
                 dmc.Group(

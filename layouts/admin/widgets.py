@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash_mantine_components as dmc
 
+from layouts.i18n import t
 from layouts.theme import FONT
 
 #: Every admin table: scrolls sideways on a narrow screen, wraps long cells and headers.
@@ -23,9 +24,16 @@ TABLE_STYLE = {
 
 
 def choice(
-    component_id: str, label: str, data: list, placeholder: str, value: str | None = None, width: int = 220
+    component_id: str,
+    label: str,
+    data: list,
+    placeholder: str,
+    value: str | None = None,
+    width: int = 220,
+    *,
+    lang: str,
 ) -> dmc.Select:
-    """A filter over known values: empty means all."""
+    """A filter over known values: empty means all; typing what no value holds says so in ``lang``."""
     return dmc.Select(
         id=component_id,
         label=label,
@@ -33,6 +41,7 @@ def choice(
         value=value,
         clearable=True,
         searchable=True,
+        nothingFoundMessage=t(lang, "select.nothing_found"),
         placeholder=placeholder,
         w=width,
     )
