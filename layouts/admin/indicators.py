@@ -88,6 +88,7 @@ def layout(**params: object) -> dmc.AppShell:
         data=table_rows(lang),
         sort_action="native",
         filter_action="native",
+        filter_options={"case": "insensitive", "placeholder_text": t(lang, "table.filter_placeholder")},
         page_size=50,
         **TABLE_STYLE,
     )

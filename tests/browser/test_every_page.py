@@ -46,6 +46,7 @@ CODES = re.compile(r"\b(?:" + "|".join(sorted(KPI_BY_KEY, key=len, reverse=True)
 VISIBLE_TEXT = """
 const parts = [document.body.innerText];
 for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
+  if (!el.getClientRects().length) continue;  // not rendered: neither seen nor read out
   for (const name of ['placeholder', 'title', 'aria-label']) {
     const value = el.getAttribute(name);
     if (value) parts.push(value);
