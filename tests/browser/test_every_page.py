@@ -67,6 +67,15 @@ return document.readyState === 'complete' && document.title !== arguments[0]
   && !document.querySelector('[data-dash-is-loading="true"]');
 """
 LINKS = "return [...document.querySelectorAll('a[href]')].map(a => a.href);"
+#: The text of the page as served, before its scripts run (Dash's "Loading..." placeholder).
+SERVED_TEXT = """
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(html => {
+  const page = new DOMParser().parseFromString(html, 'text/html');
+  page.querySelectorAll('script, style, noscript').forEach(el => el.remove());
+  done(page.documentElement.getAttribute('lang') + '\\n' + page.body.textContent);
+}, () => done(''));
+"""
 STATUS = """
 const done = arguments[arguments.length - 1];
 fetch(arguments[0], {credentials: 'same-origin', redirect: 'follow'}).then(r => done(r.status), () => done(-1));
