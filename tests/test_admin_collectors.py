@@ -474,7 +474,9 @@ def test_a_saved_collector_is_audited_with_the_admin_and_edited_through_the_same
 def test_a_second_collector_with_the_same_name_is_refused_in_the_form(pages):
     assert submit()["color"] == "green"
     shown = submit()
-    assert "exists already" in shown["form_error"] and shown["form_error_hidden"] is False
+    assert (
+        t("vi", "error.collector_exists", name="hue-dvc") in shown["form_error"] and shown["form_error_hidden"] is False
+    )
     assert stored_collectors(pages) == ["hue-dvc"]
 
 
@@ -517,7 +519,7 @@ def test_the_quarantine_page_reprocesses_and_says_what_it_did(rejected_by_a_wron
     assert total == truth.total and len(rows) == quarantine_page_module.PAGE_SIZE
     detail, record_id = quarantine_page_module.show_record({"row_id": rows[0]["id"]}, "vi")
     shown = str(detail)
-    assert "MaDVHC is missing" in shown and record_id == rows[0]["id"]
+    assert "Thiếu MaDVHC" in shown and record_id == rows[0]["id"]
     with engine.begin() as connection:
         edit_collector(connection, "sim", "http://127.0.0.1:9/api/hoso", "none", [], None, None, {}, True, actor=ACTOR)
     message, color, hidden, version = quarantine_page_module.reprocess(1, "sim", 0, "vi")

@@ -167,10 +167,10 @@ def test_mismatched_or_short_passwords_show_the_error_and_save_nothing(pages):
     assert differ[:3] == (t("vi", "admin.users.passwords_differ"), "red", False)
     assert differ[3:5] == ("", "")  # the password fields are emptied
     short = users.add(1, "minh.duc", "Lê Minh Đức", "analyst", "ngắn quá", "ngắn quá", "vi")
-    assert short[:3] == ("a password needs at least 12 characters", "red", False)
+    assert short[:3] == (t("vi", "error.password_short", min=12), "red", False)  # no English on a Vietnamese page
     assert short[3:5] == ("", "")
     bad_name = users.add(1, "Minh Duc", "", "analyst", PASSWORD, PASSWORD, "vi")
-    assert "user name" in bad_name[0]
+    assert bad_name[0] == t("vi", "error.username_form")
     with pages.connect() as connection:
         assert [user["username"] for user in list_users(connection)] == [ADMIN]
     assert [action for _, action, _ in audit_rows(pages)] == ["user.add"]  # the admin's own, from the fixture
@@ -196,7 +196,7 @@ def test_an_admin_cannot_disable_themselves_but_can_disable_and_enable_others(pa
     refused = users.disable(1, ADMIN, "vi")
     assert refused[:3] == (t("vi", "admin.users.not_yourself"), "red", False)
     assert users.disable(1, None, "vi")[0] == t("vi", "admin.users.pick_first")
-    assert "no user named 'ghost'" in users.disable(1, "ghost", "vi")[0]
+    assert t("vi", "error.no_user", name="ghost") in users.disable(1, "ghost", "vi")[0]
     done = users.disable(1, "minh.duc", "vi")
     assert done[:2] == ("Đã khóa tài khoản minh.duc.", "green")
     assert next(row for row in done[3] if row["username"] == "minh.duc")["active"] == "Đã khóa"
@@ -246,9 +246,9 @@ def test_a_full_name_holding_markup_is_shown_as_text(pages):
 
 def test_a_target_with_bands_in_the_wrong_order_is_refused_and_changes_nothing(pages):
     cases = [
-        (("on_time_rate", 95, 80, 90, "province", None), "higher is better"),
-        (("pending_overdue", 0, 50, 10, "province", None), "lower is better"),
-        (("online_rate", 120, 90, 80, "province", None), "between 0 and 100"),
+        (("on_time_rate", 95, 80, 90, "province", None), t("vi", "error.bands_higher", kpi="on_time_rate")),
+        (("pending_overdue", 0, 50, 10, "province", None), t("vi", "error.bands_lower", kpi="pending_overdue")),
+        (("online_rate", 120, 90, 80, "province", None), t("vi", "error.target_percent", kpi="online_rate")),
         (("online_rate", 80, None, 60, "province", None), t("vi", "admin.targets.numbers_needed")),
         (("online_rate", 80, 70, 60, "unit", None), t("vi", "admin.targets.choose.unit")),
         (("online_rate", 80, 70, 60, "unit", "99999"), t("vi", "admin.targets.choose.unit")),
