@@ -85,3 +85,15 @@ def test_a_cli_error_keeps_its_flag_for_the_cli_and_is_vietnamese_on_a_page(acti
 
 def test_an_error_without_a_key_is_shown_as_its_sentence() -> None:
     assert error_text(IOCError("the file is empty"), "vi") == "the file is empty"
+
+
+def test_a_boundary_import_run_as_a_command_shows_its_flag_free_error_on_the_page() -> None:
+    """The boundaries page runs ``ioc boundaries import`` in a process of its own and reads its one-line error."""
+    from ioc.boundary_jobs import StepState
+
+    cli = (
+        "xa.geojson: none of the 3 codes in field 'ma' is a commune of the province (for example 1, 2, 3); "
+        "choose the code field with --code-field"
+    )
+    shown = error_text(StepState(running=False, error=cli).problem(), "vi")  # type: ignore[arg-type]
+    assert shown.startswith("xa.geojson: không mã nào trong 3 mã của trường «ma»") and not FLAG.search(shown)

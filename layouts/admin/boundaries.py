@@ -335,7 +335,7 @@ def follow(_tick, data, lang):  # type: ignore[no-untyped-def]
         progress = step.progress or {"step": "reading" if job["step"] == "fields" else "starting"}
         return (*[no_update] * 13, _progress(str(progress.get("step")), progress, lang))
     if step.error is not None:
-        failed = {"message": step.error, "color": "red", "hide": False, "report": []}
+        failed = {"message": error_text(step.problem(), lang), "color": "red", "hide": False, "report": []}
         if job["step"] == "fields":  # nothing to import from this file
             boundary_jobs.discard(job["job"])
             failed |= {"file": t(lang, "admin.boundaries.no_file"), "fields": [], "field": None, "job": None}
