@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 
 import dash._callback
+import dash_ag_grid as dag
 import geopandas
 import pytest
 import shapely
-from dash import dash_table, dcc
+from dash import dcc
 from dash.development.base_component import Component
 from sqlalchemy import select
 
@@ -233,9 +234,10 @@ def test_a_full_name_holding_markup_is_shown_as_text(pages):
         add_user(connection, "ke.la", "leader", PASSWORD, "cli:test", NOW, script)
     page = users.layout()
     table = find(page, "admin-users-table")
-    assert isinstance(table, dash_table.DataTable)
-    assert next(row for row in table.data if row["username"] == "ke.la")["full_name"] == script
-    assert all("presentation" not in column for column in table.columns)  # no markdown cells
+    assert isinstance(table, dag.AgGrid)
+    assert next(row for row in table.rowData if row["username"] == "ke.la")["full_name"] == script
+    assert all("cellRenderer" not in column for column in table.columnDefs)  # text cells, no markdown or HTML
+    assert not getattr(table, "dangerously_allow_code", False)
     assert {"value": "ke.la", "label": f"ke.la — {script}"} in find(page, "admin-users-pick").data
     assert not [c for c in components(page) if isinstance(c, dcc.Markdown) or getattr(c, "dangerously_allow_html", 0)]
     assert "password_hash" not in json.dumps(page.to_plotly_json(), default=str)
