@@ -18,6 +18,7 @@ VI = {
     "pageLastRowUnknown": "?",
     "loadingOoo": "Đang tải…",
     "noRowsToShow": "Không có dòng nào",
+    "noMatchingRows": "Không có dòng nào khớp bộ lọc",
     "filterOoo": "Lọc…",
     "selectAll": "Chọn tất cả",
     "searchOoo": "Tìm…",

@@ -155,7 +155,7 @@ def test_the_audit_page_filters_by_whole_days_and_shows_details_as_json_text(log
     }
     page = audit_page.layout(lang="en")
     table = find(page, "admin-audit-table")
-    assert table.data[0]["details"] == '{"note": "<img src=x onerror=1>"}'
+    assert table.rowData[0]["details"] == '{"note": "<img src=x onerror=1>"}'
     assert find(page, "admin-audit-total").children == "6 entries"
     assert find(page, "admin-audit-actor").data == ["an.nguyen", "cli:root", "lan.anh"]
 
@@ -269,9 +269,9 @@ def test_a_target_is_saved_for_the_province_and_a_commune_and_the_table_says_whe
         return next(r for r in table if r["id"] == kpi)
 
     before = targets.layout()
-    default = row(find(before, "admin-targets-table").data, "on_time_rate")
+    default = row(find(before, "admin-targets-table").rowData, "on_time_rate")
     assert (default["target"], default["source"]) == ("98", "Mặc định của IOC")
-    assert row(find(before, "admin-targets-table").data, "received")["source"] == "Chưa đặt"
+    assert row(find(before, "admin-targets-table").rowData, "received")["source"] == "Chưa đặt"
 
     message, color, _, table = targets.save(1, "on_time_rate", 95.5, 95, 85, "province", None, "vi")
     assert (message, color) == ("Đã lưu chỉ tiêu Tỷ lệ giải quyết đúng hạn (Toàn tỉnh).", "green")
