@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import dash_table, dcc
+from dash import dcc
 
 from ioc.kpi.known import unknown_filters
 from ioc.kpi.registry import KPIS
@@ -21,9 +21,9 @@ from layouts import (
     warehouse,
 )
 from layouts.chrome import frame
+from layouts.grid import grid, pager
 from layouts.i18n import t
 from layouts.page_title import page_title
-from layouts.theme import FONT
 from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse, stored
 
 #: The modules whose callbacks serve the page (they register as they are imported), one job each.
@@ -160,13 +160,7 @@ def layout(**params: object) -> dmc.AppShell:
                         justify="space-between",
                     ),
                     dmc.Text(t(lang, "explore.table_hint"), size="sm", c="dimmed"),
-                    dash_table.DataTable(
-                        id="explore-table",
-                        sort_action="native",
-                        page_size=20,
-                        style_table={"overflowX": "auto"},
-                        **_table_style(lang),
-                    ),
+                    grid("explore-table", lang, row_ids=True),
                 ],
                 withBorder=True,
                 p="sm",
@@ -180,15 +174,8 @@ def layout(**params: object) -> dmc.AppShell:
                         ],
                         justify="space-between",
                     ),
-                    dash_table.DataTable(
-                        id="explore-drill-table",
-                        page_action="custom",
-                        page_current=0,
-                        page_size=explore_drill.DRILL_PAGE,
-                        page_count=0,
-                        style_table={"overflowX": "auto"},
-                        **_table_style(lang),
-                    ),
+                    grid("explore-drill-table", lang, paged=False, height=explore_drill.HEIGHT, row_ids=True),
+                    pager("explore-drill-page"),
                 ],
                 withBorder=True,
                 p="sm",
@@ -223,27 +210,6 @@ def _export_buttons(table: str) -> dmc.Group:
         ],
         gap="xs",
     )
-
-
-def _table_style(lang: str) -> dict:
-    return {
-        "locale_format": {"decimal": "," if lang == "vi" else ".", "group": "." if lang == "vi" else ","},
-        "style_cell": {
-            "fontFamily": FONT,
-            "fontSize": 14,
-            "padding": "4px 8px",
-            "maxWidth": 360,
-            "overflow": "hidden",
-            "textOverflow": "ellipsis",
-        },
-        "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
-        "style_cell_conditional": [
-            {"if": {"column_id": c}, "textAlign": "left"} for c in ("key", "name", *explore_drill.DRILL_COLUMNS)
-        ],
-        "style_data_conditional": [
-            {"if": {"state": "active"}, "backgroundColor": "#e7f5ff", "border": "1px solid #228be6"}
-        ],
-    }
 
 
 def register() -> None:

@@ -19,10 +19,13 @@ from layouts import explore_input, figures, lookups, warehouse
 from layouts.access import is_admin
 from layouts.explore_render import names_for
 from layouts.formatting import moment, number
+from layouts.grid import column
 from layouts.i18n import error_text, t
 from layouts.view import View, from_store
 
 DRILL_PAGE = 25
+#: The drill-down grid's height (px): a page of dossiers scrolls under its pinned header.
+HEIGHT = 480
 DRILL_COLUMNS = (
     "source_key",
     "procedure_code",
@@ -39,12 +42,14 @@ DRILL_COLUMNS = (
     "status",
     "timeliness",
 )
+#: The drill-down's wider columns (px).
+WIDTHS = {"procedure_name": 260, "agency_name": 200, "unit_name": 160, "applicant_name": 160}
 
 
 @callback(
     Output("explore-drill-target", "data"),
-    Output("explore-drill-table", "page_current"),
-    Input("explore-table", "active_cell"),
+    Output("explore-drill-page", "value"),
+    Input("explore-table", "cellClicked"),
     Input({"type": "explore-tile", "kpi": dash.ALL}, "n_clicks"),
     Input("explore-view", "data"),
     prevent_initial_call=True,
@@ -58,21 +63,21 @@ def choose_drill(cell, tile_clicks, data):  # type: ignore[no-untyped-def]
             raise PreventUpdate  # new tiles were drawn, nobody clicked
         kpi = trigger.get("kpi")
         measure = DRILL_SETS.get(kpi, "received") if isinstance(kpi, str) else "received"
-        return {"key": None, "measure": measure, "by": None}, 0
+        return {"key": None, "measure": measure, "by": None}, 1
     chosen = explore_input.table_cell(cell)
     if trigger == "explore-view" or chosen is None:
-        return None, 0
+        return None, 1
     row_id, column_id = chosen
-    return {"key": row_id, "measure": DRILL_SETS.get(column_id, "received"), "by": from_store(data).by}, 0
+    return {"key": row_id, "measure": DRILL_SETS.get(column_id, "received"), "by": from_store(data).by}, 1
 
 
 @callback(
     Output("explore-drill-title", "children"),
-    Output("explore-drill-table", "data"),
-    Output("explore-drill-table", "columns"),
-    Output("explore-drill-table", "page_count"),
+    Output("explore-drill-table", "rowData"),
+    Output("explore-drill-table", "columnDefs"),
+    Output("explore-drill-page", "total"),
     Input("explore-drill-target", "data"),
-    Input("explore-drill-table", "page_current"),
+    Input("explore-drill-page", "value"),
     State("explore-view", "data"),
 )
 def drill(target, page, data):  # type: ignore[no-untyped-def]
@@ -83,10 +88,11 @@ def drill(target, page, data):  # type: ignore[no-untyped-def]
     if not target:
         return t(lang, "drill.title_empty"), [], [], 0
     try:
-        result, label = drill_page(view, target, explore_input.page_number(page) * DRILL_PAGE, DRILL_PAGE)
+        offset = max(explore_input.page_number(page) - 1, 0) * DRILL_PAGE  # the pager counts from 1
+        result, label = drill_page(view, target, offset, DRILL_PAGE)
     except IOCError as error:
         return f"{t(lang, 'explore.cannot')}: {error_text(error, lang)}", [], [], 0
-    columns = [{"name": t(lang, f"drill.{c}"), "id": c} for c in DRILL_COLUMNS]
+    columns = [column(c, t(lang, f"drill.{c}"), width=WIDTHS.get(c, 120)) for c in DRILL_COLUMNS]
     title = t(
         lang,
         "drill.title",
@@ -96,7 +102,8 @@ def drill(target, page, data):  # type: ignore[no-untyped-def]
         key=label,
         total=number(result.total, lang),
     )
-    return title, [drill_row(row, lang) for row in result.rows], columns, max(1, math.ceil(result.total / DRILL_PAGE))
+    rows = [drill_row(row, lang) | {"id": str(offset + n)} for n, row in enumerate(result.rows)]
+    return title, rows, columns, max(1, math.ceil(result.total / DRILL_PAGE))
 
 
 def drill_page(view: View, target: dict, offset: int, limit: int):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from ioc.kpi.registry import KPIS
 from ioc.kpi.targets import effective_targets
 from layouts import explore_bars, figures, lookups, theme, warehouse
 from layouts.formatting import day
+from layouts.grid import column
 from layouts.i18n import error_text, t
 from layouts.view import FILTERS, View, from_store
 
@@ -85,8 +86,8 @@ def _whole_month_safe(filters: Filters) -> Filters:
     Output("explore-map", "figure"),
     Output("explore-trend", "figure"),
     Output("explore-bars", "figure"),
-    Output("explore-table", "data"),
-    Output("explore-table", "columns"),
+    Output("explore-table", "rowData"),
+    Output("explore-table", "columnDefs"),
     Input("explore-view", "data"),
 )
 def render(data: dict):  # type: ignore[no-untyped-def]
@@ -111,15 +112,10 @@ def render(data: dict):  # type: ignore[no-untyped-def]
         }
         for row in rows
     ]
-    columns = [{"name": t(lang, "table.code"), "id": "key"}, {"name": t(lang, f"by.{view.by}"), "id": "name"}] + [
-        {
-            "name": figures.kpi_name(k.key, lang),
-            "id": k.key,
-            "type": "numeric",
-            "format": {"specifier": ",.2f" if k.is_rate else ",d"},
-        }
-        for k in KPIS
-    ]
+    columns = [
+        column("key", t(lang, "table.code"), pinned="left", maxWidth=140),
+        column("name", t(lang, f"by.{view.by}"), pinned="left", minWidth=200),
+    ] + [column(k.key, figures.kpi_name(k.key, lang), digits=2 if k.is_rate else 0, width=130) for k in KPIS]
     return (
         _summary(view, first, last),
         "",

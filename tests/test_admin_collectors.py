@@ -517,9 +517,9 @@ def test_the_quarantine_page_reprocesses_and_says_what_it_did(rejected_by_a_wron
     engine, truth = rejected_by_a_wrong_map
     rows, total = quarantine_page_module.table_rows(QuarantineFilters("sim", None, False), 0)
     assert total == truth.total and len(rows) == quarantine_page_module.PAGE_SIZE
-    detail, record_id = quarantine_page_module.show_record({"row_id": rows[0]["id"]}, "vi")
+    detail, record_id = quarantine_page_module.show_record({"rowId": rows[0]["id"]}, "vi")
     shown = str(detail)
-    assert "Thiếu MaDVHC" in shown and record_id == rows[0]["id"]
+    assert "Thiếu MaDVHC" in shown and str(record_id) == rows[0]["id"]
     with engine.begin() as connection:
         edit_collector(connection, "sim", "http://127.0.0.1:9/api/hoso", "none", [], None, None, {}, True, actor=ACTOR)
     message, color, hidden, version = quarantine_page_module.reprocess(1, "sim", 0, "vi")

@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 
 import dash._callback
+import dash_ag_grid as dag
 import geopandas
 import pytest
 import shapely
-from dash import dash_table, dcc
+from dash import dcc
 from dash.development.base_component import Component
 from sqlalchemy import select
 
@@ -154,7 +155,7 @@ def test_the_audit_page_filters_by_whole_days_and_shows_details_as_json_text(log
     }
     page = audit_page.layout(lang="en")
     table = find(page, "admin-audit-table")
-    assert table.data[0]["details"] == '{"note": "<img src=x onerror=1>"}'
+    assert table.rowData[0]["details"] == '{"note": "<img src=x onerror=1>"}'
     assert find(page, "admin-audit-total").children == "6 entries"
     assert find(page, "admin-audit-actor").data == ["an.nguyen", "cli:root", "lan.anh"]
 
@@ -233,9 +234,10 @@ def test_a_full_name_holding_markup_is_shown_as_text(pages):
         add_user(connection, "ke.la", "leader", PASSWORD, "cli:test", NOW, script)
     page = users.layout()
     table = find(page, "admin-users-table")
-    assert isinstance(table, dash_table.DataTable)
-    assert next(row for row in table.data if row["username"] == "ke.la")["full_name"] == script
-    assert all("presentation" not in column for column in table.columns)  # no markdown cells
+    assert isinstance(table, dag.AgGrid)
+    assert next(row for row in table.rowData if row["username"] == "ke.la")["full_name"] == script
+    assert all("cellRenderer" not in column for column in table.columnDefs)  # text cells, no markdown or HTML
+    assert not getattr(table, "dangerously_allow_code", False)
     assert {"value": "ke.la", "label": f"ke.la — {script}"} in find(page, "admin-users-pick").data
     assert not [c for c in components(page) if isinstance(c, dcc.Markdown) or getattr(c, "dangerously_allow_html", 0)]
     assert "password_hash" not in json.dumps(page.to_plotly_json(), default=str)
@@ -267,9 +269,9 @@ def test_a_target_is_saved_for_the_province_and_a_commune_and_the_table_says_whe
         return next(r for r in table if r["id"] == kpi)
 
     before = targets.layout()
-    default = row(find(before, "admin-targets-table").data, "on_time_rate")
+    default = row(find(before, "admin-targets-table").rowData, "on_time_rate")
     assert (default["target"], default["source"]) == ("98", "Mặc định của IOC")
-    assert row(find(before, "admin-targets-table").data, "received")["source"] == "Chưa đặt"
+    assert row(find(before, "admin-targets-table").rowData, "received")["source"] == "Chưa đặt"
 
     message, color, _, table = targets.save(1, "on_time_rate", 95.5, 95, 85, "province", None, "vi")
     assert (message, color) == ("Đã lưu chỉ tiêu Tỷ lệ giải quyết đúng hạn (Toàn tỉnh).", "green")

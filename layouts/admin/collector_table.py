@@ -16,7 +16,7 @@ from ioc.collecting.status import (
 )
 from ioc.collecting.store import format_interval, get_collector
 from ioc.errors import IOCError
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.formatting import moment, number
 from layouts.i18n import t
 
@@ -33,8 +33,6 @@ COLUMNS = (
     "shared",
     "quarantine",
 )
-#: The collectors' table wraps long cells (addresses, the next run's note) rather than cut them.
-WRAPPED = {"whiteSpace": "normal", "height": "auto", "wordBreak": "break-word"}
 
 
 def _schedule(entry: CollectorOverview, lang: str) -> str:
@@ -83,8 +81,8 @@ def table_row(entry: CollectorOverview, lang: str) -> dict[str, Any]:
 
 
 @callback(
-    Output("admin-collectors-table", "data"),
-    Output("admin-collectors-table", "columns"),
+    Output("admin-collectors-table", "rowData"),
+    Output("admin-collectors-table", "columnDefs"),
     Input("admin-collectors-version", "data"),
     Input("admin-collectors-running", "data"),
     State("admin-collectors-lang", "data"),
@@ -93,19 +91,20 @@ def show_collectors(_version, _running, lang):  # type: ignore[no-untyped-def]
     """The table, again after each change and when a run starts or ends."""
     with warehouse.engine().connect() as connection:
         entries = overview(connection)
-    columns = [{"name": t(lang, f"admin.collectors.column.{c}"), "id": c} for c in COLUMNS]
+    columns = grid.columns(COLUMNS, "admin.collectors.column.{}", lang)
     return [table_row(entry, lang) for entry in entries], columns
 
 
 @callback(
     Output("admin-collectors-selected", "data"),
-    Input("admin-collectors-table", "active_cell"),
+    Input("admin-collectors-table", "cellClicked"),
     prevent_initial_call=True,
 )
 def choose(cell):  # type: ignore[no-untyped-def]
-    if not cell or cell.get("row_id") is None:
+    row = grid.clicked_row(cell)
+    if row is None:
         raise PreventUpdate
-    return cell["row_id"]
+    return row
 
 
 @callback(

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
+from layouts import grid
 from layouts.admin import collector_actions, collector_progress, collector_table, file_upload
 from layouts.admin.collector_form import drawer
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.i18n import language, t
 from layouts.page_title import page_title
@@ -98,9 +98,7 @@ def layout(**params: object) -> dmc.AppShell:
             ),
             dmc.Text(t(lang, "admin.collectors.intro"), size="sm", c="dimmed"),
             dmc.Alert(id="admin-collectors-message", hide=True, withCloseButton=True),
-            dash_table.DataTable(
-                id="admin-collectors-table", **(TABLE_STYLE | {"style_data": collector_table.WRAPPED})
-            ),
+            grid.table("admin-collectors-table", lang, wrap=True, row_ids=True),
             _actions(lang),
             drawer(lang),
             remove_dialog,

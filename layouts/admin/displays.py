@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 from flask import request
 
 from ioc import tokens
 from ioc.config import now_local
 from ioc.errors import IOCError
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_username
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import error_text, language, t
@@ -42,12 +41,8 @@ def _active(listed: list[dict]) -> list[str]:
 def layout(**params: object) -> dmc.AppShell:
     lang = language(params.get("lang"))
     listed = _tokens()
-    table = dash_table.DataTable(
-        id="admin-displays-table",
-        columns=[{"name": t(lang, f"admin.displays.column.{column}"), "id": column} for column in COLUMNS],
-        data=_rows(listed),
-        page_size=25,
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-displays-table", lang, grid.columns(COLUMNS, "admin.displays.column.{}", lang), _rows(listed)
     )
     create = dmc.Paper(
         dmc.Stack(
@@ -95,7 +90,7 @@ def layout(**params: object) -> dmc.AppShell:
     Output("admin-displays-created", "color"),
     Output("admin-displays-created", "hide"),
     Output("admin-displays-link", "children"),
-    Output("admin-displays-table", "data", allow_duplicate=True),
+    Output("admin-displays-table", "rowData", allow_duplicate=True),
     Output("admin-displays-pick", "data", allow_duplicate=True),
     Input("admin-displays-create", "n_clicks"),
     State("admin-displays-name", "value"),
@@ -118,7 +113,7 @@ def create(_clicks, name, lang):  # type: ignore[no-untyped-def]
     Output("admin-displays-revoked", "children"),
     Output("admin-displays-revoked", "color"),
     Output("admin-displays-revoked", "hide"),
-    Output("admin-displays-table", "data", allow_duplicate=True),
+    Output("admin-displays-table", "rowData", allow_duplicate=True),
     Output("admin-displays-pick", "data", allow_duplicate=True),
     Input("admin-displays-revoke", "n_clicks"),
     State("admin-displays-pick", "value"),

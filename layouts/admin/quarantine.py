@@ -9,7 +9,7 @@ import math
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ioc.collecting.reprocess import ReprocessResult, reprocess_quarantine
@@ -17,10 +17,10 @@ from ioc.collecting.status import QuarantineFilters, get_quarantined, quarantine
 from ioc.config import load_settings
 from ioc.errors import IOCError
 from ioc.reasons import translated
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin.runs import PRE_STYLE, collector_options
-from layouts.admin.widgets import TABLE_STYLE, choice
+from layouts.admin.widgets import choice
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import error_text, language, t
@@ -65,14 +65,8 @@ def layout(**params: object) -> dmc.AppShell:
             filters,
             dmc.Alert(id="admin-quarantine-message", hide=True, withCloseButton=True),
             dmc.Text(id="admin-quarantine-summary", size="sm", c="dimmed"),
-            dash_table.DataTable(
-                id="admin-quarantine-table",
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=0,
-                **TABLE_STYLE,
-            ),
+            grid.table("admin-quarantine-table", lang, paged=False, row_ids=True),
+            grid.pager("admin-quarantine-page"),
             dmc.Paper(
                 dmc.Text(t(lang, "admin.quarantine.pick"), c="dimmed"),
                 id="admin-quarantine-detail",
@@ -95,7 +89,7 @@ def table_rows(filters: QuarantineFilters, page: int, lang: str = "vi") -> tuple
         records, total = quarantine_page(connection, filters, page * PAGE_SIZE, PAGE_SIZE)
     rows = [
         {
-            "id": record.id,
+            "id": str(record.id),
             "collector": record.collector,
             "source_key": record.source_key or "–",
             "reason": translated(record.reason, lang),
@@ -108,28 +102,28 @@ def table_rows(filters: QuarantineFilters, page: int, lang: str = "vi") -> tuple
 
 
 @callback(
-    Output("admin-quarantine-table", "data"),
-    Output("admin-quarantine-table", "columns"),
-    Output("admin-quarantine-table", "page_count"),
-    Output("admin-quarantine-table", "page_current"),
+    Output("admin-quarantine-table", "rowData"),
+    Output("admin-quarantine-table", "columnDefs"),
+    Output("admin-quarantine-page", "total"),
+    Output("admin-quarantine-page", "value"),
     Output("admin-quarantine-summary", "children"),
     Output("admin-quarantine-reprocess", "disabled"),
     Input("admin-quarantine-collector", "value"),
     Input("admin-quarantine-reason", "value"),
     Input("admin-quarantine-reprocessed", "checked"),
-    Input("admin-quarantine-table", "page_current"),
+    Input("admin-quarantine-page", "value"),
     Input("admin-quarantine-version", "data"),
     State("admin-quarantine-lang", "data"),
 )
 def show_records(collector, reason, reprocessed, page, _version, lang):  # type: ignore[no-untyped-def]
     """The page of records the filters select; a changed filter goes back to the first page."""
-    page = (page or 0) if ctx.triggered_id in ("admin-quarantine-table", "admin-quarantine-version") else 0
+    page = grid.page_index(page) if ctx.triggered_id in ("admin-quarantine-page", "admin-quarantine-version") else 0
     filters = QuarantineFilters(collector or None, (reason or "").strip() or None, bool(reprocessed))
     lang = language(lang)
     rows, total = table_rows(filters, page, lang)
-    columns = [{"name": t(lang, f"admin.quarantine.column.{c}"), "id": c} for c in COLUMNS]
+    columns = grid.columns(COLUMNS, "admin.quarantine.column.{}", lang)
     summary = t(lang, "admin.quarantine.summary", total=number(total, lang))
-    return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page, summary, not collector
+    return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page + 1, summary, not collector
 
 
 def pretty(raw: str) -> str:
@@ -143,18 +137,19 @@ def pretty(raw: str) -> str:
 @callback(
     Output("admin-quarantine-detail", "children"),
     Output("admin-quarantine-selected", "data"),
-    Input("admin-quarantine-table", "active_cell"),
+    Input("admin-quarantine-table", "cellClicked"),
     State("admin-quarantine-lang", "data"),
     prevent_initial_call=True,
 )
 def show_record(cell, lang):  # type: ignore[no-untyped-def]
     """The chosen record: its reason (in the reader's language) and the raw record, both as text."""
     lang = language(lang)
-    if not cell or cell.get("row_id") is None:
+    row = grid.clicked_row(cell)
+    if row is None:
         return dmc.Text(t(lang, "admin.quarantine.pick"), c="dimmed"), None
     try:
         with warehouse.engine().connect() as connection:
-            record = get_quarantined(connection, int(cell["row_id"]))
+            record = get_quarantined(connection, int(row))
     except (IOCError, ValueError):
         return dmc.Text(t(lang, "admin.quarantine.gone"), c="dimmed"), None
     facts = [

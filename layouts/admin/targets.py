@@ -9,7 +9,7 @@ import math
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from ioc.config import now_local
@@ -18,9 +18,8 @@ from ioc.indicators.model import Indicator
 from ioc.indicators.registry import registered
 from ioc.kpi.registry import Target
 from ioc.kpi.targets import SCOPES, TargetSetting, save_target, target_settings
-from layouts import lookups, warehouse
+from layouts import grid, lookups, warehouse
 from layouts.access import current_username
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import error_text, language, t
@@ -133,11 +132,12 @@ def layout(**params: object) -> dmc.AppShell:
         ],
         align="flex-end",
     )
-    table = dash_table.DataTable(
-        id="admin-targets-table",
-        columns=[{"name": t(lang, f"admin.targets.column.{c}"), "id": c} for c in COLUMNS],
-        data=_table_rows("province", "", lang),
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-targets-table",
+        lang,
+        grid.columns(COLUMNS, "admin.targets.column.{}", lang),
+        _table_rows("province", "", lang),
+        row_ids=True,
     )
     body = dmc.Stack(
         [
@@ -170,7 +170,7 @@ def choose_scope(scope, lang):  # type: ignore[no-untyped-def]
 
 
 @callback(
-    Output("admin-targets-table", "data"),
+    Output("admin-targets-table", "rowData"),
     Input("admin-targets-scope", "value"),
     Input("admin-targets-code", "value"),
     State("admin-targets-lang", "data"),
@@ -183,14 +183,15 @@ def show(scope, code, lang):  # type: ignore[no-untyped-def]
 
 @callback(
     Output("admin-targets-kpi", "value"),
-    Input("admin-targets-table", "active_cell"),
+    Input("admin-targets-table", "cellClicked"),
     prevent_initial_call=True,
 )
 def pick_row(cell):  # type: ignore[no-untyped-def]
     """A click on a row edits its KPI."""
-    if not isinstance(cell, dict) or not isinstance(cell.get("row_id"), str) or cell["row_id"] not in _indicators():
+    row = grid.clicked_row(cell)
+    if row is None or row not in _indicators():
         raise PreventUpdate
-    return cell["row_id"]
+    return row
 
 
 @callback(
@@ -248,7 +249,7 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
     Output("admin-targets-message", "children"),
     Output("admin-targets-message", "color"),
     Output("admin-targets-message", "hide"),
-    Output("admin-targets-table", "data", allow_duplicate=True),
+    Output("admin-targets-table", "rowData", allow_duplicate=True),
     Input("admin-targets-save", "n_clicks"),
     State("admin-targets-kpi", "value"),
     *[State(f"admin-targets-{band}", "value") for band in BANDS],

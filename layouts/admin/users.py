@@ -8,15 +8,14 @@ from collections.abc import Callable
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 from sqlalchemy import Engine
 
 from ioc.auth import MIN_PASSWORD, ROLES, change_active, change_password, create_user, list_users
 from ioc.config import now_local
 from ioc.errors import IOCError
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_username
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import error_text, language, t
@@ -129,12 +128,8 @@ def _manage_form(lang: str, users: list[dict]) -> dmc.Paper:
 def layout(**params: object) -> dmc.AppShell:
     lang = language(params.get("lang"))
     users = _users()
-    table = dash_table.DataTable(
-        id="admin-users-table",
-        columns=[{"name": t(lang, f"admin.users.column.{column}"), "id": column} for column in COLUMNS],
-        data=_table_rows(users, lang),
-        page_size=25,
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-users-table", lang, grid.columns(COLUMNS, "admin.users.column.{}", lang), _table_rows(users, lang)
     )
     body = dmc.Stack(
         [
@@ -171,7 +166,7 @@ def _feedback(error: str | None, done: str = "") -> Feedback:
     Output("admin-users-new-password-again", "value"),
     Output("admin-users-new-name", "value"),
     Output("admin-users-new-full-name", "value"),
-    Output("admin-users-table", "data", allow_duplicate=True),
+    Output("admin-users-table", "rowData", allow_duplicate=True),
     Output("admin-users-pick", "data", allow_duplicate=True),
     Input("admin-users-add", "n_clicks"),
     State("admin-users-new-name", "value"),
@@ -218,7 +213,7 @@ _ACTIVE_OUTPUTS = (
     Output("admin-users-manage-message", "children", allow_duplicate=True),
     Output("admin-users-manage-message", "color", allow_duplicate=True),
     Output("admin-users-manage-message", "hide", allow_duplicate=True),
-    Output("admin-users-table", "data", allow_duplicate=True),
+    Output("admin-users-table", "rowData", allow_duplicate=True),
     Output("admin-users-pick", "data", allow_duplicate=True),
 )
 

@@ -1,26 +1,10 @@
-"""What the admin pages share: one table style, and the filter controls (a choice, a range of days)."""
+"""What the admin pages share: the filter controls (a choice, a range of days); their tables are :mod:`layouts.grid`."""
 
 from __future__ import annotations
 
 import dash_mantine_components as dmc
 
 from layouts.i18n import t
-from layouts.theme import FONT
-
-#: Every admin table: scrolls sideways on a narrow screen, wraps long cells and headers.
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {
-        "fontFamily": FONT,
-        "fontSize": 14,
-        "padding": "4px 8px",
-        "textAlign": "left",
-        "maxWidth": 420,
-        "whiteSpace": "normal",
-        "height": "auto",
-    },
-    "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
-}
 
 
 def choice(
