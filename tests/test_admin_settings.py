@@ -451,7 +451,7 @@ def test_a_refused_upload_says_why_and_stores_nothing(pages, commune_grid):
     for level, code_field, expected in (
         ("commune", None, t("vi", "admin.boundaries.choose_field")),
         ("commune", "ma", "no field 'ma'"),
-        ("province", "ma_xa", "none of the 4 codes"),
+        ("province", "ma_xa", "không mã nào trong 4 mã của trường «ma_xa»"),  # flag-free, in Vietnamese
     ):
         outputs = import_chosen(job, level, code_field)
         message, color = (outputs[0], outputs[1]) if len(outputs) == 8 else (outputs[4], outputs[5])
