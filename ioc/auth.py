@@ -44,15 +44,15 @@ def role_at_least(role: str, needed: str) -> bool:
 
 def _check_password(password: str, username: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise IOCError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise IOCError(f"a password needs at least {MIN_PASSWORD} characters", key="password_short", min=MIN_PASSWORD)
     if username.lower() in password.lower():
-        raise IOCError("a password must not contain the user name")
+        raise IOCError("a password must not contain the user name", key="password_has_username")
 
 
 def _existing(connection: Connection, username: str):  # type: ignore[no-untyped-def]
     row = connection.execute(select(USER).where(USER.c.username == username)).first()
     if row is None:
-        raise IOCError(f"no user named {username!r}; see: ioc user list")
+        raise IOCError(f"no user named {username!r}; see: ioc user list", key="no_user", name=username)
     return row
 
 
@@ -62,13 +62,14 @@ def add_user(
     """A new, active user; the password is kept only as its hash."""
     if not USERNAME.match(username):
         raise IOCError(
-            "a user name is 2 to 100 lower-case letters, digits, '.', '-' or '_', starting with one of the first two"
+            "a user name is 2 to 100 lower-case letters, digits, '.', '-' or '_', starting with one of the first two",
+            key="username_form",
         )
     if role not in ROLES:
-        raise IOCError(f"unknown role {role!r}; use {', '.join(ROLES)}")
+        raise IOCError(f"unknown role {role!r}; use {', '.join(ROLES)}", key="unknown_role", role=role)
     _check_password(password, username)
     if connection.execute(select(USER.c.id).where(USER.c.username == username)).first():
-        raise IOCError(f"a user named {username!r} exists already")
+        raise IOCError(f"a user named {username!r} exists already", key="user_exists", name=username)
     connection.execute(
         USER.insert().values(
             username=username,
@@ -113,7 +114,7 @@ def set_active(connection: Connection, username: str, active: bool, actor: str, 
     their own account: an admin doing so would lock themselves out."""
     _existing(connection, username)
     if not active and actor == username:
-        raise IOCError("you cannot disable your own account")
+        raise IOCError("you cannot disable your own account", key="disable_self")
     connection.execute(update(USER).where(USER.c.username == username).values(active=active))
     audit.record(connection, actor, "user.enable" if active else "user.disable", username, now)
 

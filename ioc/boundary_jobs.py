@@ -36,6 +36,13 @@ STEPS = ("fields", "import")
 #: A folder whose job is older than this, and whose process has ended, is removed by the next upload.
 MAX_AGE_SECONDS = 6 * 3600
 ERROR_PREFIX = "ioc: error: "
+#: The shapes of the command's errors that name a flag (``ioc.geometry``), by translation key.
+ERROR_SHAPES = {
+    "boundary_codes": re.compile(
+        r"(?P<file>.+): none of the (?P<count>\d+) codes in field '(?P<field>.*)' is a \S+ of the province "
+        r"\(for example (?P<examples>.*)\); choose the code field with --code-field"
+    ),
+}
 log = logging.getLogger(__name__)
 
 
@@ -48,6 +55,16 @@ class StepState:
     result: dict | None = None
     error: str | None = None
     progress: dict | None = None
+
+    def problem(self) -> IOCError | None:
+        """The step's error as the command raised it: with its translation key where its sentence has a known shape
+        (the command line's sentence may name a flag, which a page must not show)."""
+        if self.error is None:
+            return None
+        for key, shape in ERROR_SHAPES.items():
+            if match := shape.fullmatch(self.error):
+                return IOCError(self.error, key=key, **match.groupdict())
+        return IOCError(self.error)
 
 
 def _root() -> Path:

@@ -145,7 +145,12 @@ def import_boundaries(
     if not keep:
         raise IOCError(
             f"{path.name}: none of the {len(codes)} codes in field {code_field!r} is a {level} of the province "
-            f"(for example {', '.join(report.unmatched[:5])}); choose the code field with --code-field"
+            f"(for example {', '.join(report.unmatched[:5])}); choose the code field with --code-field",
+            key="boundary_codes",
+            file=path.name,
+            count=len(codes),
+            field=code_field,
+            examples=", ".join(report.unmatched[:5]),
         )
     merged: dict[str, shapely.Geometry] = {}
     for i in keep:  # a unit drawn as several features becomes one

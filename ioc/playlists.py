@@ -38,12 +38,11 @@ VIEW_QUERY = re.compile(r"[A-Za-z0-9_.~%&=+-]*")
 
 
 class PlaylistError(IOCError):
-    """A playlist or a saved view refused: ``key`` names the reason for the translations, ``params`` fill it in."""
+    """A playlist or a saved view refused: ``reason`` names it (the translation key is ``playlist.<reason>``)."""
 
-    def __init__(self, key: str, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params = params
+    def __init__(self, reason: str, message: str, **params: object) -> None:
+        super().__init__(message, key=f"playlist.{reason}", **params)
+        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,11 @@ def create(connection: Connection, kind: TokenKind, name: str, actor: str, now: 
     """A new token named ``name``, returned once and never stored in clear."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise IOCError("a token's name must be 1 to 100 characters")
+        raise IOCError("a token's name must be 1 to 100 characters", key="token_name")
     if connection.execute(select(kind.table.c.id).where(kind.table.c.name == name)).first():
-        raise IOCError(f"a token named {name!r} exists already; revoke it or choose another name")
+        raise IOCError(
+            f"a token named {name!r} exists already; revoke it or choose another name", key="token_exists", name=name
+        )
     token = kind.prefix + secrets.token_urlsafe(32)
     connection.execute(
         kind.table.insert().values(name=name, token_hash=token_hash(token), created_at=now, created_by=actor)
@@ -59,7 +61,7 @@ def revoke(connection: Connection, kind: TokenKind, name: str, actor: str, now: 
         update(table).where(table.c.name == name, table.c.revoked_at.is_(None)).values(revoked_at=now)
     )
     if revoked.rowcount == 0:
-        raise IOCError(f"no active token named {name!r}")
+        raise IOCError(f"no active token named {name!r}", key="no_token", name=name)
     audit.record(connection, actor, f"{kind.noun}.revoke", name, now)
 
 

@@ -16,6 +16,7 @@ from ioc.records import STATUSES
 from layouts import lookups, warehouse
 from layouts.formatting import moment
 from layouts.i18n import t
+from layouts.index_columns import index_header
 from layouts.view import View, from_store
 
 BREAKDOWNS = ("unit", "agency")
@@ -90,9 +91,9 @@ def columns(lang: str) -> list[dict]:
     return [
         {"field": "code", "headerName": t(lang, "index.explore.code"), "pinned": "left", "width": 130},
         {"field": "name", "headerName": t(lang, "index.explore.name"), "pinned": "left", "width": 260},
-        *({"field": group, "headerName": t(lang, f"index.group.{group}"), **number} for group in GROUPS),
-        {"field": "points", "headerName": t(lang, "index.points"), **number},
-        {"field": "computable_points", "headerName": t(lang, "index.computable"), **number},
+        *({"field": group, "headerName": index_header(f"group_{group}", lang), **number} for group in GROUPS),
+        {"field": "points", "headerName": index_header("points", lang), **number},
+        {"field": "computable_points", "headerName": index_header("computable_points", lang), **number},
         {"field": "progress_needed", "headerName": t(lang, "index.explore.progress_gap"), **number},
     ]
 

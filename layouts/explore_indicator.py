@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, no_update, set_props
+from dash import Input, Output, State, callback, ctx, dcc, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from ioc.errors import IOCError
@@ -22,7 +22,8 @@ from ioc.kpi.targets import target_settings
 from layouts import figures, lookups, warehouse
 from layouts import indicator_figures as shown
 from layouts.formatting import day
-from layouts.i18n import t
+from layouts.grid import column, grid
+from layouts.i18n import error_text, t
 from layouts.view import INDICATOR_BREAKDOWNS, View, from_store
 
 #: The pillars in the order the picker groups them; an indicator of another pillar (or none) comes last.
@@ -71,6 +72,7 @@ def panel(view: View, lang: str, graph: dict) -> dmc.Paper:
                         data=picker_data(indicators, lang),
                         value=chosen,
                         searchable=True,
+                        nothingFoundMessage=t(lang, "select.nothing_found"),
                         clearable=True,
                         placeholder=t(lang, "indicator.choose_placeholder"),
                         w=460,
@@ -93,13 +95,7 @@ def panel(view: View, lang: str, graph: dict) -> dmc.Paper:
                 ]
             ),
             dcc.Graph(id="explore-indicator-bars", **graph),
-            dash_table.DataTable(
-                id="explore-indicator-table",
-                sort_action="native",
-                page_size=20,
-                style_table={"overflowX": "auto"},
-                style_cell={"textAlign": "left", "padding": "4px 8px"},
-            ),
+            grid("explore-indicator-table", lang, row_ids=True),
             dcc.Download(id="explore-indicator-download"),
         ],
         withBorder=True,
@@ -196,8 +192,8 @@ def summary(result: Figures, view: View, lang: str) -> str:
     Output("explore-indicator-map", "figure"),
     Output("explore-indicator-trend", "figure"),
     Output("explore-indicator-bars", "figure"),
-    Output("explore-indicator-table", "data"),
-    Output("explore-indicator-table", "columns"),
+    Output("explore-indicator-table", "rowData"),
+    Output("explore-indicator-table", "columnDefs"),
     Input("explore-view", "data"),
 )
 def render(data: object):  # type: ignore[no-untyped-def]
@@ -208,7 +204,7 @@ def render(data: object):  # type: ignore[no-untyped-def]
     try:
         result = read(view, lookups.today())
     except IOCError as error:
-        return "", str(error), False, blank, blank, blank, [], []
+        return "", error_text(error, lang), False, blank, blank, blank, [], []
     if result is None:
         return t(lang, "indicator.none_chosen"), "", True, blank, blank, blank, [], []
     names = lookups.names()
@@ -224,8 +220,8 @@ def render(data: object):  # type: ignore[no-untyped-def]
         shown.bars(result.rows, view.indicator_by, indicator, _key_names(view.indicator_by, lang), lang)
         if any(row["value"] is not None for row in result.rows)
         else blank,
-        rows,
-        [{"name": text, "id": key} for key, text in headers.items()],
+        [row | {"id": row["key"]} for row in rows],
+        [column(key, text, digits=0 if key in ("numerator", "denominator") else None) for key, text in headers.items()],
     )
 
 
@@ -245,7 +241,7 @@ def export(_csv, _xlsx, data):  # type: ignore[no-untyped-def]
     try:
         result = read(view, lookups.today())
     except IOCError as error:
-        set_props("explore-indicator-error", {"children": str(error), "hide": False})
+        set_props("explore-indicator-error", {"children": error_text(error, view.lang), "hide": False})
         return no_update
     if result is None:
         raise PreventUpdate

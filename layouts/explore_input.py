@@ -65,8 +65,8 @@ def drill_target(value: object) -> dict | None:
 
 
 def table_cell(cell: object) -> tuple[str, str] | None:
-    """The row id and column id of the KPI table's active cell, or None."""
+    """The row id and column id of the KPI table's clicked cell (ag-grid's ``cellClicked``), or None."""
     if not isinstance(cell, dict):
         return None
-    row, column = cell.get("row_id"), cell.get("column_id")
+    row, column = cell.get("rowId"), cell.get("colId")
     return (row, column) if isinstance(row, str) and isinstance(column, str) else None

@@ -25,7 +25,12 @@ TILES = (
     "online_payment_rate",
     "digitisation_rate",
 )
-GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "vi"}
+#: The mode bar without selection tools, and without "Share chart…", which would send the figure to Plotly's cloud.
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
+    "locale": "vi",
+}
 WALL_GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "scrollZoom": False}
 
 

@@ -32,3 +32,10 @@ def t(lang: str, key: str, /, **values: object) -> str:
     """The text for ``key`` in ``lang`` with ``{name}`` placeholders filled; a missing key is a bug, so it raises."""
     text = catalogue(language(lang))[key]
     return text.format(**values) if values else text
+
+
+def error_text(error: Exception, lang: str) -> str:
+    """What went wrong, for a page: an error that names its problem (``IOCError.key``) from the translations, in
+    ``lang`` and without the command line's flags; any other as its own sentence."""
+    key = getattr(error, "key", None)
+    return t(lang, f"error.{key}", **getattr(error, "params", {})) if key else str(error)

@@ -28,6 +28,7 @@ from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, warehouse
 from layouts.formatting import day, moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 from layouts.wall_period import beside, comparison_label, scope, titled
 from layouts.wall_rankings import PAGE_SECONDS, paged_table, ranking_list
 
@@ -394,7 +395,11 @@ clientside_callback(
 
 
 def register() -> None:
-    dash.register_page(__name__, path="/wall", layout=overview_layout, title="IOC — Màn hình giám sát", name="wall")
+    dash.register_page(__name__, path="/wall", layout=overview_layout, title=page_title("wall"), name="wall")
     dash.register_page(
-        __name__ + ".rankings", path="/wall/rankings", layout=rankings_layout, title="IOC — Xếp hạng", name="rankings"
+        __name__ + ".rankings",
+        path="/wall/rankings",
+        layout=rankings_layout,
+        title=page_title("rankings"),
+        name="rankings",
     )

@@ -29,6 +29,7 @@ from layouts import figures, lookups, wall, warehouse
 from layouts import indicator_figures as shown
 from layouts.formatting import moment, signed
 from layouts.i18n import t
+from layouts.page_title import page_title
 
 PATH = "/wall/digital"
 #: The tiles, in order: (pillar, indicator code).
@@ -228,4 +229,4 @@ def refresh(_tick: int, options: object, state: object):  # type: ignore[no-unty
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Chính quyền số", name="wall-digital")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("wall-digital"), name="wall-digital")

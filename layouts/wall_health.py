@@ -16,6 +16,7 @@ from ioc.warehouse.aggregates import data_version
 from layouts import health_view, lookups, wall, warehouse
 from layouts.formatting import moment
 from layouts.i18n import t
+from layouts.page_title import page_title
 
 PATH = "/wall/health"
 
@@ -133,4 +134,4 @@ def refresh(_tick: int, options: object, state: object):  # type: ignore[no-unty
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Sức khỏe dữ liệu", name="wall-health")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("wall-health"), name="wall-health")

@@ -27,6 +27,7 @@ from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, theme, wall, warehouse
 from layouts.formatting import day, moment, number
 from layouts.i18n import t
+from layouts.page_title import page_title
 from layouts.wall_period import scope, titled
 
 PATH = "/wall/index"
@@ -352,4 +353,4 @@ def refresh(_tick: int, options: object, state: object):  # type: ignore[no-unty
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Chỉ số 766", name="wall-index")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("wall-index"), name="wall-index")

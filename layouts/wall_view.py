@@ -15,6 +15,7 @@ from ioc.kpi.query import cached_kpi_rows
 from ioc.kpi.ranking import bar_rows
 from layouts import figures, lookups, theme, view, warehouse
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 from layouts.wall import WALL_FONT_SCALE, _as_of
 
 PATH = playlists.VIEW_PAGE
@@ -114,4 +115,4 @@ def layout(**params: object) -> html.Div:
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Góc nhìn đã lưu", name="wall-view")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("wall-view"), name="wall-view")

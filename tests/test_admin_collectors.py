@@ -40,8 +40,10 @@ from ioc.warehouse import aggregates, schema
 from ioc.warehouse.aggregates import data_version
 from ioc.warehouse.schema import apscheduler_jobs
 from layouts import warehouse as dashboard_warehouse
+from layouts.admin import collector_actions as actions_page
 from layouts.admin import collector_form as form
-from layouts.admin import collectors as page
+from layouts.admin import collector_progress as progress_page
+from layouts.admin import collector_table as table_page
 from layouts.admin import quarantine as quarantine_page_module
 from layouts.admin import runs as runs_page
 from layouts.i18n import LANGUAGES, t
@@ -253,11 +255,11 @@ def test_a_process_that_cannot_start_its_run_says_why(pages, warehouse_env, monk
     assert "ioc: error: IOC_PROVINCE" in read_log(data_dir, launch.log_name)
     monkeypatch.setenv("IOC_PROVINCE", "46")
     launched = {"collector": "sim", "pid": launch.pid, "log": launch.log_name, "at": launch.started_at.isoformat()}
-    panel, polling_off, _ = page.show_progress(0, "sim", launched, True, "vi")
+    panel, polling_off, _ = progress_page.show_progress(0, "sim", launched, True, "vi")
     assert polling_off is True
     assert "Tiến trình đã dừng trước khi bắt đầu lượt chạy" in str(panel) and "ioc: error: IOC_PROVINCE" in str(panel)
     (data_dir / "secret_key").write_text("not-for-the-page")
-    forged = page.show_progress(0, "sim", launched | {"log": "../../secret_key"}, True, "vi")[0]
+    forged = progress_page.show_progress(0, "sim", launched | {"log": "../../secret_key"}, True, "vi")[0]
     assert forged[1].id == "admin-collectors-log" and forged[1].children == "–", "a forged log name reads nothing"
 
 
@@ -361,7 +363,7 @@ def test_the_overview_has_each_collectors_last_run_and_what_it_loaded(rejected_b
 def pages(warehouse, monkeypatch):
     """The pages on the test's warehouse, with a signed-in admin as the actor."""
     dashboard_warehouse.use(warehouse)
-    for module in (page, form, quarantine_page_module):
+    for module in (actions_page, form, quarantine_page_module):
         monkeypatch.setattr(module, "current_username", lambda: ACTOR)
         monkeypatch.setattr(module, "current_ip", lambda: "192.0.2.10")
     return warehouse
@@ -459,28 +461,30 @@ def test_a_saved_collector_is_audited_with_the_admin_and_edited_through_the_same
     with pages.connect() as connection:
         assert get_collector(connection, "hue-dvc").cron == "*/5 * * * *"
     # the table shows the secret's variable and that it is set, never its value
-    _, _, secrets, _, history, quarantine = page.show_selected("hue-dvc", 0, "vi")
+    _, _, secrets, _, history, quarantine = table_page.show_selected("hue-dvc", 0, "vi")
     assert (history, quarantine) == (
         "/admin/runs?collector=hue-dvc&lang=vi",
         "/admin/quarantine?collector=hue-dvc&lang=vi",
     )
     assert secrets == "HUE_DVC_KEY: đã đặt"
     monkeypatch.delenv("HUE_DVC_KEY")
-    assert page.show_selected("hue-dvc", 0, "en")[2] == "HUE_DVC_KEY: not set on this server"
+    assert table_page.show_selected("hue-dvc", 0, "en")[2] == "HUE_DVC_KEY: not set on this server"
 
 
 def test_a_second_collector_with_the_same_name_is_refused_in_the_form(pages):
     assert submit()["color"] == "green"
     shown = submit()
-    assert "exists already" in shown["form_error"] and shown["form_error_hidden"] is False
+    assert (
+        t("vi", "error.collector_exists", name="hue-dvc") in shown["form_error"] and shown["form_error_hidden"] is False
+    )
     assert stored_collectors(pages) == ["hue-dvc"]
 
 
 def test_enable_disable_and_remove_are_audited(pages):
     submit()
-    message, color, _, _ = page.toggle(1, "hue-dvc", "vi")
+    message, color, _, _ = actions_page.toggle(1, "hue-dvc", "vi")
     assert (message, color) == ("Đã tắt bộ thu thập hue-dvc.", "green")
-    message, color, _, _, selected, opened = page.remove(1, "hue-dvc", False, "en")
+    message, color, _, _, selected, opened = actions_page.remove(1, "hue-dvc", False, "en")
     assert (message, selected, opened) == ("Removed the collector hue-dvc.", None, False)
     actions = [
         row.actor for row in audit_entries(pages, "collector.disable") + audit_entries(pages, "collector.remove")
@@ -493,18 +497,18 @@ def test_run_now_is_refused_clearly_while_a_run_is_going(pages):
     submit()
     with pages.begin() as connection:
         claim_run(connection, get_collector(connection, "hue-dvc").id, "incremental", None, None, None)
-    message, color, hidden, launched = page.run_now(1, "hue-dvc", "vi")
+    message, color, hidden, launched = actions_page.run_now(1, "hue-dvc", "vi")
     assert color == "orange" and hidden is False
     assert message.startswith("Bộ thu thập hue-dvc đang chạy")
     assert launched is no_update
-    panel, disabled, running = page.show_progress(0, "hue-dvc", None, False, "vi")
+    panel, disabled, running = progress_page.show_progress(0, "hue-dvc", None, False, "vi")
     assert disabled is False and running is True, "the page polls while the run goes on"
     assert "Đang chạy" in str(panel)
 
 
 def test_a_backfill_needs_its_two_days(pages):
     submit()
-    message, color, _, launched = page.backfill(1, "hue-dvc", [None, None], "vi")
+    message, color, _, launched = actions_page.backfill(1, "hue-dvc", [None, None], "vi")
     assert (message, color) == ("Hãy chọn cả ngày bắt đầu và ngày kết thúc.", "orange")
     assert launched is no_update
 
@@ -513,9 +517,9 @@ def test_the_quarantine_page_reprocesses_and_says_what_it_did(rejected_by_a_wron
     engine, truth = rejected_by_a_wrong_map
     rows, total = quarantine_page_module.table_rows(QuarantineFilters("sim", None, False), 0)
     assert total == truth.total and len(rows) == quarantine_page_module.PAGE_SIZE
-    detail, record_id = quarantine_page_module.show_record({"row_id": rows[0]["id"]}, "vi")
+    detail, record_id = quarantine_page_module.show_record({"rowId": rows[0]["id"]}, "vi")
     shown = str(detail)
-    assert "MaDVHC is missing" in shown and record_id == rows[0]["id"]
+    assert "Thiếu MaDVHC" in shown and str(record_id) == rows[0]["id"]
     with engine.begin() as connection:
         edit_collector(connection, "sim", "http://127.0.0.1:9/api/hoso", "none", [], None, None, {}, True, actor=ACTOR)
     message, color, hidden, version = quarantine_page_module.reprocess(1, "sim", 0, "vi")
@@ -537,7 +541,7 @@ def test_every_label_the_pages_build_from_values_exists_in_both_languages():
     keys = [f"admin.runs.status.{s}" for s in STATUSES] + [f"admin.runs.mode.{m}" for m in MODES]
     keys += [f"admin.collectors.auth.{mode}" for mode in AUTH_SECRETS]
     keys += [f"admin.collectors.schedule.{s}" for s in form.SCHEDULES]
-    keys += [f"admin.collectors.column.{c}" for c in page.COLUMNS]
+    keys += [f"admin.collectors.column.{c}" for c in table_page.COLUMNS]
     keys += [f"admin.collectors.error.{s}" for s in ("interval", "cron")]
     keys += [f"admin.runs.field.{c}" for c in runs_page.COLUMNS]
     keys += [f"admin.quarantine.column.{c}" for c in quarantine_page_module.COLUMNS]

@@ -97,5 +97,5 @@ def test_the_quarantine_page_shows_each_reason_in_the_readers_language(pages) ->
     assert row["reason"].startswith("Chỉ tiêu 'tiles_laid' chưa được đăng ký")
     (english,), _ = quarantine_page.table_rows(QuarantineFilters("tep"), 0, "en")
     assert english["reason"] == UNREGISTERED
-    detail, _ = quarantine_page.show_record({"row_id": row["id"]}, "vi")
+    detail, _ = quarantine_page.show_record({"rowId": row["id"]}, "vi")
     assert "Chỉ tiêu 'tiles_laid' chưa được đăng ký" in str(detail)

@@ -19,7 +19,7 @@ from layouts import lookups
 from layouts import warehouse as dashboard_warehouse
 from layouts.access import Principal
 from layouts.admin import names as page
-from layouts.i18n import FOLDER
+from layouts.i18n import FOLDER, t
 from tests.test_admin_settings import components
 
 ADMIN = "quan.tri"
@@ -75,7 +75,7 @@ def test_a_non_admin_or_an_incomplete_form_maps_nothing(portal, monkeypatch):
     monkeypatch.setattr(page, "current_principal", lambda: Principal(ADMIN, "admin"))
     assert page.map_chosen(1, "portal", EXTRA[0], None, 0, "en")[1] == "orange"
     refused = page.map_chosen(1, "portal", EXTRA[0], "46|", 0, "en")  # the province itself is the parent
-    assert refused[1] == "red" and "needs --agency" in refused[0]
+    assert refused[1] == "red" and t("en", "error.alias_province_agency") in refused[0] and "--" not in refused[0]
     assert [row["name"] for row in page.show_names("portal", 0, "vi")[0]] == EXTRA
 
 

@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 
 import dash._callback
+import dash_ag_grid as dag
 import geopandas
 import pytest
 import shapely
-from dash import dash_table, dcc
+from dash import dcc
 from dash.development.base_component import Component
 from sqlalchemy import select
 
@@ -154,7 +155,7 @@ def test_the_audit_page_filters_by_whole_days_and_shows_details_as_json_text(log
     }
     page = audit_page.layout(lang="en")
     table = find(page, "admin-audit-table")
-    assert table.data[0]["details"] == '{"note": "<img src=x onerror=1>"}'
+    assert table.rowData[0]["details"] == '{"note": "<img src=x onerror=1>"}'
     assert find(page, "admin-audit-total").children == "6 entries"
     assert find(page, "admin-audit-actor").data == ["an.nguyen", "cli:root", "lan.anh"]
 
@@ -167,10 +168,10 @@ def test_mismatched_or_short_passwords_show_the_error_and_save_nothing(pages):
     assert differ[:3] == (t("vi", "admin.users.passwords_differ"), "red", False)
     assert differ[3:5] == ("", "")  # the password fields are emptied
     short = users.add(1, "minh.duc", "Lê Minh Đức", "analyst", "ngắn quá", "ngắn quá", "vi")
-    assert short[:3] == ("a password needs at least 12 characters", "red", False)
+    assert short[:3] == (t("vi", "error.password_short", min=12), "red", False)  # no English on a Vietnamese page
     assert short[3:5] == ("", "")
     bad_name = users.add(1, "Minh Duc", "", "analyst", PASSWORD, PASSWORD, "vi")
-    assert "user name" in bad_name[0]
+    assert bad_name[0] == t("vi", "error.username_form")
     with pages.connect() as connection:
         assert [user["username"] for user in list_users(connection)] == [ADMIN]
     assert [action for _, action, _ in audit_rows(pages)] == ["user.add"]  # the admin's own, from the fixture
@@ -196,7 +197,7 @@ def test_an_admin_cannot_disable_themselves_but_can_disable_and_enable_others(pa
     refused = users.disable(1, ADMIN, "vi")
     assert refused[:3] == (t("vi", "admin.users.not_yourself"), "red", False)
     assert users.disable(1, None, "vi")[0] == t("vi", "admin.users.pick_first")
-    assert "no user named 'ghost'" in users.disable(1, "ghost", "vi")[0]
+    assert t("vi", "error.no_user", name="ghost") in users.disable(1, "ghost", "vi")[0]
     done = users.disable(1, "minh.duc", "vi")
     assert done[:2] == ("Đã khóa tài khoản minh.duc.", "green")
     assert next(row for row in done[3] if row["username"] == "minh.duc")["active"] == "Đã khóa"
@@ -233,9 +234,10 @@ def test_a_full_name_holding_markup_is_shown_as_text(pages):
         add_user(connection, "ke.la", "leader", PASSWORD, "cli:test", NOW, script)
     page = users.layout()
     table = find(page, "admin-users-table")
-    assert isinstance(table, dash_table.DataTable)
-    assert next(row for row in table.data if row["username"] == "ke.la")["full_name"] == script
-    assert all("presentation" not in column for column in table.columns)  # no markdown cells
+    assert isinstance(table, dag.AgGrid)
+    assert next(row for row in table.rowData if row["username"] == "ke.la")["full_name"] == script
+    assert all("cellRenderer" not in column for column in table.columnDefs)  # text cells, no markdown or HTML
+    assert not getattr(table, "dangerously_allow_code", False)
     assert {"value": "ke.la", "label": f"ke.la — {script}"} in find(page, "admin-users-pick").data
     assert not [c for c in components(page) if isinstance(c, dcc.Markdown) or getattr(c, "dangerously_allow_html", 0)]
     assert "password_hash" not in json.dumps(page.to_plotly_json(), default=str)
@@ -246,9 +248,9 @@ def test_a_full_name_holding_markup_is_shown_as_text(pages):
 
 def test_a_target_with_bands_in_the_wrong_order_is_refused_and_changes_nothing(pages):
     cases = [
-        (("on_time_rate", 95, 80, 90, "province", None), "higher is better"),
-        (("pending_overdue", 0, 50, 10, "province", None), "lower is better"),
-        (("online_rate", 120, 90, 80, "province", None), "between 0 and 100"),
+        (("on_time_rate", 95, 80, 90, "province", None), t("vi", "error.bands_higher", kpi="on_time_rate")),
+        (("pending_overdue", 0, 50, 10, "province", None), t("vi", "error.bands_lower", kpi="pending_overdue")),
+        (("online_rate", 120, 90, 80, "province", None), t("vi", "error.target_percent", kpi="online_rate")),
         (("online_rate", 80, None, 60, "province", None), t("vi", "admin.targets.numbers_needed")),
         (("online_rate", 80, 70, 60, "unit", None), t("vi", "admin.targets.choose.unit")),
         (("online_rate", 80, 70, 60, "unit", "99999"), t("vi", "admin.targets.choose.unit")),
@@ -267,9 +269,9 @@ def test_a_target_is_saved_for_the_province_and_a_commune_and_the_table_says_whe
         return next(r for r in table if r["id"] == kpi)
 
     before = targets.layout()
-    default = row(find(before, "admin-targets-table").data, "on_time_rate")
+    default = row(find(before, "admin-targets-table").rowData, "on_time_rate")
     assert (default["target"], default["source"]) == ("98", "Mặc định của IOC")
-    assert row(find(before, "admin-targets-table").data, "received")["source"] == "Chưa đặt"
+    assert row(find(before, "admin-targets-table").rowData, "received")["source"] == "Chưa đặt"
 
     message, color, _, table = targets.save(1, "on_time_rate", 95.5, 95, 85, "province", None, "vi")
     assert (message, color) == ("Đã lưu chỉ tiêu Tỷ lệ giải quyết đúng hạn (Toàn tỉnh).", "green")
@@ -449,7 +451,7 @@ def test_a_refused_upload_says_why_and_stores_nothing(pages, commune_grid):
     for level, code_field, expected in (
         ("commune", None, t("vi", "admin.boundaries.choose_field")),
         ("commune", "ma", "no field 'ma'"),
-        ("province", "ma_xa", "none of the 4 codes"),
+        ("province", "ma_xa", "không mã nào trong 4 mã của trường «ma_xa»"),  # flag-free, in Vietnamese
     ):
         outputs = import_chosen(job, level, code_field)
         message, color = (outputs[0], outputs[1]) if len(outputs) == 8 else (outputs[4], outputs[5])

@@ -344,22 +344,22 @@ SELECTION = {"key": None, "measure": "received", "by": None}
 
 
 def _drill(site: Site, target: object, page: object, view: object = MARCH_VIEW) -> dict:
-    values = {"explore-drill-target.data": target, "explore-drill-table.page_current": page, "explore-view.data": view}
+    values = {"explore-drill-target.data": target, "explore-drill-page.value": page, "explore-view.data": view}
     answer = _call(site, "explore-drill-title.children", values)
     assert answer is not None
     return answer["response"]
 
 
-@pytest.mark.parametrize("page", [-1, 1e30, "abc", None, 2**63, 10**400, 1.5, True, [], {"a": 1}])
+@pytest.mark.parametrize("page", [0, -1, 1e30, "abc", None, 2**63, 10**400, 1.5, True, [], {"a": 1}])
 def test_a_page_number_that_is_no_page_shows_the_first_page(site: Site, page: object) -> None:
-    first = _drill(site, SELECTION, 0)
-    assert first["explore-drill-table"]["data"]  # the edge cases' March dossiers
+    first = _drill(site, SELECTION, 1)
+    assert first["explore-drill-table"]["rowData"]  # the edge cases' March dossiers
     assert _drill(site, SELECTION, page) == first
 
 
 def test_a_page_past_the_last_is_empty(site: Site) -> None:
     shown = _drill(site, SELECTION, 10**6)
-    assert shown["explore-drill-table"]["data"] == [] and shown["explore-drill-table"]["page_count"] == 1
+    assert shown["explore-drill-table"]["rowData"] == [] and shown["explore-drill-page"]["total"] == 1
 
 
 @pytest.mark.parametrize(
@@ -379,30 +379,31 @@ def test_a_page_past_the_last_is_empty(site: Site) -> None:
     ],
 )
 def test_a_drill_target_that_names_nothing_lists_nothing(site: Site, target: object) -> None:
-    assert _drill(site, target, 0) == _drill(site, None, 0)
+    assert _drill(site, target, 1) == _drill(site, None, 1)
 
 
 @pytest.mark.parametrize(
     "cell",
     [
-        {"row_id": "x"},
-        {"column_id": "received"},
-        {"row_id": ["x"], "column_id": "received"},
-        {"row_id": "x", "column_id": {"a": 1}},
+        {"rowId": "x"},
+        {"colId": "received"},
+        {"rowId": ["x"], "colId": "received"},
+        {"rowId": "x", "colId": {"a": 1}},
+        {"rowId": None, "colId": "received", "value": "<img src=x onerror=alert(1)>"},
         "x",
         5,
         [],
     ],
 )
 def test_a_table_cell_that_names_nothing_chooses_nothing(site: Site, cell: object) -> None:
-    values = {"explore-table.active_cell": cell, "explore-view.data": MARCH_VIEW}
-    answer = _call(site, "explore-drill-target.data", values, "explore-table.active_cell")
+    values = {"explore-table.cellClicked": cell, "explore-view.data": MARCH_VIEW}
+    answer = _call(site, "explore-drill-target.data", values, "explore-table.cellClicked")
     assert answer is not None and answer["response"]["explore-drill-target"]["data"] is None
 
 
 def test_a_drill_over_impossible_days_falls_back_to_the_default_view(site: Site) -> None:
     hostile = {"preset": "custom", "from": "9999-12-31", "to": "9999-12-31"}
-    assert _drill(site, SELECTION, 0, hostile) == _drill(site, SELECTION, 0, {})
+    assert _drill(site, SELECTION, 1, hostile) == _drill(site, SELECTION, 1, {})
 
 
 def test_the_core_refuses_offsets_no_database_can_take(site: Site) -> None:
@@ -496,12 +497,12 @@ def test_the_drill_export_has_date_cells_names_and_status_labels(site: Site) -> 
 
 
 def test_the_drill_down_shows_names_and_status_labels(site: Site) -> None:
-    rows = {row["source_key"]: row for row in _drill(site, SELECTION, 0)["explore-drill-table"]["data"]}
+    rows = {row["source_key"]: row for row in _drill(site, SELECTION, 1)["explore-drill-table"]["rowData"]}
     assert rows["at-due"]["agency_name"] == "UBND Phường Phú Xuân"
     assert rows["at-due"]["unit_name"] == "Phường Phú Xuân"
     assert rows["at-due"]["procedure_name"] == "Đăng ký khai sinh"
     assert rows["at-due"]["status"] == "Đã trả kết quả"
-    english = _drill(site, SELECTION, 0, MARCH_VIEW | {"lang": "en"})["explore-drill-table"]["data"]
+    english = _drill(site, SELECTION, 1, MARCH_VIEW | {"lang": "en"})["explore-drill-table"]["rowData"]
     at_due = next(row for row in english if row["source_key"] == "at-due")
     assert at_due["agency_name"] == "People's Committee of Phường Phú Xuân" and at_due["status"] == "Result returned"
 
@@ -594,7 +595,7 @@ def test_a_callback_request_naming_other_outputs_or_odd_changes_is_400(site: Sit
 
 
 def test_a_well_formed_callback_request_is_still_answered(site: Site) -> None:
-    assert _render(site, MARCH_VIEW)["explore-table"]["data"]
+    assert _render(site, MARCH_VIEW)["explore-table"]["rowData"]
 
 
 _JSON = st.recursive(
@@ -665,7 +666,7 @@ def test_a_url_with_known_codes_shows_no_notice(site: Site) -> None:
 def test_a_stored_view_with_an_unknown_code_shows_why_and_no_zeros(site: Site) -> None:
     shown = _render(site, MARCH_VIEW | {"unit": "99999"})
     assert "99999" in shown["explore-error"]["children"] and shown["explore-error"]["hide"] is False
-    assert shown["explore-tiles"]["children"] == [] and shown["explore-table"]["data"] == []
+    assert shown["explore-tiles"]["children"] == [] and shown["explore-table"]["rowData"] == []
 
 
 def _route(site: Site, path: str, search: str) -> int:

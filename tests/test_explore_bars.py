@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 from ioc.units import communes, province_unit
-from layouts.explore import _stored, render
 from layouts.explore_bars import bars_figure
-from layouts.view import View
+from layouts.explore_render import render
+from layouts.view import View, stored
 from tests.test_wall_content import province_data
 
 MARCH = View(preset="custom", first=date(2025, 3, 1), last=date(2025, 3, 31), by="unit", kpi="on_time_rate")
 
 
 def _bars(view: View):  # type: ignore[no-untyped-def]
-    return render(_stored(view))[6]  # the bars figure
+    return render(stored(view))[6]  # the bars figure
 
 
 def test_the_commune_bars_show_every_commune_and_never_the_province(warehouse) -> None:

@@ -235,7 +235,7 @@ def test_no_source_key_is_ever_counted_twice(warehouse):
 
 def test_the_command_line_and_the_admin_page_say_how_many_dossiers_collectors_share(warehouse, warehouse_env):
     from layouts import warehouse as dashboard_warehouse
-    from layouts.admin import collectors as page
+    from layouts.admin import collector_actions, collector_table
 
     a, b = two_collectors(warehouse)
     with warehouse.begin() as connection:
@@ -252,10 +252,12 @@ def test_the_command_line_and_the_admin_page_say_how_many_dossiers_collectors_sh
     assert json.loads(result.stdout)["shared_dossiers"] == {}
 
     dashboard_warehouse.use(warehouse)
-    rows, columns = page.show_collectors(None, None, "vi")
-    assert {"name": "Hồ sơ trùng với bộ khác", "id": "shared"} in columns
+    rows, columns = collector_table.show_collectors(None, None, "vi")
+    assert {"field": "shared", "headerName": "Hồ sơ trùng với bộ khác"}.items() <= next(
+        column for column in columns if column["field"] == "shared"
+    ).items()
     assert {row["name"]: row["shared"] for row in rows} == {"a": "b: 500", "b": "a: 500", "c": "–"}
-    rows, _ = page.show_collectors(None, None, "en")
+    rows, _ = collector_table.show_collectors(None, None, "en")
     assert {row["name"]: row["shared"] for row in rows}["a"] == "b: 500"
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
@@ -263,9 +265,9 @@ def test_the_command_line_and_the_admin_page_say_how_many_dossiers_collectors_sh
     pressed = AttributeDict(triggered_inputs=[{"prop_id": "admin-collectors-remove.n_clicks", "value": 1}])
     token = context_value.set(pressed)  # as Dash calls the callback when the remove button is pressed
     try:
-        opened, question, _ = page.ask_remove(1, None, "b", "vi")
+        opened, question, _ = collector_actions.ask_remove(1, None, "b", "vi")
         assert opened and question.endswith("vẫn được tính, theo bản của bộ đó (a: 500).")
-        opened, question, _ = page.ask_remove(1, None, "c", "en")
+        opened, question, _ = collector_actions.ask_remove(1, None, "c", "en")
         assert opened and "stay counted" not in question
     finally:
         context_value.reset(token)

@@ -83,7 +83,7 @@ def test_a_playlist_is_refused_with_its_reason_and_nothing_is_stored(warehouse, 
     link = _link(warehouse)
     with pytest.raises(PlaylistError) as refused:
         playlists.save_playlist(warehouse, link, pages, period, compare, "admin1", NOW)
-    assert refused.value.key == reason
+    assert refused.value.reason == reason
     with warehouse.connect() as connection:
         assert playlists.playlist_named(connection, link) == DEFAULT
     assert _audit(warehouse, "display_playlist.save") == []
@@ -95,7 +95,7 @@ def test_only_an_active_link_has_a_playlist(warehouse):
     for name in (link, "nobody"):
         with pytest.raises(PlaylistError) as refused:
             playlists.save_playlist(warehouse, name, [("/wall", 60)], None, None, "admin1", NOW)
-        assert refused.value.key == "no_link"
+        assert refused.value.reason == "no_link"
 
 
 def test_a_wall_page_added_later_is_accepted_once_registered(warehouse):

@@ -147,6 +147,10 @@ def callback_need(module: str) -> str:
         "layouts.wall_health": "display",
         "layouts.wall_index": "display",
         "layouts.explore": "analyst",
+        "layouts.explore_view": "analyst",
+        "layouts.explore_render": "analyst",
+        "layouts.explore_drill": "analyst",
+        "layouts.explore_export": "analyst",
         "layouts.explore_indicator": "analyst",
         "layouts.explore_index": "analyst",
     }[module]
@@ -198,7 +202,7 @@ def test_the_matrix_classifies_every_page_and_callback(site: Site) -> None:
     for path in pages():
         page_need(path)  # a KeyError names a page nobody decided on
     modules = {spec["callback"].__module__ for spec in server_callbacks(site.app).values()}
-    assert {"layouts.wall", "layouts.explore", "dash.dash"} <= modules
+    assert {"layouts.wall", "layouts.explore_render", "dash.dash"} <= modules
     assert {"layouts.wall_digital", "layouts.explore_indicator", "layouts.admin.indicators"} <= modules
     for module in modules - {"dash.dash"}:
         callback_need(module)
@@ -523,8 +527,8 @@ MARCH_VIEW = {"preset": "custom", "from": "2025-03-01", "to": "2025-03-31", "by"
 
 def test_html_in_names_is_text_in_tables_and_escaped_in_figures(site: Site, clients) -> None:
     shown = _render(site, clients["analyst"], MARCH_VIEW)
-    table = shown["explore-table"]["data"]
-    assert HOSTILE in {row["name"] for row in table}  # a DataTable shows its cells as text
+    table = shown["explore-table"]["rowData"]
+    assert HOSTILE in {row["name"] for row in table}  # ag-grid shows its cells as text
     bars = json.dumps(shown["explore-bars"]["figure"])
     assert "&lt;img src=x onerror=" in bars and "<img" not in bars and "<script" not in bars
     page = json.dumps(shown)
@@ -582,7 +586,7 @@ def test_an_admin_makes_and_revokes_a_display_link_from_the_admin_pages(site: Si
     screen = site.app.server.test_client()
     assert screen.get(link.removeprefix("http://localhost")).status_code == 302
     assert screen.get("/wall").status_code == 200
-    assert "hall" in json.dumps(made["admin-displays-table"]["data"]) and link not in json.dumps(
+    assert "hall" in json.dumps(made["admin-displays-table"]["rowData"]) and link not in json.dumps(
         made["admin-displays-table"]
     )
     revoked = _call(site, admin, "admin-displays-revoked.children", {"admin-displays-revoke.n_clicks": 1,

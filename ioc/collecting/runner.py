@@ -102,9 +102,14 @@ def backfill_window(since: date | None, until: date | None) -> tuple[datetime | 
     if since is None and until is None:
         return None, None
     if since is None or until is None:
-        raise IOCError("a backfill needs both --since and --until")
+        raise IOCError("a backfill needs both --since and --until", key="backfill_both")
     if until < since:
-        raise IOCError(f"--until {until:%d/%m/%Y} is before --since {since:%d/%m/%Y}")
+        raise IOCError(
+            f"--until {until:%d/%m/%Y} is before --since {since:%d/%m/%Y}",
+            key="backfill_order",
+            since=f"{since:%d/%m/%Y}",
+            until=f"{until:%d/%m/%Y}",
+        )
     return datetime.combine(since, clock()), datetime.combine(until + timedelta(days=1), clock())
 
 

@@ -63,10 +63,17 @@ def parse_interval(text: str) -> int:
     """``"15m"`` → 900 seconds; units s, m, h, d."""
     match = INTERVAL_PATTERN.match(text)
     if not match:
-        raise IOCError(f"--every {text!r}: write a number and a unit, e.g. 30s, 15m, 1h, 1d")
+        raise IOCError(
+            f"--every {text!r}: write a number and a unit, e.g. 30s, 15m, 1h, 1d", key="interval_form", text=text
+        )
     seconds = int(match.group(1)) * INTERVAL_UNITS[match.group(2)]
     if seconds < MIN_INTERVAL_SECONDS:
-        raise IOCError(f"--every {text!r}: the shortest interval is {MIN_INTERVAL_SECONDS}s")
+        raise IOCError(
+            f"--every {text!r}: the shortest interval is {MIN_INTERVAL_SECONDS}s",
+            key="interval_short",
+            text=text,
+            seconds=MIN_INTERVAL_SECONDS,
+        )
     return seconds
 
 
@@ -82,7 +89,7 @@ def check_cron(expression: str) -> str:
     try:
         CronTrigger.from_crontab(expression, timezone=TIMEZONE)
     except ValueError as error:
-        raise IOCError(f"--cron {expression!r}: {error}") from None
+        raise IOCError(f"--cron {expression!r}: {error}", key="cron", text=expression) from None
     return expression.strip()
 
 
@@ -102,7 +109,7 @@ def parse_option_pairs(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise IOCError(f"--option {pair!r}: write KEY=VALUE")
+            raise IOCError(f"--option {pair!r}: write KEY=VALUE", key="option_pair", text=pair)
         try:
             options[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -147,7 +154,7 @@ def check_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url.strip()):
-        raise IOCError(f"--url {url!r}: use an http:// or https:// address with a host")
+        raise IOCError(f"--url {url!r}: use an http:// or https:// address with a host", key="url", url=url)
     return url.strip()
 
 
@@ -157,7 +164,7 @@ def parse_secret_envs(auth: str, given: list[str]) -> dict[str, str]:
     ``given`` holds ``ROLE=VARIABLE`` pairs or bare names taken in the roles' order.
     """
     if auth not in AUTH_SECRETS:
-        raise IOCError(f"--auth {auth!r}: use one of {', '.join(AUTH_SECRETS)}")
+        raise IOCError(f"--auth {auth!r}: use one of {', '.join(AUTH_SECRETS)}", key="auth", auth=auth)
     roles = AUTH_SECRETS[auth]
     mapping: dict[str, str] = {}
     bare = [item for item in given if "=" not in item]
@@ -169,14 +176,26 @@ def parse_secret_envs(auth: str, given: list[str]) -> dict[str, str]:
         mapping[role] = variable
     unknown = sorted(set(mapping) - set(roles))
     if unknown or len(bare) > len(roles):
-        raise IOCError(f"--secret-env: auth {auth} takes {', '.join(roles) or 'no secrets'}, not {unknown or bare}")
+        raise IOCError(
+            f"--secret-env: auth {auth} takes {', '.join(roles) or 'no secrets'}, not {unknown or bare}",
+            key="secret_unknown",
+            auth=auth,
+            names=", ".join(map(str, unknown or bare)),
+        )
     missing = [role for role in roles if role not in mapping]
     if missing:
-        raise IOCError(f"--secret-env: auth {auth} needs environment variables for {', '.join(missing)}")
+        raise IOCError(
+            f"--secret-env: auth {auth} needs environment variables for {', '.join(missing)}",
+            key="secret_missing",
+            auth=auth,
+            names=", ".join(missing),
+        )
     for variable in mapping.values():
         if not ENV_NAME_PATTERN.match(variable):
             raise IOCError(
-                f"--secret-env {variable!r} is not an environment variable name (the value itself is never stored)"
+                f"--secret-env {variable!r} is not an environment variable name (the value itself is never stored)",
+                key="secret_name",
+                name=variable,
             )
     return mapping
 
@@ -201,11 +220,13 @@ def _validated(
 ) -> dict[str, Any]:
     """The stored fields of a collector, each checked as ``ioc collector add`` and the admin form check them."""
     if every and cron:
-        raise IOCError("give --every or --cron, not both")
+        raise IOCError("give --every or --cron, not both", key="interval_and_cron")
     validated = validate_options(kind, options)
     reads_url = kind_location(get_kind(kind)) == "url"
     if reads_url and url is None:
-        raise IOCError(f"kind {kind!r} reads its source at --url: give an http:// or https:// address")
+        raise IOCError(
+            f"kind {kind!r} reads its source at --url: give an http:// or https:// address", key="url_needed", kind=kind
+        )
     return {
         "url": check_url(url) if reads_url else None,
         "auth": auth,
@@ -233,10 +254,14 @@ def add_collector(
 ) -> CollectorConfig:
     """Validate and store a new collector; audited (``actor`` defaults to the command line's)."""
     if not NAME_PATTERN.match(name):
-        raise IOCError(f"collector name {name!r}: use lower-case letters, digits, - and _ (at most 100)")
+        raise IOCError(
+            f"collector name {name!r}: use lower-case letters, digits, - and _ (at most 100)",
+            key="collector_name",
+            name=name,
+        )
     fields = _validated(kind, url, auth, secret_envs or [], every, cron, options or {})
     if connection.execute(select(COLLECTOR.c.id).where(COLLECTOR.c.name == name)).first():
-        raise IOCError(f"a collector named {name!r} exists already")
+        raise IOCError(f"a collector named {name!r} exists already", key="collector_exists", name=name)
     now = now_local()
     connection.execute(
         insert(COLLECTOR).values(name=name, kind=kind, **fields, enabled=enabled, created_at=now, updated_at=now)
@@ -276,7 +301,7 @@ def edit_collector(
 def get_collector(connection: Connection, name: str) -> CollectorConfig:
     row = connection.execute(_configs().where(COLLECTOR.c.name == name)).mappings().first()
     if row is None:
-        raise IOCError(f"no collector named {name!r} (ioc collector list shows them)")
+        raise IOCError(f"no collector named {name!r} (ioc collector list shows them)", key="no_collector", name=name)
     return _config(row)
 
 
@@ -323,7 +348,12 @@ def remove_collector(
     config = get_collector(connection, name)
     held = connection.execute(select(COLLECTOR.c.dossiers).where(COLLECTOR.c.id == config.id)).scalar_one()
     if held and not purge:
-        raise IOCError(f"collector {name!r} loaded {held} dossiers; remove with --purge to delete them too")
+        raise IOCError(
+            f"collector {name!r} loaded {held} dossiers; remove with --purge to delete them too",
+            key="collector_holds",
+            name=name,
+            count=held,
+        )
     now = now_local()
     purged = purge_dossiers(connection, config.id, now) if purge else Purged()
     connection.execute(delete(schema.Quarantine.__table__).where(schema.Quarantine.collector_id == config.id))

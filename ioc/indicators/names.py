@@ -158,18 +158,27 @@ def map_name(
     before is mapped again. Audited. Refuses an unknown unit or agency, and the province itself (it is the parent)."""
     text = normalised(name or "")
     if not text or len(text) > NAME_MAX:
-        raise IOCError(f"the source's name must be 1 to {NAME_MAX} characters")
+        raise IOCError(f"the source's name must be 1 to {NAME_MAX} characters", key="alias_name", max=NAME_MAX)
     unit_code, agency_code = unit_code.strip(), (agency_code or "").strip()
     unit = schema.Unit.__table__
     level = connection.execute(select(unit.c.level).where(unit.c.code == unit_code)).scalar()
     if level is None:
-        raise IOCError(f"unit {unit_code!r} is not the province or one of its communes (see `ioc units`)")
+        raise IOCError(
+            f"unit {unit_code!r} is not the province or one of its communes (see `ioc units`)",
+            key="alias_unit",
+            code=unit_code,
+        )
     if agency_code:
         agency = schema.Agency.__table__
         if connection.execute(select(agency.c.code).where(agency.c.code == agency_code)).first() is None:
-            raise IOCError(f"agency {agency_code!r} is not one of the province's agencies")
+            raise IOCError(
+                f"agency {agency_code!r} is not one of the province's agencies", key="alias_agency", code=agency_code
+            )
     elif level == "province":
-        raise IOCError("a name mapped to the province needs --agency: the province itself is the source's parent")
+        raise IOCError(
+            "a name mapped to the province needs --agency: the province itself is the source's parent",
+            key="alias_province_agency",
+        )
     existing = [
         row.id
         for row in connection.execute(select(ALIAS.c.id, ALIAS.c.name).where(ALIAS.c.collector_id == collector_id))

@@ -212,7 +212,7 @@ def value_rows(
     ``value`` (a ratio's rate in %), and ``numerator`` and ``denominator`` (null unless a ratio). ``today`` (Vietnam
     time by default) decides which period is running."""
     if by is not None and by not in BREAKDOWNS:
-        raise IOCError(f"--by {by!r}: use one of {', '.join(BREAKDOWNS)}")
+        raise IOCError(f"--by {by!r}: use one of {', '.join(BREAKDOWNS)}", key="breakdown", by=by)
     indicator = get_indicator(connection, code)
     check_filters(connection, Filters(unit=unit))
     if agency is not None:

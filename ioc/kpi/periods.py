@@ -76,7 +76,12 @@ class Period:
         """The days ``first`` to ``last``, both included (``ioc kpi --from --to``); a whole calendar year, quarter or
         month is recognised as one, so that its previous period is the previous year, quarter or month."""
         if last < first:
-            raise IOCError(f"--to {last:%d/%m/%Y} is before --from {first:%d/%m/%Y}")
+            raise IOCError(
+                f"--to {last:%d/%m/%Y} is before --from {first:%d/%m/%Y}",
+                key="period_order",
+                first=f"{first:%d/%m/%Y}",
+                last=f"{last:%d/%m/%Y}",
+            )
         end = shifted(last, 1)
         for unit in ("year", "quarter", "month"):
             calendar = cls.containing(first, unit)

@@ -62,7 +62,7 @@ def _measure(connection: Connection | None, code: str) -> tuple[bool, bool]:
         table = INDICATOR.c
         row = connection.execute(select(table.aggregation, table.direction).where(table.code == code)).first()
     if row is None:
-        raise IOCError(f"unknown KPI or indicator {code!r}; see `ioc indicator list`")
+        raise IOCError(f"unknown KPI or indicator {code!r}; see `ioc indicator list`", key="unknown_kpi", code=code)
     return row.aggregation == "ratio", row.direction == "higher"
 
 
@@ -72,13 +72,21 @@ def check_target(kpi_key: str, target: Target, connection: Connection | None = N
     is_rate, higher_is_better = _measure(connection, kpi_key)
     values = (target.target, target.green_from, target.amber_from)
     if is_rate and not all(0 <= v <= 100 for v in values):
-        raise IOCError(f"{kpi_key} is a percentage: target and bands must be between 0 and 100")
+        raise IOCError(
+            f"{kpi_key} is a percentage: target and bands must be between 0 and 100", key="target_percent", kpi=kpi_key
+        )
     if min(values) < 0:
-        raise IOCError(f"{kpi_key}: target and bands cannot be negative")
+        raise IOCError(f"{kpi_key}: target and bands cannot be negative", key="target_negative", kpi=kpi_key)
     if higher_is_better and target.green_from < target.amber_from:
-        raise IOCError(f"{kpi_key}: higher is better, so --green-from must be at least --amber-from")
+        raise IOCError(
+            f"{kpi_key}: higher is better, so --green-from must be at least --amber-from",
+            key="bands_higher",
+            kpi=kpi_key,
+        )
     if not higher_is_better and target.green_from > target.amber_from:
-        raise IOCError(f"{kpi_key}: lower is better, so --green-from must be at most --amber-from")
+        raise IOCError(
+            f"{kpi_key}: lower is better, so --green-from must be at most --amber-from", key="bands_lower", kpi=kpi_key
+        )
 
 
 def set_target(
@@ -87,7 +95,7 @@ def set_target(
     """Save a target for a scope and record it in the audit log."""
     check_target(kpi_key, target, connection)
     if scope not in SCOPES:
-        raise IOCError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        raise IOCError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}", key="unknown_scope", scope=scope)
     values = {"target": target.target, "green_from": target.green_from, "amber_from": target.amber_from}
     key = {"kpi": kpi_key, "scope": scope, "scope_code": scope_code}
     module = postgresql if connection.dialect.name == "postgresql" else sqlite

@@ -13,6 +13,7 @@ import dash_mantine_components as dmc
 from layouts.admin.health_table import health_table
 from layouts.chrome import frame
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 #: The admin pages, in the order the index and the menu show them.
 PAGES = (
@@ -49,6 +50,6 @@ def layout(**params: object) -> dmc.AppShell:
 
 
 def register() -> None:
-    dash.register_page(__name__, path="/admin", layout=layout, title="IOC — Quản trị", name="admin")
+    dash.register_page(__name__, path="/admin", layout=layout, title=page_title("admin"), name="admin")
     for page in pages():
         page.register()

@@ -9,14 +9,15 @@ from datetime import date, datetime, time, timedelta
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dash_table, dcc
+from dash import Input, Output, State, callback, ctx, dcc
 
 from ioc.warehouse.audit import choices, query
-from layouts import warehouse
-from layouts.admin.widgets import TABLE_STYLE, choice, day_range
+from layouts import grid, warehouse
+from layouts.admin.widgets import choice, day_range
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/audit"
 TITLE_KEY = "admin.audit.title"
@@ -81,10 +82,18 @@ def layout(**params: object) -> dmc.AppShell:
     filters = dmc.Group(
         [
             choice(
-                "admin-audit-actor", t(lang, "admin.audit.column.actor"), known["actor"], t(lang, "admin.audit.all")
+                "admin-audit-actor",
+                t(lang, "admin.audit.column.actor"),
+                known["actor"],
+                t(lang, "admin.audit.all"),
+                lang=lang,
             ),
             choice(
-                "admin-audit-action", t(lang, "admin.audit.column.action"), known["action"], t(lang, "admin.audit.all")
+                "admin-audit-action",
+                t(lang, "admin.audit.column.action"),
+                known["action"],
+                t(lang, "admin.audit.all"),
+                lang=lang,
             ),
             dmc.TextInput(id="admin-audit-target", label=t(lang, "admin.audit.target_contains"), debounce=400, w=220),
             day_range("admin-audit-dates", t(lang, "admin.audit.days")),
@@ -92,16 +101,16 @@ def layout(**params: object) -> dmc.AppShell:
         align="flex-end",
         gap="sm",
     )
-    table = dash_table.DataTable(
-        id="admin-audit-table",
-        columns=[{"name": t(lang, f"admin.audit.column.{c}"), "id": c} for c in COLUMNS],
-        data=rows,
-        page_action="custom",
-        page_current=0,
-        page_size=PAGE_SIZE,
-        page_count=pages,
-        **TABLE_STYLE,
-        style_data_conditional=[{"if": {"column_id": "details"}, "fontFamily": "monospace", "fontSize": 13}],
+    column_defs = grid.columns(COLUMNS, "admin.audit.column.{}", lang)
+    for definition in column_defs:
+        if definition["field"] == "details":
+            definition["cellStyle"] = {"fontFamily": "monospace", "fontSize": 13}
+    table = dmc.Stack(
+        [
+            grid.table("admin-audit-table", lang, column_defs, rows, paged=False),
+            dmc.Pagination(id="admin-audit-page", total=pages, value=1, size="sm", withEdges=True),
+        ],
+        gap="xs",
     )
     body = dmc.Stack(
         [
@@ -117,21 +126,21 @@ def layout(**params: object) -> dmc.AppShell:
 
 
 @callback(
-    Output("admin-audit-table", "data"),
-    Output("admin-audit-table", "page_count"),
-    Output("admin-audit-table", "page_current"),
+    Output("admin-audit-table", "rowData"),
+    Output("admin-audit-page", "total"),
+    Output("admin-audit-page", "value"),
     Output("admin-audit-total", "children"),
     *[Input(component, "value") for component in FILTERS],
-    Input("admin-audit-table", "page_current"),
+    Input("admin-audit-page", "value"),
     State("admin-audit-lang", "data"),
     prevent_initial_call=True,
 )
 def show(actor, action, target, dates, page, lang):  # type: ignore[no-untyped-def]
     """The page asked for; a changed filter starts again at the first page."""
-    page = page if ctx.triggered_id == "admin-audit-table" else 0
+    page = grid.page_index(page) if ctx.triggered_id == "admin-audit-page" else 0
     rows, pages, total = entries(actor, action, target, dates, page, language(lang))
-    return rows, pages, page, total
+    return rows, pages, page + 1, total
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Nhật ký", name="admin-audit")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-audit"), name="admin-audit")

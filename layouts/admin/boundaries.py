@@ -26,7 +26,8 @@ from layouts import figures, lookups, theme, warehouse
 from layouts.access import current_username
 from layouts.chrome import frame
 from layouts.formatting import moment, number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/boundaries"
 TITLE_KEY = "admin.boundaries.title"
@@ -275,7 +276,18 @@ def inspect(contents, filename, previous, lang):  # type: ignore[no-untyped-def]
         job_name = boundary_jobs.save_upload(data, name)
         boundary_jobs.start(warehouse.engine(), job_name, "fields")
     except IOCError as error:
-        return t(lang, "admin.boundaries.no_file"), [], None, True, str(error), "red", False, None, True, []
+        return (
+            t(lang, "admin.boundaries.no_file"),
+            [],
+            None,
+            True,
+            error_text(error, lang),
+            "red",
+            False,
+            None,
+            True,
+            [],
+        )
     following = {"job": job_name, "step": "fields", "name": name}
     reading = t(lang, "admin.boundaries.reading_file", name=name)
     return reading, [], None, True, "", "blue", True, following, False, _progress("reading", {}, lang)
@@ -316,12 +328,14 @@ def follow(_tick, data, lang):  # type: ignore[no-untyped-def]
     try:
         step = boundary_jobs.state(job["job"], job["step"])
     except IOCError as error:
-        return _ended({"disabled": True, "message": str(error), "color": "red", "hide": False, "job": None}, lang)
+        return _ended(
+            {"disabled": True, "message": error_text(error, lang), "color": "red", "hide": False, "job": None}, lang
+        )
     if step.running:
         progress = step.progress or {"step": "reading" if job["step"] == "fields" else "starting"}
         return (*[no_update] * 13, _progress(str(progress.get("step")), progress, lang))
     if step.error is not None:
-        failed = {"message": step.error, "color": "red", "hide": False, "report": []}
+        failed = {"message": error_text(step.problem(), lang), "color": "red", "hide": False, "report": []}
         if job["step"] == "fields":  # nothing to import from this file
             boundary_jobs.discard(job["job"])
             failed |= {"file": t(lang, "admin.boundaries.no_file"), "fields": [], "field": None, "job": None}
@@ -376,11 +390,13 @@ def import_file(_clicks, data, level, code_field, lang):  # type: ignore[no-unty
             raise IOCError(t(lang, "admin.boundaries.no_file"))
         boundary_jobs.start(warehouse.engine(), job["job"], "import", arguments)
     except IOCError as error:
-        return str(error), "red", False, [], no_update, no_update, no_update, []
+        return error_text(error, lang), "red", False, [], no_update, no_update, no_update, []
     following = {**job, "step": "import"}
     started = t(lang, "admin.boundaries.importing")
     return started, "blue", False, [], following, False, True, _progress("starting", {}, lang)
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Ranh giới", name="admin-boundaries")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-boundaries"), name="admin-boundaries"
+    )

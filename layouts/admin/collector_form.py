@@ -31,7 +31,7 @@ from ioc.collecting.store import (
 from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_ip, current_username
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 
 ROLES = tuple(dict.fromkeys(role for roles in AUTH_SECRETS.values() for role in roles))
 SCHEDULES = ("manual", "interval", "cron")
@@ -259,7 +259,7 @@ def _options_error(error: IOCError, lang: str) -> str:
         key = JSON_PROBLEMS.get(error.problem)
         problem = t(lang, f"admin.collectors.json.{key}") if key else error.problem
         return t(lang, "admin.collectors.error.json", line=error.line, column=error.column, problem=problem)
-    return f"{t(lang, 'admin.collectors.error.options')} — {error}"
+    return f"{t(lang, 'admin.collectors.error.options')} — {error_text(error, lang)}"
 
 
 def check_form(
@@ -285,7 +285,7 @@ def check_form(
     try:
         check_url(values["url"])
     except IOCError as error:
-        errors["url"] = f"{t(lang, 'admin.collectors.error.url')} — {error}"
+        errors["url"] = f"{t(lang, 'admin.collectors.error.url')} — {error_text(error, lang)}"
     text = (schedule or "").strip()
     try:
         if schedule_type == "interval":
@@ -294,7 +294,7 @@ def check_form(
         elif schedule_type == "cron":
             values["cron"] = check_cron(text)
     except IOCError as error:
-        errors["schedule"] = f"{t(lang, f'admin.collectors.error.{schedule_type}')} — {error}"
+        errors["schedule"] = f"{t(lang, f'admin.collectors.error.{schedule_type}')} — {error_text(error, lang)}"
     values["secret_envs"] = []
     for role in AUTH_SECRETS[auth]:
         variable = (secrets.get(role) or "").strip()
@@ -367,7 +367,13 @@ def save(_clicks, editing, name, kind, url, auth, *rest):  # type: ignore[no-unt
             name = editing
             change_collector(warehouse.engine(), editing, *given, enabled=bool(enabled), **who)
     except IOCError as error:
-        return *_no_errors(), f"{t(lang, 'admin.collectors.error.refused')} — {error}", False, *unchanged, not_json
+        return (
+            *_no_errors(),
+            f"{t(lang, 'admin.collectors.error.refused')} — {error_text(error, lang)}",
+            False,
+            *unchanged,
+            not_json,
+        )
     saved = t(lang, "admin.collectors.saved", name=name)
     return *_no_errors(), None, True, False, changed(), name, *message(saved, "green"), not_json
 

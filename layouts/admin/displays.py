@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 from flask import request
 
 from ioc import tokens
 from ioc.config import now_local
 from ioc.errors import IOCError
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_username
 from layouts.admin.playlists import panel
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/displays"
 TITLE_KEY = "admin.displays.title"
@@ -42,12 +42,8 @@ def _active(listed: list[dict]) -> list[str]:
 def layout(**params: object) -> dmc.AppShell:
     lang = language(params.get("lang"))
     listed = _tokens()
-    table = dash_table.DataTable(
-        id="admin-displays-table",
-        columns=[{"name": t(lang, f"admin.displays.column.{column}"), "id": column} for column in COLUMNS],
-        data=_rows(listed),
-        page_size=25,
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-displays-table", lang, grid.columns(COLUMNS, "admin.displays.column.{}", lang), _rows(listed)
     )
     create = dmc.Paper(
         dmc.Stack(
@@ -96,7 +92,7 @@ def layout(**params: object) -> dmc.AppShell:
     Output("admin-displays-created", "color"),
     Output("admin-displays-created", "hide"),
     Output("admin-displays-link", "children"),
-    Output("admin-displays-table", "data", allow_duplicate=True),
+    Output("admin-displays-table", "rowData", allow_duplicate=True),
     Output("admin-displays-pick", "data", allow_duplicate=True),
     Input("admin-displays-create", "n_clicks"),
     State("admin-displays-name", "value"),
@@ -109,7 +105,7 @@ def create(_clicks, name, lang):  # type: ignore[no-untyped-def]
     try:
         token = tokens.create_token(warehouse.engine(), tokens.DISPLAY, name or "", current_username(), now_local())
     except IOCError as error:
-        return str(error), "red", False, "", no_update, no_update
+        return error_text(error, lang), "red", False, "", no_update, no_update
     link = f"{request.host_url.rstrip('/')}/display?token={token}"
     listed = _tokens()
     return t(lang, "admin.displays.created", name=name), "green", False, link, _rows(listed), _active(listed)
@@ -119,7 +115,7 @@ def create(_clicks, name, lang):  # type: ignore[no-untyped-def]
     Output("admin-displays-revoked", "children"),
     Output("admin-displays-revoked", "color"),
     Output("admin-displays-revoked", "hide"),
-    Output("admin-displays-table", "data", allow_duplicate=True),
+    Output("admin-displays-table", "rowData", allow_duplicate=True),
     Output("admin-displays-pick", "data", allow_duplicate=True),
     Input("admin-displays-revoke", "n_clicks"),
     State("admin-displays-pick", "value"),
@@ -134,10 +130,10 @@ def revoke(_clicks, name, lang):  # type: ignore[no-untyped-def]
     try:
         tokens.revoke_token(warehouse.engine(), tokens.DISPLAY, name, current_username(), now_local())
     except IOCError as error:
-        return str(error), "red", False, no_update, no_update
+        return error_text(error, lang), "red", False, no_update, no_update
     listed = _tokens()
     return t(lang, "admin.displays.revoked_done", name=name), "green", False, _rows(listed), _active(listed)
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Màn hình hiển thị", name="admin-displays")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-displays"), name="admin-displays")

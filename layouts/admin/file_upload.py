@@ -18,7 +18,7 @@ from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_ip, current_username
 from layouts.formatting import number
-from layouts.i18n import t
+from layouts.i18n import error_text, t
 
 #: The most a browser may send; the collector's own ``max_file_mb`` is checked on the server.
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -68,11 +68,15 @@ def decoded(contents: str | None) -> bytes:
     """The bytes of a ``data:…;base64,…`` upload, bounded."""
     payload = (contents or "").partition(",")[2]
     if len(payload) > (MAX_UPLOAD + 2) // 3 * 4:
-        raise IOCError(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+        raise IOCError(
+            f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB",
+            key="upload_large",
+            mb=MAX_UPLOAD // (1024 * 1024),
+        )
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise IOCError("the upload is not valid base64") from None
+        raise IOCError("the upload is not valid base64", key="upload_base64") from None
 
 
 @callback(
@@ -96,7 +100,7 @@ def upload(contents, filename, name, lang):  # type: ignore[no-untyped-def]
             warehouse.engine(), name, str(filename or ""), decoded(contents), current_username(), current_ip()
         )
     except IOCError as error:
-        return f"{t(lang, 'admin.upload.refused')} — {error}", "red", False, None
+        return f"{t(lang, 'admin.upload.refused')} — {error_text(error, lang)}", "red", False, None
     size = number(saved.size / 1024, lang, 1) if saved.size >= 1024 else str(saved.size)
     unit = "KB" if saved.size >= 1024 else "B"
     text = t(lang, "admin.upload.saved", file=saved.path.name, size=f"{size} {unit}", collector=name)

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.indicators.adding import register_indicator
 from ioc.indicators.model import AGGREGATIONS, DIRECTIONS, Indicator
 from ioc.indicators.registry import registered
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_ip, current_username
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/indicators"
 TITLE_KEY = "admin.indicators.title"
@@ -81,14 +81,8 @@ def _form(lang: str) -> dmc.Paper:
 
 def layout(**params: object) -> dmc.AppShell:
     lang = language(params.get("lang"))
-    table = dash_table.DataTable(
-        id="admin-indicators-table",
-        columns=[{"name": t(lang, f"admin.indicators.column.{c}"), "id": c} for c in COLUMNS],
-        data=table_rows(lang),
-        sort_action="native",
-        filter_action="native",
-        page_size=50,
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-indicators-table", lang, grid.columns(COLUMNS, "admin.indicators.column.{}", lang), table_rows(lang)
     )
     body = dmc.Stack(
         [
@@ -131,14 +125,14 @@ def added(values: dict[str, object], lang: str) -> tuple[str | None, Indicator |
     try:
         return None, register_indicator(warehouse.engine(), indicator, current_username(), now_local(), current_ip())
     except IOCError as error:
-        return str(error), None
+        return error_text(error, lang), None
 
 
 @callback(
     Output("admin-indicators-message", "children"),
     Output("admin-indicators-message", "color"),
     Output("admin-indicators-message", "hide"),
-    Output("admin-indicators-table", "data"),
+    Output("admin-indicators-table", "rowData"),
     Input("admin-indicators-add", "n_clicks"),
     *[State(f"admin-indicators-{name}", "value") for name in (*TEXTS, "aggregation", "direction")],
     State("admin-indicators-lang", "data"),
@@ -155,4 +149,6 @@ def add(_clicks, code, name_vi, name_en, unit, aggregation, direction, lang):  #
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Chỉ tiêu", name="admin-indicators")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-indicators"), name="admin-indicators"
+    )

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 
 from ioc.auth import role_at_least
 from ioc.collecting.mapping import map_and_reprocess, waiting_names
 from ioc.config import load_settings
 from ioc.errors import IOCError
-from layouts import lookups, warehouse
+from layouts import grid, lookups, warehouse
 from layouts.access import current_ip, current_principal, current_username
 from layouts.admin.runs import collector_options
-from layouts.admin.widgets import TABLE_STYLE, choice
+from layouts.admin.widgets import choice
 from layouts.chrome import frame
 from layouts.formatting import number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/names"
 TITLE_KEY = "admin.names.title"
@@ -58,9 +59,17 @@ def layout(**params: object) -> dmc.AppShell:
                 collectors,
                 t(lang, "admin.names.collector.pick"),
                 chosen if any(option["value"] == chosen for option in collectors) else None,
+                lang=lang,
             ),
-            choice("admin-names-name", t(lang, "admin.names.name"), [], t(lang, "admin.names.name.pick"), width=340),
-            choice("admin-names-target", t(lang, "admin.names.target"), targets(lang), "", width=340),
+            choice(
+                "admin-names-name",
+                t(lang, "admin.names.name"),
+                [],
+                t(lang, "admin.names.name.pick"),
+                width=340,
+                lang=lang,
+            ),
+            choice("admin-names-target", t(lang, "admin.names.target"), targets(lang), "", width=340, lang=lang),
             dmc.Button(t(lang, "admin.names.map"), id="admin-names-map"),
         ],
         align="flex-end",
@@ -73,7 +82,7 @@ def layout(**params: object) -> dmc.AppShell:
             form,
             dmc.Alert(id="admin-names-message", hide=True, withCloseButton=True),
             dmc.Text(id="admin-names-summary", size="sm", c="dimmed"),
-            dash_table.DataTable(id="admin-names-table", **TABLE_STYLE),
+            grid.table("admin-names-table", lang),
             dcc.Store(id="admin-names-lang", data=lang),
             dcc.Store(id="admin-names-version", data=0),
         ],
@@ -83,8 +92,8 @@ def layout(**params: object) -> dmc.AppShell:
 
 
 @callback(
-    Output("admin-names-table", "data"),
-    Output("admin-names-table", "columns"),
+    Output("admin-names-table", "rowData"),
+    Output("admin-names-table", "columnDefs"),
     Output("admin-names-summary", "children"),
     Output("admin-names-name", "data"),
     Input("admin-names-collector", "value"),
@@ -93,7 +102,7 @@ def layout(**params: object) -> dmc.AppShell:
 )
 def show_names(collector, _version, lang):  # type: ignore[no-untyped-def]
     """The chosen collector's unmatched names (as text) and how many records wait under each."""
-    columns = [{"name": t(lang, f"admin.names.column.{c}"), "id": c} for c in ("name", "records")]
+    columns = grid.columns(("name", "records"), "admin.names.column.{}", lang)
     if not collector:
         return [], columns, t(lang, "admin.names.none_chosen"), []
     try:
@@ -138,11 +147,11 @@ def map_chosen(_clicks, collector, name, target, version, lang):  # type: ignore
             source_ip=current_ip(),
         )
     except IOCError as error:
-        return f"{t(lang, 'admin.names.failed')} — {error}", "red", False, no_update
+        return f"{t(lang, 'admin.names.failed')} — {error_text(error, lang)}", "red", False, no_update
     result = done.reprocessed
     text = t(lang, "admin.names.mapped", name=done.name, loaded=number(result.loaded, lang))
     return text, "green", False, (version or 0) + 1
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Tên đơn vị", name="admin-names")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-names"), name="admin-names")

@@ -12,7 +12,7 @@ from ioc.config import now_local
 from ioc.playlists import Playlist, PlaylistError
 from layouts import warehouse
 from layouts.access import current_ip, current_username
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
 from layouts.wall_view import normalised_query
 
 
@@ -177,7 +177,7 @@ def edit(link, _add, _up, _down, _remove, pages, seconds, lang):  # type: ignore
     entries = [[page, second] for page, second in zip(pages or [], seconds or [], strict=False)]
     if ctx.triggered_id == "admin-playlist-add":
         if len(entries) >= playlists.MAX_ENTRIES:
-            return no_update, t(lang, "playlist.error.too_many", most=playlists.MAX_ENTRIES), no_update, no_update
+            return no_update, t(lang, "error.playlist.too_many", most=playlists.MAX_ENTRIES), no_update, no_update
         entries.append([playlists.WALL_PAGES[0], 60])
     else:
         entries = _moved(entries, ctx.triggered_id)
@@ -204,7 +204,7 @@ def save(_clicks, link, pages, seconds, period, compare, lang):  # type: ignore[
     if not isinstance(link, str) or not link:
         return t(lang, "admin.displays.pick_first"), "red", False, no_update
     if not isinstance(pages, list) or not isinstance(seconds, list) or len(pages) != len(seconds):
-        return t(lang, "playlist.error.empty"), "red", False, no_update
+        return t(lang, "error.playlist.empty"), "red", False, no_update
     try:
         playlist = playlists.save_playlist(
             warehouse.engine(),
@@ -217,7 +217,7 @@ def save(_clicks, link, pages, seconds, period, compare, lang):  # type: ignore[
             current_ip(),
         )
     except PlaylistError as error:
-        return t(lang, f"playlist.error.{error.key}", **error.params), "red", False, no_update
+        return error_text(error, lang), "red", False, no_update
     return t(lang, "playlist.saved", name=link), "green", False, _summary(playlist, lang)
 
 
@@ -244,5 +244,5 @@ def save_view(_clicks, name, address, lang):  # type: ignore[no-untyped-def]
             current_ip(),
         )
     except PlaylistError as error:
-        return t(lang, f"playlist.error.{error.key}", **error.params), "red", False
+        return error_text(error, lang), "red", False
     return t(lang, "playlist.view_saved", name=name.strip()), "green", False

@@ -9,7 +9,7 @@ import math
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ioc.collecting.reprocess import ReprocessResult, reprocess_quarantine
@@ -17,13 +17,14 @@ from ioc.collecting.status import QuarantineFilters, get_quarantined, quarantine
 from ioc.config import load_settings
 from ioc.errors import IOCError
 from ioc.reasons import translated
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_ip, current_username
 from layouts.admin.runs import PRE_STYLE, collector_options
-from layouts.admin.widgets import TABLE_STYLE, choice
+from layouts.admin.widgets import choice
 from layouts.chrome import frame
 from layouts.formatting import moment, number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/quarantine"
 TITLE_KEY = "admin.quarantine.title"
@@ -43,6 +44,7 @@ def layout(**params: object) -> dmc.AppShell:
                 names,
                 t(lang, "admin.quarantine.filter.all"),
                 chosen if any(option["value"] == chosen for option in names) else None,
+                lang=lang,
             ),
             dmc.TextInput(
                 id="admin-quarantine-reason",
@@ -63,14 +65,8 @@ def layout(**params: object) -> dmc.AppShell:
             filters,
             dmc.Alert(id="admin-quarantine-message", hide=True, withCloseButton=True),
             dmc.Text(id="admin-quarantine-summary", size="sm", c="dimmed"),
-            dash_table.DataTable(
-                id="admin-quarantine-table",
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=0,
-                **TABLE_STYLE,
-            ),
+            grid.table("admin-quarantine-table", lang, paged=False, row_ids=True),
+            grid.pager("admin-quarantine-page"),
             dmc.Paper(
                 dmc.Text(t(lang, "admin.quarantine.pick"), c="dimmed"),
                 id="admin-quarantine-detail",
@@ -93,7 +89,7 @@ def table_rows(filters: QuarantineFilters, page: int, lang: str = "vi") -> tuple
         records, total = quarantine_page(connection, filters, page * PAGE_SIZE, PAGE_SIZE)
     rows = [
         {
-            "id": record.id,
+            "id": str(record.id),
             "collector": record.collector,
             "source_key": record.source_key or "–",
             "reason": translated(record.reason, lang),
@@ -106,28 +102,28 @@ def table_rows(filters: QuarantineFilters, page: int, lang: str = "vi") -> tuple
 
 
 @callback(
-    Output("admin-quarantine-table", "data"),
-    Output("admin-quarantine-table", "columns"),
-    Output("admin-quarantine-table", "page_count"),
-    Output("admin-quarantine-table", "page_current"),
+    Output("admin-quarantine-table", "rowData"),
+    Output("admin-quarantine-table", "columnDefs"),
+    Output("admin-quarantine-page", "total"),
+    Output("admin-quarantine-page", "value"),
     Output("admin-quarantine-summary", "children"),
     Output("admin-quarantine-reprocess", "disabled"),
     Input("admin-quarantine-collector", "value"),
     Input("admin-quarantine-reason", "value"),
     Input("admin-quarantine-reprocessed", "checked"),
-    Input("admin-quarantine-table", "page_current"),
+    Input("admin-quarantine-page", "value"),
     Input("admin-quarantine-version", "data"),
     State("admin-quarantine-lang", "data"),
 )
 def show_records(collector, reason, reprocessed, page, _version, lang):  # type: ignore[no-untyped-def]
     """The page of records the filters select; a changed filter goes back to the first page."""
-    page = (page or 0) if ctx.triggered_id in ("admin-quarantine-table", "admin-quarantine-version") else 0
+    page = grid.page_index(page) if ctx.triggered_id in ("admin-quarantine-page", "admin-quarantine-version") else 0
     filters = QuarantineFilters(collector or None, (reason or "").strip() or None, bool(reprocessed))
     lang = language(lang)
     rows, total = table_rows(filters, page, lang)
-    columns = [{"name": t(lang, f"admin.quarantine.column.{c}"), "id": c} for c in COLUMNS]
+    columns = grid.columns(COLUMNS, "admin.quarantine.column.{}", lang)
     summary = t(lang, "admin.quarantine.summary", total=number(total, lang))
-    return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page, summary, not collector
+    return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page + 1, summary, not collector
 
 
 def pretty(raw: str) -> str:
@@ -141,18 +137,19 @@ def pretty(raw: str) -> str:
 @callback(
     Output("admin-quarantine-detail", "children"),
     Output("admin-quarantine-selected", "data"),
-    Input("admin-quarantine-table", "active_cell"),
+    Input("admin-quarantine-table", "cellClicked"),
     State("admin-quarantine-lang", "data"),
     prevent_initial_call=True,
 )
 def show_record(cell, lang):  # type: ignore[no-untyped-def]
     """The chosen record: its reason (in the reader's language) and the raw record, both as text."""
     lang = language(lang)
-    if not cell or cell.get("row_id") is None:
+    row = grid.clicked_row(cell)
+    if row is None:
         return dmc.Text(t(lang, "admin.quarantine.pick"), c="dimmed"), None
     try:
         with warehouse.engine().connect() as connection:
-            record = get_quarantined(connection, int(cell["row_id"]))
+            record = get_quarantined(connection, int(row))
     except (IOCError, ValueError):
         return dmc.Text(t(lang, "admin.quarantine.gone"), c="dimmed"), None
     facts = [
@@ -215,7 +212,7 @@ def run_reprocess(collector: str, ids: list[int] | None, version: int | None, la
             source_ip=current_ip(),
         )
     except IOCError as error:
-        return f"{t(lang, 'admin.quarantine.refused')} — {error}", "red", False, no_update
+        return f"{t(lang, 'admin.quarantine.refused')} — {error_text(error, lang)}", "red", False, no_update
     color = "green" if result.still_rejected == 0 else "orange"
     return result_text(result, collector, lang), color, False, (version or 0) + 1
 
@@ -264,4 +261,6 @@ def reprocess_one(clicks, record_id, version, lang):  # type: ignore[no-untyped-
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Hồ sơ bị loại", name="admin-quarantine")
+    dash.register_page(
+        __name__, path=PATH, layout=layout, title=page_title("admin-quarantine"), name="admin-quarantine"
+    )

@@ -8,17 +8,18 @@ from datetime import date, datetime, timedelta
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from ioc.collecting.status import MODES, STATUSES, RunFilters, RunRow, get_run, run_history
 from ioc.collecting.store import list_collectors
 from ioc.config import now_local
 from ioc.errors import IOCError
-from layouts import warehouse
-from layouts.admin.widgets import TABLE_STYLE, choice, day_range
+from layouts import grid, warehouse
+from layouts.admin.widgets import choice, day_range
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/runs"
 TITLE_KEY = "admin.runs.title"
@@ -73,7 +74,7 @@ def run_facts(run: RunRow, lang: str, now: datetime) -> dmc.Stack:
         ("process", f"{run.host or '–'} / {run.pid or '–'}"),
         ("heartbeat_at", moment(run.heartbeat_at)),
     ]
-    grid = dmc.SimpleGrid(
+    facts_grid = dmc.SimpleGrid(
         [
             dmc.Stack([dmc.Text(t(lang, f"admin.runs.field.{key}"), size="xs", c="dimmed"), dmc.Text(value)], gap=0)
             for key, value in facts
@@ -81,7 +82,7 @@ def run_facts(run: RunRow, lang: str, now: datetime) -> dmc.Stack:
         cols={"base": 2, "md": 5},
         spacing="sm",
     )
-    children = [dmc.Group([dmc.Title(f"#{run.id}", order=4), status_badge(run.status, lang)]), grid]
+    children = [dmc.Group([dmc.Title(f"#{run.id}", order=4), status_badge(run.status, lang)]), facts_grid]
     if run.error:
         children += [
             dmc.Text(t(lang, "admin.runs.field.error"), size="xs", c="dimmed"),
@@ -107,6 +108,7 @@ def layout(**params: object) -> dmc.AppShell:
                 names,
                 t(lang, "admin.runs.filter.all"),
                 chosen if any(option["value"] == chosen for option in names) else None,
+                lang=lang,
             ),
             dmc.Select(
                 id="admin-runs-status",
@@ -134,14 +136,8 @@ def layout(**params: object) -> dmc.AppShell:
             dmc.Title(t(lang, "admin.runs.title"), order=2),
             filters,
             dmc.Text(id="admin-runs-summary", size="sm", c="dimmed"),
-            dash_table.DataTable(
-                id="admin-runs-table",
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=0,
-                **TABLE_STYLE,
-            ),
+            grid.table("admin-runs-table", lang, paged=False, row_ids=True),
+            grid.pager("admin-runs-page"),
             dmc.Paper(
                 dmc.Text(t(lang, "admin.runs.pick"), c="dimmed"), id="admin-runs-detail", withBorder=True, p="sm"
             ),
@@ -171,7 +167,7 @@ def table_rows(filters: RunFilters, page: int, lang: str) -> tuple[list[dict], i
         runs, total = run_history(connection, filters, page * PAGE_SIZE, PAGE_SIZE)
     rows = [
         {
-            "id": run.id,
+            "id": str(run.id),
             "collector": run.collector,
             "mode": t(lang, f"admin.runs.mode.{run.mode}"),
             "status": t(lang, f"admin.runs.status.{run.status}"),
@@ -186,44 +182,45 @@ def table_rows(filters: RunFilters, page: int, lang: str) -> tuple[list[dict], i
 
 
 @callback(
-    Output("admin-runs-table", "data"),
-    Output("admin-runs-table", "columns"),
-    Output("admin-runs-table", "page_count"),
-    Output("admin-runs-table", "page_current"),
+    Output("admin-runs-table", "rowData"),
+    Output("admin-runs-table", "columnDefs"),
+    Output("admin-runs-page", "total"),
+    Output("admin-runs-page", "value"),
     Output("admin-runs-summary", "children"),
     Input("admin-runs-collector", "value"),
     Input("admin-runs-status", "value"),
     Input("admin-runs-mode", "value"),
     Input("admin-runs-dates", "value"),
-    Input("admin-runs-table", "page_current"),
+    Input("admin-runs-page", "value"),
     State("admin-runs-lang", "data"),
 )
 def show_runs(collector, status, mode, dates, page, lang):  # type: ignore[no-untyped-def]
     """The page of runs the filters select; a changed filter goes back to the first page."""
-    page = (page or 0) if ctx.triggered_id == "admin-runs-table" else 0
+    page = grid.page_index(page) if ctx.triggered_id == "admin-runs-page" else 0
     rows, total = table_rows(run_filters(collector, status, mode, dates), page, lang)
-    columns = [{"name": t(lang, f"admin.runs.field.{c}"), "id": c} for c in COLUMNS]
+    columns = grid.columns(COLUMNS, "admin.runs.field.{}", lang)
     summary = t(lang, "admin.runs.summary", total=number(total, lang))
-    return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page, summary
+    return rows, columns, max(1, math.ceil(total / PAGE_SIZE)), page + 1, summary
 
 
 @callback(
     Output("admin-runs-detail", "children"),
-    Input("admin-runs-table", "active_cell"),
+    Input("admin-runs-table", "cellClicked"),
     State("admin-runs-lang", "data"),
     prevent_initial_call=True,
 )
 def show_run(cell, lang):  # type: ignore[no-untyped-def]
     """The chosen run in full."""
-    if not cell or cell.get("row_id") is None:
+    row = grid.clicked_row(cell)
+    if row is None:
         return dmc.Text(t(lang, "admin.runs.pick"), c="dimmed")
     try:
         with warehouse.engine().connect() as connection:
-            run = get_run(connection, int(cell["row_id"]))
+            run = get_run(connection, int(row))
     except (IOCError, ValueError):
         return dmc.Text(t(lang, "admin.runs.gone"), c="dimmed")
     return run_facts(run, lang, now_local())
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Lịch sử chạy", name="admin-runs")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-runs"), name="admin-runs")

@@ -9,7 +9,7 @@ import math
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from ioc.config import now_local
@@ -18,12 +18,12 @@ from ioc.indicators.model import Indicator
 from ioc.indicators.registry import registered
 from ioc.kpi.registry import Target
 from ioc.kpi.targets import SCOPES, TargetSetting, save_target, target_settings
-from layouts import lookups, warehouse
+from layouts import grid, lookups, warehouse
 from layouts.access import current_username
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment, number
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/targets"
 TITLE_KEY = "admin.targets.title"
@@ -97,6 +97,7 @@ def _form(lang: str) -> dmc.Paper:
                     label=t(lang, "admin.targets.kpi"),
                     data=[{"value": c, "label": f"{_name(i, lang)} ({c})"} for c, i in _indicators().items()],
                     searchable=True,
+                    nothingFoundMessage=t(lang, "select.nothing_found"),
                     w=360,
                 ),
                 dmc.Text(id="admin-targets-hint", size="sm", c="dimmed"),
@@ -120,15 +121,23 @@ def layout(**params: object) -> dmc.AppShell:
                 value="province",
                 data=[{"value": s, "label": t(lang, f"admin.targets.scope.{s}")} for s in SCOPES],
             ),
-            dmc.Select(id="admin-targets-code", data=[], disabled=True, searchable=True, w=360),
+            dmc.Select(
+                id="admin-targets-code",
+                data=[],
+                disabled=True,
+                searchable=True,
+                nothingFoundMessage=t(lang, "select.nothing_found"),
+                w=360,
+            ),
         ],
         align="flex-end",
     )
-    table = dash_table.DataTable(
-        id="admin-targets-table",
-        columns=[{"name": t(lang, f"admin.targets.column.{c}"), "id": c} for c in COLUMNS],
-        data=_table_rows("province", "", lang),
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-targets-table",
+        lang,
+        grid.columns(COLUMNS, "admin.targets.column.{}", lang),
+        _table_rows("province", "", lang),
+        row_ids=True,
     )
     body = dmc.Stack(
         [
@@ -161,7 +170,7 @@ def choose_scope(scope, lang):  # type: ignore[no-untyped-def]
 
 
 @callback(
-    Output("admin-targets-table", "data"),
+    Output("admin-targets-table", "rowData"),
     Input("admin-targets-scope", "value"),
     Input("admin-targets-code", "value"),
     State("admin-targets-lang", "data"),
@@ -174,14 +183,15 @@ def show(scope, code, lang):  # type: ignore[no-untyped-def]
 
 @callback(
     Output("admin-targets-kpi", "value"),
-    Input("admin-targets-table", "active_cell"),
+    Input("admin-targets-table", "cellClicked"),
     prevent_initial_call=True,
 )
 def pick_row(cell):  # type: ignore[no-untyped-def]
     """A click on a row edits its KPI."""
-    if not isinstance(cell, dict) or not isinstance(cell.get("row_id"), str) or cell["row_id"] not in _indicators():
+    row = grid.clicked_row(cell)
+    if row is None or row not in _indicators():
         raise PreventUpdate
-    return cell["row_id"]
+    return row
 
 
 @callback(
@@ -231,7 +241,7 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
     try:
         save_target(warehouse.engine(), kpi, target, scope, scope_code or "", actor, now_local())
     except IOCError as error:
-        return str(error)
+        return error_text(error, lang)
     return None
 
 
@@ -239,7 +249,7 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
     Output("admin-targets-message", "children"),
     Output("admin-targets-message", "color"),
     Output("admin-targets-message", "hide"),
-    Output("admin-targets-table", "data", allow_duplicate=True),
+    Output("admin-targets-table", "rowData", allow_duplicate=True),
     Input("admin-targets-save", "n_clicks"),
     State("admin-targets-kpi", "value"),
     *[State(f"admin-targets-{band}", "value") for band in BANDS],
@@ -261,4 +271,4 @@ def save(_clicks, kpi, value, green_from, amber_from, scope, code, lang):  # typ
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Mục tiêu", name="admin-targets")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-targets"), name="admin-targets")

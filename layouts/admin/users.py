@@ -8,18 +8,18 @@ from collections.abc import Callable
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dash_table, dcc, no_update
+from dash import Input, Output, State, callback, dcc, no_update
 from sqlalchemy import Engine
 
 from ioc.auth import MIN_PASSWORD, ROLES, change_active, change_password, create_user, list_users
 from ioc.config import now_local
 from ioc.errors import IOCError
-from layouts import warehouse
+from layouts import grid, warehouse
 from layouts.access import current_username
-from layouts.admin.widgets import TABLE_STYLE
 from layouts.chrome import frame
 from layouts.formatting import moment
-from layouts.i18n import language, t
+from layouts.i18n import error_text, language, t
+from layouts.page_title import page_title
 
 PATH = "/admin/users"
 TITLE_KEY = "admin.users.title"
@@ -105,6 +105,7 @@ def _manage_form(lang: str, users: list[dict]) -> dmc.Paper:
                     label=t(lang, "admin.users.pick"),
                     data=_choices(users),
                     searchable=True,
+                    nothingFoundMessage=t(lang, "select.nothing_found"),
                     clearable=True,
                 ),
                 dmc.Group(
@@ -127,12 +128,8 @@ def _manage_form(lang: str, users: list[dict]) -> dmc.Paper:
 def layout(**params: object) -> dmc.AppShell:
     lang = language(params.get("lang"))
     users = _users()
-    table = dash_table.DataTable(
-        id="admin-users-table",
-        columns=[{"name": t(lang, f"admin.users.column.{column}"), "id": column} for column in COLUMNS],
-        data=_table_rows(users, lang),
-        page_size=25,
-        **TABLE_STYLE,
+    table = grid.table(
+        "admin-users-table", lang, grid.columns(COLUMNS, "admin.users.column.{}", lang), _table_rows(users, lang)
     )
     body = dmc.Stack(
         [
@@ -146,13 +143,13 @@ def layout(**params: object) -> dmc.AppShell:
     return frame(lang, "/admin", [body])
 
 
-def _apply(action: Callable[[Engine], object]) -> str | None:
+def _apply(action: Callable[[Engine], object], lang: str) -> str | None:
     """``action``, a core function that commits its change; the error a person can act on (nothing saved), or None
     once it committed."""
     try:
         action(warehouse.engine())
     except IOCError as error:
-        return str(error)
+        return error_text(error, lang)
     return None
 
 
@@ -169,7 +166,7 @@ def _feedback(error: str | None, done: str = "") -> Feedback:
     Output("admin-users-new-password-again", "value"),
     Output("admin-users-new-name", "value"),
     Output("admin-users-new-full-name", "value"),
-    Output("admin-users-table", "data", allow_duplicate=True),
+    Output("admin-users-table", "rowData", allow_duplicate=True),
     Output("admin-users-pick", "data", allow_duplicate=True),
     Input("admin-users-add", "n_clicks"),
     State("admin-users-new-name", "value"),
@@ -189,7 +186,7 @@ def add(_clicks, username, full_name, role, password, again, lang):  # type: ign
     else:
         actor = current_username()
         error = _apply(
-            lambda e: create_user(e, username, role or "", password or "", actor, now_local(), full_name or "")
+            lambda e: create_user(e, username, role or "", password or "", actor, now_local(), full_name or ""), lang
         )
     message = _feedback(error, t(lang, "admin.users.added", name=username))
     if error:
@@ -206,7 +203,7 @@ def _set_active(username: str | None, active: bool, lang: str) -> tuple:
     actor = current_username()
     if not active and username == actor:  # an admin locking themselves out would need the command line to return
         return (*_feedback(t(lang, "admin.users.not_yourself")), no_update, no_update)
-    error = _apply(lambda e: change_active(e, username, active, actor, now_local()))
+    error = _apply(lambda e: change_active(e, username, active, actor, now_local()), lang)
     done = t(lang, "admin.users.enabled" if active else "admin.users.disabled", name=username)
     users = _users()
     return (*_feedback(error, done), _table_rows(users, lang), _choices(users))
@@ -216,7 +213,7 @@ _ACTIVE_OUTPUTS = (
     Output("admin-users-manage-message", "children", allow_duplicate=True),
     Output("admin-users-manage-message", "color", allow_duplicate=True),
     Output("admin-users-manage-message", "hide", allow_duplicate=True),
-    Output("admin-users-table", "data", allow_duplicate=True),
+    Output("admin-users-table", "rowData", allow_duplicate=True),
     Output("admin-users-pick", "data", allow_duplicate=True),
 )
 
@@ -267,9 +264,9 @@ def reset_password(_clicks, username, password, again, lang):  # type: ignore[no
         error = t(lang, "admin.users.passwords_differ")
     else:
         actor = current_username()
-        error = _apply(lambda e: change_password(e, username, password or "", actor, now_local()))
+        error = _apply(lambda e: change_password(e, username, password or "", actor, now_local()), lang)
     return (*_feedback(error, t(lang, "admin.users.password_set", name=username)), "", "")
 
 
 def register() -> None:
-    dash.register_page(__name__, path=PATH, layout=layout, title="IOC — Người dùng", name="admin-users")
+    dash.register_page(__name__, path=PATH, layout=layout, title=page_title("admin-users"), name="admin-users")

@@ -1,31 +1,23 @@
-"""What the admin pages share: one table style, and the filter controls (a choice, a range of days)."""
+"""What the admin pages share: the filter controls (a choice, a range of days); their tables are :mod:`layouts.grid`."""
 
 from __future__ import annotations
 
 import dash_mantine_components as dmc
 
-from layouts.theme import FONT
-
-#: Every admin table: scrolls sideways on a narrow screen, wraps long cells and headers.
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {
-        "fontFamily": FONT,
-        "fontSize": 14,
-        "padding": "4px 8px",
-        "textAlign": "left",
-        "maxWidth": 420,
-        "whiteSpace": "normal",
-        "height": "auto",
-    },
-    "style_header": {"fontWeight": 600, "whiteSpace": "normal", "height": "auto"},
-}
+from layouts.i18n import t
 
 
 def choice(
-    component_id: str, label: str, data: list, placeholder: str, value: str | None = None, width: int = 220
+    component_id: str,
+    label: str,
+    data: list,
+    placeholder: str,
+    value: str | None = None,
+    width: int = 220,
+    *,
+    lang: str,
 ) -> dmc.Select:
-    """A filter over known values: empty means all."""
+    """A filter over known values: empty means all; typing what no value holds says so in ``lang``."""
     return dmc.Select(
         id=component_id,
         label=label,
@@ -33,6 +25,7 @@ def choice(
         value=value,
         clearable=True,
         searchable=True,
+        nothingFoundMessage=t(lang, "select.nothing_found"),
         placeholder=placeholder,
         w=width,
     )

@@ -12,6 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import grid
 from browser.conftest import console_errors, requests_leaving_loopback, screenshot, sign_in
 from ioc.simulator import Simulator, SimulatorConfig, running_simulator
 from layouts.formatting import number
@@ -47,18 +48,8 @@ def _click_text(driver: WebDriver, text: str, within: str = "body") -> None:
 
 
 def _rows(driver: WebDriver, table_id: str) -> list[dict[str, str]]:
-    """A DataTable's rows as shown, by column id (read again if the table is redrawn while being read)."""
-    for _ in range(10):
-        try:
-            rows = []
-            for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr"):
-                cells = {c.get_attribute("data-dash-column"): c.text for c in row.find_elements(By.CSS_SELECTOR, "td")}
-                if cells:
-                    rows.append(cells)
-            return rows
-        except StaleElementReferenceException:
-            time.sleep(0.2)
-    raise AssertionError(f"the table {table_id} kept being redrawn")
+    """A grid's rows as shown, by column id."""
+    return grid.rows(driver, table_id)
 
 
 def _row(driver: WebDriver, table_id: str, column: str, value: str) -> dict[str, str] | None:
@@ -66,13 +57,19 @@ def _row(driver: WebDriver, table_id: str, column: str, value: str) -> dict[str,
 
 
 def _choose_row(driver: WebDriver, table_id: str, column: str, value: str) -> None:
-    xpath = f"//*[@id='{table_id}']//td[@data-dash-column='{column}'][normalize-space()='{value}']"
-    _wait(driver, lambda d: d.find_elements(By.XPATH, xpath))[0].click()
+    xpath = f"//*[@id='{table_id}']//div[contains(@class, 'ag-cell')][@col-id='{column}'][normalize-space()='{value}']"
+    for _ in range(10):
+        try:
+            _wait(driver, lambda d: d.find_elements(By.XPATH, xpath))[0].click()
+            return
+        except StaleElementReferenceException:  # the grid drew its rows again
+            time.sleep(0.2)
+    raise AssertionError(f"the grid {table_id} kept being redrawn")
 
 
 def _open_collectors(driver: WebDriver, url: str) -> None:
     driver.get(f"{url}/admin/collectors")
-    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#admin-collectors-table th"))
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#admin-collectors-table .ag-header-cell"))
 
 
 def _fill_form(driver: WebDriver, name: str, url: str, schedule: str, options: str) -> None:
@@ -128,7 +125,7 @@ def test_an_admin_runs_watches_and_fixes_a_collector_from_the_browser(dashboard,
         _wait(browser, lambda d: _text(d, "admin-quarantine-summary") == f"{shown_total} bản ghi, mới nhất trước")
         reasons = {row["reason"] for row in _rows(browser, "admin-quarantine-table")}
         assert reasons == {"MaDVHC is missing"}
-        browser.find_element(By.CSS_SELECTOR, "#admin-quarantine-table td[data-dash-column='reason']").click()
+        grid.cells(browser, "admin-quarantine-table", "reason")[0].click()
         _wait(browser, lambda d: '"MaHoSo":' in _text(d, "admin-quarantine-raw"))
         assert _text(browser, "admin-quarantine-reason-text") == "MaDVHC is missing"
         detail = browser.find_element(By.ID, "admin-quarantine-detail")
@@ -166,7 +163,7 @@ def test_an_admin_runs_watches_and_fixes_a_collector_from_the_browser(dashboard,
         browser.find_element(By.ID, "admin-collectors-remove-purge").click()
         browser.find_element(By.ID, "admin-collectors-remove-confirm").click()
         _wait(browser, lambda d: _text(d, "admin-collectors-message") == f"Đã xóa bộ thu thập {NAME}.")
-        assert _row(browser, "admin-collectors-table", "name", NAME) is None
+        _wait(browser, lambda d: _row(d, "admin-collectors-table", "name", NAME) is None)  # the table follows
     browser.get(f"{dashboard.url}/admin/runs?lang=en")
     _wait(browser, lambda d: _text(d, "admin-runs-summary").endswith("runs, newest first"))
     assert console_errors(browser) == []

@@ -8,20 +8,17 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import grid
 from browser.conftest import Dashboard, console_errors, requests_leaving_loopback, screenshot, sign_in
 from helpers import run_ioc
 from ioc.simulator import SimulatorConfig, running_simulator
 from ioc.simulator.portal766 import EXTRA_UNITS
 
 NAME = "portal-names"
-TABLE = """
-return Array.from(document.querySelectorAll('#admin-names-table td[data-dash-column="name"]'))
-    .map(cell => cell.innerText.trim());
-"""
 
 
 def _names(driver: WebDriver) -> list[str]:
-    return driver.execute_script(TABLE)
+    return [row["name"] for row in grid.rows(driver, "admin-names-table") if "name" in row]
 
 
 def _choose(driver: WebDriver, select_id: str, typed: str, label: str) -> None:

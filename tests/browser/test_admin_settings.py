@@ -13,6 +13,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import grid
 from browser.conftest import Dashboard, console_errors, map_drawn, requests_leaving_loopback, screenshot, sign_in
 
 #: The browser tests' admin account (``sign_in(…, "admin")``), whose name the audit log records.
@@ -40,16 +41,9 @@ def _choose(driver: WebDriver, select_id: str, label: str) -> None:
     option.click()
 
 
-TABLE = """
-return Array.from(document.querySelectorAll('#' + arguments[0] + ' tr'))
-    .map(row => Array.from(row.querySelectorAll('td')).map(cell => cell.innerText.trim()))
-    .filter(cells => cells.length > 0);
-"""
-
-
 def _table(driver: WebDriver, table_id: str) -> list[list[str]]:
-    """A table's cells as shown, read in one step (Dash redraws tables, so element handles go stale)."""
-    return driver.execute_script(TABLE, table_id)
+    """A grid's cells as shown, read in one step (Dash redraws grids, so element handles go stale)."""
+    return grid.table(driver, table_id)
 
 
 def _clean(driver: WebDriver) -> None:
@@ -59,7 +53,7 @@ def _clean(driver: WebDriver) -> None:
 
 def add_user(driver: WebDriver, url: str, username: str, full_name: str) -> list[str]:
     """Add an analyst in the form; the table row that lists them."""
-    _open(driver, f"{url}/admin/users", "#admin-users-table td")
+    _open(driver, f"{url}/admin/users", "#admin-users-table .ag-body .ag-cell")
     _type(driver, "admin-users-new-name", username)
     _type(driver, "admin-users-new-full-name", full_name)
     _choose(driver, "admin-users-new-role", "Chuyên viên")
@@ -74,9 +68,8 @@ def add_user(driver: WebDriver, url: str, username: str, full_name: str) -> list
 
 def set_target(driver: WebDriver, url: str, kpi_name: str, values: tuple[str, str, str]) -> list[str]:
     """Pick a KPI by its row, type its target and bands, save; the table row once it shows the new target."""
-    _open(driver, f"{url}/admin/targets", "#admin-targets-table td")
-    row = f"//*[@id='admin-targets-table']//td[@data-dash-column='name'][normalize-space()='{kpi_name}']"
-    driver.find_element(By.XPATH, row).click()
+    _open(driver, f"{url}/admin/targets", "#admin-targets-table .ag-body .ag-cell")
+    grid.cell(driver, "admin-targets-table", "name", kpi_name).click()
     WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "admin-targets-target").get_attribute("value"))
     for band, value in zip(("target", "green_from", "amber_from"), values, strict=True):
         _type(driver, f"admin-targets-{band}", value)
@@ -146,7 +139,7 @@ def test_the_audit_log_shows_the_admins_actions_under_their_name(dashboard, brow
     sign_in(browser, dashboard, "admin")
     add_user(browser, dashboard.url, "le.hoa", "Lê Thị Hoa")
     set_target(browser, dashboard.url, "Tỷ lệ số hóa hồ sơ (%)", ("88", "88", "66"))
-    _open(browser, f"{dashboard.url}/admin/audit", "#admin-audit-table td")
+    _open(browser, f"{dashboard.url}/admin/audit", "#admin-audit-table .ag-body .ag-cell")
     rows = _table(browser, "admin-audit-table")
     assert rows[0][1:4] == [ADMIN, "kpi_target.set", "digitisation_rate/province/"]  # newest first
     assert rows[0][5] == '{"amber_from": 66.0, "green_from": 88.0, "target": 88.0}'

@@ -19,6 +19,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import grid
 from browser.conftest import PASSWORD_SUFFIX, Dashboard, _free_port, console_errors, screenshot, sign_in
 from collectors.dossier_sync import DossierSync
 from helpers import REPO, clean_environment, run_ioc
@@ -101,7 +102,7 @@ def _url_shown(driver: WebDriver) -> bool:
 def test_the_form_follows_the_chosen_kinds_location_and_options(kinds_dashboard, browser):
     sign_in(browser, kinds_dashboard, "admin")
     browser.get(f"{kinds_dashboard.url}/admin/collectors")
-    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#admin-collectors-table th"))
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#admin-collectors-table .ag-header-cell"))
     browser.find_element(By.ID, "admin-collectors-add").click()
     _wait(browser, lambda d: d.find_element(By.ID, "admin-collectors-form-name").is_displayed())
 
@@ -136,9 +137,6 @@ def test_the_form_follows_the_chosen_kinds_location_and_options(kinds_dashboard,
     _type(browser, "admin-collectors-form-options", '{"path": "/srv/drop"}')
     browser.find_element(By.ID, "admin-collectors-form-save").click()
     _wait(browser, lambda d: _text(d, "admin-collectors-message") == "Đã lưu bộ thu thập drop.")
-    cells = {
-        cell.get_attribute("data-dash-column"): cell.text
-        for cell in browser.find_elements(By.CSS_SELECTOR, "#admin-collectors-table tbody tr td")
-    }
+    cells = next(row for row in grid.rows(browser, "admin-collectors-table") if row.get("name") == "drop")
     assert (cells["name"], cells["kind"], cells["url"]) == ("drop", FOLDER_KIND, "–")
     assert console_errors(browser) == []

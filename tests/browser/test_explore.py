@@ -16,6 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
+from browser import grid
 from browser.conftest import (
     console_errors,
     map_drawn,
@@ -32,7 +33,7 @@ from ioc.warehouse.engine import make_engine
 READY = """
 return document.querySelectorAll('#explore-tiles > div').length === 7
     && document.querySelectorAll('#explore-bars .bars .point').length > 0
-    && document.querySelectorAll('#explore-table td').length > 0;
+    && document.querySelectorAll('#explore-table .ag-body .ag-cell').length > 0;
 """
 
 
@@ -57,11 +58,7 @@ def _graph_data(driver: WebDriver, graph_id: str) -> list:
 
 
 def _table(driver: WebDriver, table_id: str = "explore-table") -> list[list[str]]:
-    rows = [
-        row.find_elements(By.CSS_SELECTOR, "td")
-        for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")
-    ]
-    return [[cell.text for cell in cells] for cells in rows if cells]
+    return grid.table(driver, table_id)
 
 
 def _choose(driver: WebDriver, select_id: str, label: str) -> None:
@@ -130,7 +127,7 @@ def test_the_url_holds_the_whole_view(dashboard, browser):
     assert browser.find_element(By.ID, "explore-filter-dates").text.replace(" ", "") == (
         f"{month.start:%d/%m/%Y}–{month.last_day:%d/%m/%Y}"
     )
-    headers = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#explore-table th .column-header-name")]
+    headers = grid.headers(browser, "explore-table")
     assert "Lĩnh vực" in headers
     shown = _table(browser)
     time.sleep(1)
@@ -188,7 +185,7 @@ def test_the_commune_bars_show_every_commune_in_a_panel_that_scrolls(dashboard, 
 def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloads: Path):
     month = _last_month(dashboard)
     _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
-    headers = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#explore-table th .column-header-name")]
+    headers = grid.headers(browser, "explore-table")
     shown = _table(browser)
     before = set(downloads.iterdir())
     browser.find_element(By.XPATH, "//button[normalize-space()='XLSX'][ancestor::*[.//*[@id='explore-table']]]").click()
@@ -208,14 +205,13 @@ def test_the_xlsx_export_opens_and_matches_the_table(dashboard, browser, downloa
 
 
 def _drill_names(driver: WebDriver) -> list[str]:
-    cells = driver.find_elements(By.CSS_SELECTOR, "#explore-drill-table td[data-dash-column='applicant_name']")
-    return [cell.text for cell in cells]
+    return [row.get("applicant_name", "") for row in grid.rows(driver, "explore-drill-table")]
 
 
 def test_a_number_drills_down_to_its_dossiers_with_names_masked(dashboard, browser):
     month = _last_month(dashboard)
     _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
-    cell = browser.find_element(By.CSS_SELECTOR, "#explore-table tbody tr:nth-child(2) td[data-dash-column='received']")
+    cell = grid.cell(browser, "explore-table", "received", index=1)
     expected = cell.text
     cell.click()
     WebDriverWait(browser, 20).until(lambda d: len(_table(d, "explore-drill-table")) > 0)
@@ -237,9 +233,7 @@ def test_an_admin_sees_applicants_names_in_full(dashboard, browser):
     sign_in(browser, dashboard, "admin")
     month = _last_month(dashboard)
     _open(browser, f"{dashboard.url}/explore?preset=custom&from={month.start}&to={month.last_day}&by=agency")
-    browser.find_element(
-        By.CSS_SELECTOR, "#explore-table tbody tr:nth-child(2) td[data-dash-column='received']"
-    ).click()
+    grid.cell(browser, "explore-table", "received", index=1).click()
     WebDriverWait(browser, 20).until(lambda d: len(_table(d, "explore-drill-table")) > 0)
     names = [name for name in _drill_names(browser) if name]
     assert names and not any("*" in name for name in names)

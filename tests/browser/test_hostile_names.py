@@ -7,9 +7,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import grid
 from browser.conftest import HOSTILE_AGENCY, HOSTILE_APPLICANT, HOSTILE_PROCEDURE, console_errors, screenshot, sign_in
 
-SHOWN = "return document.querySelectorAll('#explore-table td').length > 0"
+SHOWN = "return document.querySelectorAll('#explore-table .ag-body .ag-cell').length > 0"
 
 
 def _no_script_ran(driver: WebDriver) -> None:
@@ -18,8 +19,7 @@ def _no_script_ran(driver: WebDriver) -> None:
 
 
 def _cells(driver: WebDriver, table: str, column: str) -> list[str]:
-    cells = driver.find_elements(By.CSS_SELECTOR, f"#{table} td[data-dash-column='{column}']")
-    return [cell.text for cell in cells]
+    return [row.get(column, "") for row in grid.rows(driver, table)]
 
 
 def _labels(driver: WebDriver) -> list[str]:
@@ -34,10 +34,7 @@ def test_hostile_names_are_text_in_tables_labels_and_dossier_lists(dashboard, br
     names = _cells(browser, "explore-table", "name")
     assert HOSTILE_AGENCY in names, " | ".join(names)
     assert HOSTILE_AGENCY in _labels(browser)  # plotly shows the tags as characters
-    row = names.index(HOSTILE_AGENCY) + 1
-    browser.find_element(
-        By.CSS_SELECTOR, f"#explore-table tbody tr:nth-child({row + 1}) td[data-dash-column='received']"
-    ).click()
+    grid.cell(browser, "explore-table", "received", index=names.index(HOSTILE_AGENCY)).click()
     WebDriverWait(browser, 20).until(lambda d: HOSTILE_APPLICANT in _cells(d, "explore-drill-table", "applicant_name"))
     _no_script_ran(browser)
     screenshot(browser, "hostile-names-explore")

@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import grid
 from browser.conftest import console_errors, map_drawn, requests_leaving_loopback, screenshot, set_viewport, sign_in
 from ioc.collecting.store import add_collector
 from ioc.indicators.load import load_values
@@ -71,10 +72,7 @@ def _choose(driver: WebDriver, select_id: str, typed: str, label: str) -> None:
 
 def _table(driver: WebDriver) -> list[list[str]]:
     """The indicator table's cells, read in one go in the page (it is redrawn while the view changes)."""
-    return driver.execute_script(
-        """return [...document.querySelectorAll('#explore-indicator-table tbody tr')]
-            .map(r => [...r.querySelectorAll('td')].map(c => c.innerText.trim())).filter(r => r.length);"""
-    )
+    return grid.table(driver, "explore-indicator-table")
 
 
 def _summary(driver: WebDriver) -> str:
@@ -166,7 +164,9 @@ def test_the_digital_wall_shows_the_four_nots_with_data_and_not_set(dashboard, b
 def test_an_indicator_added_on_the_admin_page_appears_in_the_explorer_once_loaded(dashboard, browser):
     sign_in(browser, dashboard, "admin")
     browser.get(f"{dashboard.url}/admin/indicators")
-    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#admin-indicators-table td"))
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#admin-indicators-table .ag-body .ag-cell")
+    )
     fields = {
         "code": "docs_digitised_browser",
         "name_vi": "Văn bản được số hóa <b>thử</b>",
