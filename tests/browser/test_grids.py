@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -102,7 +103,11 @@ def test_the_export_button_writes_the_rows_as_csv_with_formulas_quoted(dashboard
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)  # not under the page's header
     button.click()
     done = lambda _: [p for p in set(downloads.iterdir()) - before if p.name == "ioc-admin-users-table.csv"]  # noqa: E731
-    (path,) = WebDriverWait(browser, 20).until(done)
+    try:
+        (path,) = WebDriverWait(browser, 30).until(done)
+    except TimeoutException:
+        listed = sorted(p.name for p in downloads.iterdir())
+        raise AssertionError(f"no CSV: {listed} {console_errors(browser)}") from None
     WebDriverWait(browser, 10).until(lambda _: path.stat().st_size > 0)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == grid.headers(browser, "admin-users-table")
