@@ -53,6 +53,7 @@ CALLBACK_IDS: dict[str, str] = {
     "explore-": "analyst",
     "admin-": "admin",
     "shell-": "leader",
+    "grid-": "analyst",  # a grid's CSV export: a clientside callback (layouts/grid.py), listed for who sees grids
 }
 
 #: Dash's page router: it needs what the page it renders needs.

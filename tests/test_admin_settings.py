@@ -535,7 +535,9 @@ def test_every_page_keeps_the_contract(pages):
     for page in PAGES:
         assert page.PATH.startswith("/admin/") and page.TITLE_KEY in catalogue("en")
         for lang in ("vi", "en"):
-            ids = {getattr(c, "id", None) for c in components(page.layout(lang=lang))} - shell_ids - {None}
+            found = [getattr(c, "id", None) for c in components(page.layout(lang=lang))]
+            # a grid's export button is named by its grid (a clientside callback: it never reaches the server)
+            ids = {i.get("grid") if isinstance(i, dict) else i for i in found} - shell_ids - {None}
             assert ids and all(str(i).startswith("admin-") for i in ids), (page.PATH, ids)
     mine = {page.__name__ for page in PAGES}
     outputs = [

@@ -3,6 +3,9 @@ and the scrolled ones joined by row), the headers in order, a cell by its column
 
 from __future__ import annotations
 
+import time
+
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -63,3 +66,14 @@ def cell(driver: WebDriver, grid_id: str, column: str, text: str | None = None, 
     if not found:
         raise AssertionError(f"no cell {text!r} in {grid_id}.{column}")
     return found[0]
+
+
+def click(driver: WebDriver, grid_id: str, column: str, text: str) -> None:
+    """Click the cell of ``column`` whose text is ``text`` (found again if the grid draws its rows anew meanwhile)."""
+    for _ in range(20):
+        try:
+            cell(driver, grid_id, column, text).click()
+            return
+        except (StaleElementReferenceException, AssertionError):
+            time.sleep(0.3)
+    cell(driver, grid_id, column, text).click()

@@ -69,7 +69,7 @@ def add_user(driver: WebDriver, url: str, username: str, full_name: str) -> list
 def set_target(driver: WebDriver, url: str, kpi_name: str, values: tuple[str, str, str]) -> list[str]:
     """Pick a KPI by its row, type its target and bands, save; the table row once it shows the new target."""
     _open(driver, f"{url}/admin/targets", "#admin-targets-table .ag-body .ag-cell")
-    grid.cell(driver, "admin-targets-table", "name", kpi_name).click()
+    grid.click(driver, "admin-targets-table", "name", kpi_name)
     WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "admin-targets-target").get_attribute("value"))
     for band, value in zip(("target", "green_from", "amber_from"), values, strict=True):
         _type(driver, f"admin-targets-{band}", value)

@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -16,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from browser import grid
 from browser.conftest import console_errors, requests_leaving_loopback, screenshot, sign_in
-from browser.test_admin_settings import add_user
+from helpers import run_ioc
 from ioc.kpi.periods import Period
 from layouts.i18n import t
 
@@ -95,14 +96,28 @@ def test_the_header_stays_while_the_rows_scroll(dashboard, browser):
 
 
 def test_the_export_button_writes_the_rows_as_csv_with_formulas_quoted(dashboard, browser, downloads: Path):
+    formula = {"TEST_PASSWORD": "csv-formula-password-1"}
+    added = run_ioc("user", "add", "csv.formula", "--role", "analyst", "--password-env", "TEST_PASSWORD",
+                    "--full-name", '=HYPERLINK("http://evil.example")', env=dashboard.env | formula)  # fmt: skip
+    assert added.returncode == 0, added.stderr
     sign_in(browser, dashboard, "admin")
-    add_user(browser, dashboard.url, "csv.formula", '=HYPERLINK("http://evil.example")')
+    browser.get(f"{dashboard.url}/admin/users")
+    listed = lambda d: any(r.get("username") == "csv.formula" for r in grid.rows(d, "admin-users-table"))  # noqa: E731
+    WebDriverWait(browser, 30).until(listed)
     before = set(downloads.iterdir())
     button = browser.find_element(By.XPATH, "//button[normalize-space()='Xuất CSV']")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)  # not under the page's header
     button.click()
     done = lambda _: [p for p in set(downloads.iterdir()) - before if p.name == "ioc-admin-users-table.csv"]  # noqa: E731
-    (path,) = WebDriverWait(browser, 20).until(done)
+    try:
+        (path,) = WebDriverWait(browser, 30).until(done)
+    except TimeoutException:
+        listed = sorted(p.name for p in downloads.iterdir())
+        probe = browser.execute_script(
+            "return [typeof (window.dash_clientside || {}).ioc_grid, typeof window.dash_ag_grid,"
+            " document.querySelectorAll('button').length, location.pathname];"
+        )
+        raise AssertionError(f"no CSV: {listed} {console_errors(browser)} {probe}") from None
     WebDriverWait(browser, 10).until(lambda _: path.stat().st_size > 0)
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == grid.headers(browser, "admin-users-table")
