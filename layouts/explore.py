@@ -16,6 +16,7 @@ from layouts import (
     explore_index,
     explore_indicator,
     explore_render,
+    explore_save,
     explore_view,
     figures,
     lookups,
@@ -28,7 +29,15 @@ from layouts.page_title import page_title
 from layouts.view import BREAKDOWNS, FILTERS, PRESETS, View, parse, stored
 
 #: The modules whose callbacks serve the page (they register as they are imported), one job each.
-CALLBACKS = (explore_view, explore_render, explore_drill, explore_export, explore_indicator, explore_index)
+CALLBACKS = (
+    explore_view,
+    explore_render,
+    explore_drill,
+    explore_export,
+    explore_indicator,
+    explore_index,
+    explore_save,
+)
 
 
 def _options(lang: str) -> dict[str, list[dict]]:
@@ -112,7 +121,10 @@ def layout(**params: object) -> dmc.AppShell:
     body = dmc.Stack(
         [
             filters,
-            dmc.Text(id="explore-summary", size="sm", c="dimmed"),
+            dmc.Group(
+                [dmc.Text(id="explore-summary", size="sm", c="dimmed"), explore_save.panel(lang)],
+                justify="space-between",
+            ),
             dmc.Alert(
                 t(lang, "explore.unknown_codes", codes=", ".join(dropped)) if dropped else "",
                 id="explore-notice",

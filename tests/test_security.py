@@ -153,6 +153,7 @@ def callback_need(module: str) -> str:
         "layouts.explore_export": "analyst",
         "layouts.explore_indicator": "analyst",
         "layouts.explore_index": "analyst",
+        "layouts.explore_save": "analyst",
     }[module]
 
 
