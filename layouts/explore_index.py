@@ -15,6 +15,7 @@ from ioc.kpi.query import Filters
 from ioc.records import STATUSES
 from layouts import lookups, warehouse
 from layouts.formatting import moment
+from layouts.grid_locale import locale_text
 from layouts.i18n import t
 from layouts.index_columns import index_header
 from layouts.view import View, from_store
@@ -47,13 +48,21 @@ def panel(lang: str) -> dmc.Paper:
                 columnDefs=[],
                 defaultColDef=DEFAULT_COLUMN,
                 dashGridOptions={
-                    "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
+                    "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                    "localeText": locale_text(lang),
                 },
                 csvExportParams={"fileName": "chi-so-766.csv"},
                 **GRID,
             ),
             dmc.Text(t(lang, "index.explore.drill_hint"), id="explore-index-drill-title", size="sm", c="dimmed"),
-            dag.AgGrid(id="explore-index-drill", rowData=[], columnDefs=[], defaultColDef=DEFAULT_COLUMN, **GRID),
+            dag.AgGrid(
+                id="explore-index-drill",
+                rowData=[],
+                columnDefs=[],
+                defaultColDef=DEFAULT_COLUMN,
+                dashGridOptions={"localeText": locale_text(lang)},
+                **GRID,
+            ),
         ],
         withBorder=True,
         p="sm",

@@ -557,3 +557,10 @@ def test_the_pages_strings_exist_in_both_languages():
     prefixes = ("admin.users.", "admin.targets.", "admin.boundaries.", "admin.audit.")
     assert all(key.startswith(prefixes) for key in files["vi"])
     assert all(text.strip() for lang in files for text in files[lang].values())
+
+
+def test_a_wall_screen_in_the_audit_log_is_named_in_the_pages_language_and_a_user_as_written():
+    entry = {"at": None, "action": "display.open", "target": "room", "source_ip": None, "details": None}
+    assert audit_page._row(entry | {"actor": "display"}, "vi")["actor"] == "Màn hình hiển thị"
+    assert audit_page._row(entry | {"actor": "display"}, "en")["actor"] == "Display screen"
+    assert audit_page._row(entry | {"actor": "quan.tri"}, "vi")["actor"] == "quan.tri"

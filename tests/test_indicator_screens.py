@@ -86,7 +86,7 @@ def test_the_explorer_shows_a_ratio_by_unit_map_trend_and_table_with_no_target(w
         (first, "100,00 %", 3, 3),
         (second, "33,33 %", 1000, 3000),
     ]
-    assert [c["id"] for c in columns] == ["key", "name", "value", "numerator", "denominator"]
+    assert [c["field"] for c in columns] == ["key", "name", "value", "numerator", "denominator"]
     months = dict(zip(trend.data[0].x, trend.data[0].y, strict=True))
     assert len(months) == 12 and months["10/2026"] == 33.4 and months["09/2026"] is None  # ending with the period's
     assert len(bars.data[0].y) == 2
@@ -97,7 +97,7 @@ def test_the_explorer_shows_an_amount_by_month_and_exports_its_rows(warehouse) -
     view = OCTOBER.with_values(indicator="cashless_value", indicator_by="month", lang="en")
     summary, *_, table, _ = explore_indicator.render(stored(view))
     assert "12.75 triệu đồng" in summary and "Target: not set" in summary
-    assert table == [{"key": "2026-10", "name": "10/2026", "value": "12.75"}]
+    assert table == [{"key": "2026-10", "name": "10/2026", "value": "12.75", "id": "2026-10"}]
     rows, headers = explore_indicator.table(explore_indicator.read(view, date(2026, 11, 25)), "month", "en", True)
     assert rows == [{"key": "2026-10", "name": "10/2026", "value": 12.75}]
     assert csv_text([{headers[k]: v for k, v in row.items()} for row in rows]).splitlines()[0] == (

@@ -42,10 +42,15 @@ def _range(dates: list | None) -> tuple[datetime | None, datetime | None]:
     return since, until
 
 
-def _row(entry: dict) -> dict:
+#: Actors that are not a user name: a wall-screen opening its display link is audited as ``display``.
+MACHINE_ACTORS = ("display",)
+
+
+def _row(entry: dict, lang: str) -> dict:
+    actor = entry["actor"]
     return {
         "at": moment(entry["at"]),
-        "actor": entry["actor"],
+        "actor": t(lang, f"admin.audit.actor.{actor}") if actor in MACHINE_ACTORS else actor,
         "action": entry["action"],
         "target": entry["target"] or "",
         "source_ip": entry["source_ip"] or "",
@@ -71,7 +76,7 @@ def entries(
             offset=page * PAGE_SIZE,
         )
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    return [_row(row) for row in rows], pages, t(lang, "admin.audit.total", count=number(total, lang))
+    return [_row(row, lang) for row in rows], pages, t(lang, "admin.audit.total", count=number(total, lang))
 
 
 def layout(**params: object) -> dmc.AppShell:

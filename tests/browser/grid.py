@@ -77,3 +77,19 @@ def click(driver: WebDriver, grid_id: str, column: str, text: str) -> None:
         except (StaleElementReferenceException, AssertionError):
             time.sleep(0.3)
     cell(driver, grid_id, column, text).click()
+
+
+#: Every row's data in the grid, rendered or not (ag-grid draws only the rows in view), through dash-ag-grid's API.
+_ALL_ROWS = """
+let api = null;
+try { api = window.dash_ag_grid && window.dash_ag_grid.getApi(arguments[0]); } catch (e) { return null; }
+if (!api) { return null; }
+const rows = [];
+api.forEachNode(node => rows.push(node.data));
+return rows;
+"""
+
+
+def all_rows(driver: WebDriver, grid_id: str) -> list[dict]:
+    """Every row of the grid's data, also those scrolled out of view (none while the grid is not ready)."""
+    return driver.execute_script(_ALL_ROWS, grid_id) or []

@@ -124,10 +124,10 @@ def test_an_admin_runs_watches_and_fixes_a_collector_from_the_browser(dashboard,
         browser.get(f"{dashboard.url}/admin/quarantine?collector={NAME}")
         _wait(browser, lambda d: _text(d, "admin-quarantine-summary") == f"{shown_total} bản ghi, mới nhất trước")
         reasons = {row["reason"] for row in _rows(browser, "admin-quarantine-table")}
-        assert reasons == {"MaDVHC is missing"}
+        assert reasons == {"Thiếu MaDVHC"}  # the reason in the page's language
         grid.cells(browser, "admin-quarantine-table", "reason")[0].click()
         _wait(browser, lambda d: '"MaHoSo":' in _text(d, "admin-quarantine-raw"))
-        assert _text(browser, "admin-quarantine-reason-text") == "MaDVHC is missing"
+        assert _text(browser, "admin-quarantine-reason-text") == "Thiếu MaDVHC"
         detail = browser.find_element(By.ID, "admin-quarantine-detail")
         browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", detail)
         screenshot(browser, "admin-quarantine-record")

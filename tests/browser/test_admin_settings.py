@@ -100,7 +100,7 @@ def test_a_target_changed_in_the_browser_shows_in_the_table(dashboard, browser):
         _type(browser, f"admin-targets-{band}", value)
     browser.find_element(By.ID, "admin-targets-save").click()
     WebDriverWait(browser, 20).until(
-        lambda d: "higher is better" in d.find_element(By.ID, "admin-targets-message").text
+        lambda d: "càng cao càng tốt" in d.find_element(By.ID, "admin-targets-message").text  # in the page's language
     )
     assert any(r[2:5] == ["75", "75", "55"] for r in _table(browser, "admin-targets-table"))  # unchanged
     screenshot(browser, "admin-targets")

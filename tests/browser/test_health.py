@@ -43,7 +43,7 @@ def test_the_wall_health_page_shows_each_source_with_its_lights(dashboard, brows
     sign_in(browser, dashboard, "display")
     set_viewport(browser, 1920, 1080)
     browser.get(f"{dashboard.url}/wall/health")
-    row = '#wall-health-table tr[id*="sim"]'
+    row = '#wall-health-table tr[id*=\'"collector":"sim",\']'
     _assert_lights_drawn(_lights(browser, row))
     text = browser.find_element(By.ID, "wall").text
     assert "SỨC KHỎE DỮ LIỆU" in text and "Nguồn dữ liệu" in text and "sim" in text  # the title in capitals
@@ -59,7 +59,7 @@ def test_the_wall_health_page_shows_each_source_with_its_lights(dashboard, brows
 def test_the_admin_overview_shows_the_health_table_above_the_cards(dashboard, browser):
     sign_in(browser, dashboard, "admin")
     browser.get(f"{dashboard.url}/admin")
-    row = '#admin-health-table tr[id*="sim"]'
+    row = '#admin-health-table tr[id*=\'"collector":"sim",\']'
     _assert_lights_drawn(_lights(browser, row))
     runs = browser.find_element(By.CSS_SELECTOR, f"{row} .health-source a").get_attribute("href")
     assert runs.endswith("/admin/runs?collector=sim&lang=vi")

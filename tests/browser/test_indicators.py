@@ -179,8 +179,10 @@ def test_an_indicator_added_on_the_admin_page_appears_in_the_explorer_once_loade
     WebDriverWait(browser, 20).until(
         lambda d: "Đã thêm chỉ tiêu docs_digitised_browser" in d.find_element(By.ID, "admin-indicators-message").text
     )
-    WebDriverWait(browser, 20).until(
-        lambda d: "docs_digitised_browser" in d.find_element(By.ID, "admin-indicators-table").text
+    WebDriverWait(browser, 20).until(  # the grid draws only the rows in view: ask it for all of them
+        lambda d: any(
+            "docs_digitised_browser" in map(str, row.values()) for row in grid.all_rows(d, "admin-indicators-table")
+        )
     )
     month = _month(dashboard)
     _load(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dash
 import pytest
+from dash import _callback as dash_registry
 from dash import dcc, html
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -158,6 +159,13 @@ def da_nang_page() -> Iterator[str]:
     names = {f["id"]: f["properties"]["fullName"] for f in layer["features"]}
     rows = [{"unit": code, "on_time_rate": 60.0 + 40.0 * i / len(codes)} for i, code in enumerate(codes)]
     figure = figures.choropleth(layer, rows, "on_time_rate", names, "vi", dark=True, scale=1.4, labels=True)
+    # Dash hands the callbacks registered at import to the first app that serves a request: keep them for the
+    # dashboard's modules that other tests in this process read (tests/test_admin_settings.py's contract).
+    kept = (
+        dict(dash_registry.GLOBAL_CALLBACK_MAP),
+        list(dash_registry.GLOBAL_CALLBACK_LIST),
+        list(dash_registry.GLOBAL_INLINE_SCRIPTS),
+    )
     app = dash.Dash(
         __name__, assets_folder=str(ASSETS), assets_ignore=r"^(?!map_fit\.js$)", assets_path_ignore=["vendor"]
     )
@@ -175,6 +183,10 @@ def da_nang_page() -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        dash_registry.GLOBAL_CALLBACK_MAP.clear()
+        dash_registry.GLOBAL_CALLBACK_MAP.update(kept[0])
+        dash_registry.GLOBAL_CALLBACK_LIST[:] = kept[1]
+        dash_registry.GLOBAL_INLINE_SCRIPTS[:] = kept[2]
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (390, 844)])

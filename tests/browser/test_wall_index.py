@@ -3,6 +3,8 @@ published scores beside IOC's (flagged where they differ), at both screen sizes,
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,18 +27,21 @@ return document.querySelectorAll('#wall-index-bars .index-bar').length === 6
 
 @pytest.fixture
 def published(dashboard, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The portal's published scores for this month: a total (99) far from anything IOC can compute."""
+    """The portal's published scores for this month and the last (early in a month the page shows the last): a total
+    (99) far from anything IOC can compute."""
     monkeypatch.setenv("IOC_DATA_DIR", dashboard.env["IOC_DATA_DIR"])
     engine = make_engine(load_settings().warehouse_url)
     unit = schema.Unit.__table__
-    month = parse_period(now_local().date().strftime("%Y-%m"))
+    today = now_local().date()
+    months = [parse_period(day.strftime("%Y-%m")) for day in (today, today.replace(day=1) - timedelta(days=1))]
     with engine.begin() as connection:
         province = connection.execute(select(unit.c.code).where(unit.c.level == "province")).scalar_one()
         existing = {config.name: config for config in list_collectors(connection)}.get("published-766")
         owner = existing or add_collector(connection, "published-766", "dossier-sync", "http://127.0.0.1:9/api/x")
         values = [
-            IndicatorValue("portal766.total", province, "", month, 99.0),
-            IndicatorValue("portal766.progress", province, "", month, 19.5),
+            IndicatorValue(code, province, "", month, points)
+            for month in months
+            for code, points in (("portal766.total", 99.0), ("portal766.progress", 19.5))
         ]
         load_values(connection, owner.id, None, values, now_local())
     engine.dispose()
