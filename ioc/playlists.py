@@ -71,7 +71,9 @@ class Playlist:
 
 
 #: What a link without a playlist of its own plays.
-DEFAULT = Playlist((Entry("/wall", 60), Entry("/wall/rankings", 60), Entry("/wall/digital", 60)))
+DEFAULT = Playlist(
+    (Entry("/wall", 60), Entry("/wall/rankings", 60), Entry("/wall/digital", 60), Entry("/wall/index", 60))
+)
 
 
 def register_page(path: str) -> None:

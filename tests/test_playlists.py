@@ -59,6 +59,7 @@ def test_a_link_without_a_playlist_plays_the_default(warehouse):
         ("/wall", 60),
         ("/wall/rankings", 60),
         ("/wall/digital", 60),
+        ("/wall/index", 60),
     ]
 
 
