@@ -53,7 +53,19 @@
   };
   if (window.Plotly && window.Plotly.register) {
     window.Plotly.register(locale);
-  } else {
-    (window.PlotlyLocales = window.PlotlyLocales || []).push(locale);
+    return;
   }
+  // The bundle loads later (layouts/assets/plotly-start.js, or dcc.Graph when a graph needs it): register the locale
+  // the moment it sets window.Plotly, before it draws anything, whether or not it reads window.PlotlyLocales.
+  let plotly;
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    get: function () { return plotly; },
+    set: function (value) {
+      plotly = value;
+      if (value && value.register) {
+        try { value.register(locale); } catch (e) { /* registered already */ }
+      }
+    },
+  });
 })();

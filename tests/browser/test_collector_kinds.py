@@ -137,6 +137,8 @@ def test_the_form_follows_the_chosen_kinds_location_and_options(kinds_dashboard,
     _type(browser, "admin-collectors-form-options", '{"path": "/srv/drop"}')
     browser.find_element(By.ID, "admin-collectors-form-save").click()
     _wait(browser, lambda d: _text(d, "admin-collectors-message") == "Đã lưu bộ thu thập drop.")
-    cells = next(row for row in grid.rows(browser, "admin-collectors-table") if row.get("name") == "drop")
+    # every row's data: the grid draws only the rows in view, and earlier tests may have added collectors above it
+    _wait(browser, lambda d: any(row.get("name") == "drop" for row in grid.all_rows(d, "admin-collectors-table")))
+    cells = next(row for row in grid.all_rows(browser, "admin-collectors-table") if row.get("name") == "drop")
     assert (cells["name"], cells["kind"], cells["url"]) == ("drop", FOLDER_KIND, "–")
     assert console_errors(browser) == []

@@ -16,7 +16,7 @@ from ioc.config import now_local
 
 EMPTY = "Chưa có dữ liệu"  # the wall's "no data" (translation ``no_data``)
 PAGES = ("/wall", "/wall/rankings", "/wall/index")
-SECONDS = 8
+SECONDS = 15  # long enough for a page to load and draw on a loaded machine
 #: How many communes the wall's map shows with a value.
 MAP_VALUES = """
 const plot = document.querySelector('#wall-map .js-plotly-plot');
@@ -43,7 +43,7 @@ def test_a_playlist_on_the_first_of_a_month_shows_nothing_empty(dashboard, brows
     link = _link(dashboard, name, *(f"{page}={SECONDS}" for page in PAGES)) + f"&date={first}"
     _open_without_red(browser, link, name)
     seen: dict[str, str] = {}
-    deadline = time.time() + SECONDS * len(PAGES) * 2 + 20
+    deadline = time.time() + SECONDS * len(PAGES) * 3 + 30
     while len(seen) < len(PAGES) and time.time() < deadline:
         path = urlsplit(browser.current_url).path
         query = urlsplit(browser.current_url).query
