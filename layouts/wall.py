@@ -225,6 +225,29 @@ def warm_up() -> None:
     content(_options({}))
 
 
+def header(title: str, subtitle: str, prefix: str, period: object, freshness: object) -> html.Div:
+    """A wall page's header: its title over the province, and the period and freshness it refreshes (ids
+    ``{prefix}-period`` and ``{prefix}-freshness``)."""
+    return html.Div(
+        className="wall-header",
+        children=[
+            html.Div([html.Div(title, className="wall-title"), html.Div(subtitle, className="wall-subtitle")]),
+            html.Div(period, id=f"{prefix}-period", className="wall-period"),
+            html.Div(freshness, id=f"{prefix}-freshness", className="wall-freshness"),
+        ],
+    )
+
+
+def rotation(options: dict, path: str) -> list:
+    """What ``?rotate=SECONDS`` needs on a single-screen wall page: its options, the URL it changes, the timer."""
+    rotate = options["rotate"]
+    return [
+        dcc.Store(id="wall-options", data=options | {"page": path, "pages": list(PAGES)}),
+        dcc.Location(id="wall-url", refresh="callback-nav"),
+        dcc.Interval(id="wall-rotate", interval=(rotate or 3600) * 1000, disabled=not rotate),
+    ]
+
+
 def _frame(options: dict, page: str) -> html.Div:
     data = content(options)
     lang = options["lang"]

@@ -181,31 +181,18 @@ def layout(**params: object) -> html.Div:
     options = wall._options(params)
     data = content(options)
     lang = options["lang"]
-    header = html.Div(
-        className="wall-header",
-        children=[
-            html.Div(
-                [
-                    html.Div(t(lang, "wall.digital.title"), className="wall-title"),
-                    html.Div(data["province"], className="wall-subtitle"),
-                ]
-            ),
-            html.Div(data["period"], id="wall-digital-period", className="wall-period"),
-            html.Div(data["freshness"], id="wall-digital-freshness", className="wall-freshness"),
-        ],
+    header = wall.header(
+        t(lang, "wall.digital.title"), data["province"], "wall-digital", data["period"], data["freshness"]
     )
-    rotate = options["rotate"]
     return html.Div(
         className="wall wall-digital",
         id="wall",
         children=[
             header,
             html.Div(data["tiles"], id="wall-digital-tiles", className="digital-tiles"),
-            dcc.Store(id="wall-options", data=options | {"page": PATH, "pages": list(wall.PAGES)}),
+            *wall.rotation(options, PATH),
             dcc.Store(id="wall-digital-state", data=data["state"]),
             dcc.Interval(id="wall-digital-tick", interval=wall.REFRESH_SECONDS * 1000),
-            dcc.Location(id="wall-url", refresh="callback-nav"),
-            dcc.Interval(id="wall-rotate", interval=(rotate or 3600) * 1000, disabled=not rotate),
         ],
     )
 

@@ -96,18 +96,15 @@ def layout(**params: object) -> html.Div:
             html.Div(data["freshness"], id="wall-health-freshness", className="wall-freshness"),
         ],
     )
-    rotate = options["rotate"]
     return html.Div(
         className="wall wall-health",
         id="wall",
         children=[
             header,
             html.Div(data["table"], id="wall-health-table", className="panel health-panel"),
-            dcc.Store(id="wall-options", data=options | {"page": PATH, "pages": list(wall.PAGES)}),
+            *wall.rotation(options, PATH),
             dcc.Store(id="wall-health-state", data=data["state"]),
             dcc.Interval(id="wall-health-tick", interval=wall.REFRESH_SECONDS * 1000),
-            dcc.Location(id="wall-url", refresh="callback-nav"),
-            dcc.Interval(id="wall-rotate", interval=(rotate or 3600) * 1000, disabled=not rotate),
         ],
     )
 

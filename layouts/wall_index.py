@@ -255,20 +255,7 @@ def layout(**params: object) -> html.Div:
     data = content(options)
     lang = options["lang"]
     graph = {"config": figures.WALL_GRAPH_CONFIG, "style": {"height": "100%", "width": "100%"}, "responsive": True}
-    header = html.Div(
-        className="wall-header",
-        children=[
-            html.Div(
-                [
-                    html.Div(t(lang, "index.title"), className="wall-title"),
-                    html.Div(data["province"], className="wall-subtitle"),
-                ]
-            ),
-            html.Div(data["period"], id="wall-index-period", className="wall-period"),
-            html.Div(data["freshness"], id="wall-index-freshness", className="wall-freshness"),
-        ],
-    )
-    rotate = options["rotate"]
+    header = wall.header(t(lang, "index.title"), data["province"], "wall-index", data["period"], data["freshness"])
     return html.Div(
         className="wall wall-index",
         id="wall",
@@ -312,11 +299,9 @@ def layout(**params: object) -> html.Div:
                     html.Div(data["rankings"], id="wall-index-rankings", className="panel rankings-panel"),
                 ],
             ),
-            dcc.Store(id="wall-options", data=options | {"page": PATH, "pages": list(wall.PAGES)}),
+            *wall.rotation(options, PATH),
             dcc.Store(id="wall-index-state", data=data["state"]),
             dcc.Interval(id="wall-index-tick", interval=wall.REFRESH_SECONDS * 1000),
-            dcc.Location(id="wall-url", refresh="callback-nav"),
-            dcc.Interval(id="wall-rotate", interval=(rotate or 3600) * 1000, disabled=not rotate),
         ],
     )
 
