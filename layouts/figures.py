@@ -102,25 +102,7 @@ def choropleth(
     codes = [feature["id"] for feature in layer["features"]]
     kpi = KPI_BY_KEY[key]
     values = map_values(rows, key, names, codes, lang)
-    return shaded_map(layer, values, kpi.higher_is_better, kpi.is_rate, kpi.unit, lang, dark, scale, labels)
-
-
-def shaded_map(
-    layer: dict,
-    values: dict,
-    higher_is_better: bool,
-    is_rate: bool,
-    unit: str,
-    lang: str,
-    dark: bool = False,
-    scale: float = 1.0,
-    labels: bool = False,
-) -> go.Figure:
-    """The layer's units coloured by ``values`` (``z`` and hover ``text`` per feature, :func:`map_values`) in quantile
-    bands (:mod:`layouts.map_parts`), the better darker; a unit without a value is grey. The mainland fills the map,
-    outlying islands have an inset; with ``labels`` the best and worst units are named. Clicks report the unit code
-    as ``location``."""
-    return map_parts.shaded_map(layer, values, higher_is_better, is_rate, unit, lang, dark, scale, labels)
+    return map_parts.shaded_map(layer, values, kpi.higher_is_better, kpi.is_rate, kpi.unit, lang, dark, scale, labels)
 
 
 def trend(rows: list[dict], lang: str, dark: bool = False, scale: float = 1.0) -> go.Figure:

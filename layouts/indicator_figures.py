@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from ioc.indicators.model import Indicator
 from ioc.kpi.periods import add_months
 from ioc.kpi.registry import Target
-from layouts import figures, theme
+from layouts import figures, map_parts, theme
 from layouts.formatting import number, percent
 from layouts.i18n import t
 
@@ -86,7 +86,7 @@ def choropleth(
         f"{figures.plain(names.get(code, code))}<br>{figures.plain(with_unit(indicator, value, lang))}"
         for code, value in zip(codes, values, strict=True)
     ]
-    return figures.shaded_map(
+    return map_parts.shaded_map(
         layer,
         {"z": values, "text": hover},
         indicator.higher_is_better,

@@ -122,7 +122,10 @@ def shaded_map(
     scale: float = 1.0,
     labels: bool = False,
 ) -> go.Figure:
-    """See :func:`layouts.figures.shaded_map`."""
+    """The layer's units coloured by ``values`` (``z`` and hover ``text`` per feature,
+    :func:`layouts.figures.map_values`) in quantile bands, the better darker; a unit without a value is grey. The
+    mainland fills the map, outlying islands have an inset; with ``labels`` the best and worst units are named. Clicks
+    report the unit code as ``location``."""
     features = layer["features"]
     codes = [feature["id"] for feature in features]
     split, points = _shape(layer)
