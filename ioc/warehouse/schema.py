@@ -524,3 +524,91 @@ class SavedView(Base):
     query: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Subscriber(Base):
+    """Someone who receives e-mail from IOC (:mod:`ioc.subscribers`): the daily brief, alerts, or both."""
+
+    __tablename__ = "subscriber"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(Unicode(254), unique=True)
+    name: Mapped[str | None] = mapped_column(Unicode(200))
+    brief: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AlertRule(Base):
+    """An alert rule an admin writes: a KPI or indicator over a scope, a threshold or "anomaly", a direction; where
+    its notifications go (the alert subscribers by e-mail, a webhook) and the local hours it keeps quiet."""
+
+    __tablename__ = "alert_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Unicode(100), unique=True)
+    #: ``kpi`` (a dossier KPI of ``ioc.kpi.registry``) or ``indicator`` (an indicator code of the registry).
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))
+    #: ``province``, ``unit`` or ``agency``; ``scope_code`` the unit's or agency's code ("" for the province).
+    scope: Mapped[str] = mapped_column(String(16), default="province", server_default="province")
+    scope_code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: ``threshold`` (compare with ``threshold``) or ``anomaly`` (the anomaly detector flags it).
+    condition: Mapped[str] = mapped_column(String(16))
+    threshold: Mapped[float | None] = mapped_column(Float)
+    #: ``above``, ``below`` or ``either``.
+    direction: Mapped[str] = mapped_column(String(8))
+    email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    #: The name of the environment variable holding the webhook's signing secret (never the secret).
+    webhook_secret_env: Mapped[str | None] = mapped_column(String(100))
+    #: Quiet hours, local minutes after midnight (start may exceed end: overnight); None: never quiet.
+    quiet_from: Mapped[int | None] = mapped_column(SmallInteger)
+    quiet_until: Mapped[int | None] = mapped_column(SmallInteger)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("subject_kind IN ('kpi', 'indicator')", name="subject_kind"),
+        CheckConstraint("scope IN ('province', 'unit', 'agency')", name="scope"),
+        CheckConstraint("condition IN ('threshold', 'anomaly')", name="condition"),
+        CheckConstraint("direction IN ('above', 'below', 'either')", name="direction"),
+    )
+
+
+class Notification(Base):
+    """The outbox: one message to one recipient over one channel (``email`` or ``webhook``), for an alert rule or the
+    daily brief. ``dedupe_key`` names what it says (the rule, subject and day, or the brief's day), so the same news
+    is sent once per recipient; a failed send is retried at ``next_attempt_at`` with backoff until it gives up."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    #: ``alert`` or ``brief``.
+    kind: Mapped[str] = mapped_column(String(16))
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("alert_rule.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    #: An e-mail address, or ``rule:<id>`` for a webhook (its URL may carry a token, so it is not copied).
+    recipient: Mapped[str] = mapped_column(Unicode(254))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: ``pending``, ``held`` (quiet hours), ``sent`` or ``failed`` (gave up).
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", "channel", "recipient"),
+        CheckConstraint("kind IN ('alert', 'brief')", name="kind"),
+        CheckConstraint("channel IN ('email', 'webhook')", name="channel"),
+        CheckConstraint("status IN ('pending', 'held', 'sent', 'failed')", name="status"),
+        Index("ix_notification_status_next", "status", "next_attempt_at"),
+    )
