@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, or_
+import pandas as pd
+from sqlalchemy import Connection, String, or_, type_coerce
 
 from ioc.dossiers.events import NOT_RECEIVED, RESOLVED
 from ioc.warehouse.aggregates import DOSSIER, counted_dossiers
@@ -50,16 +51,18 @@ class History:
         return len(self.allowance)
 
 
+#: The columns read. Times come as they are stored (SQLite: ISO text, PostgreSQL: timestamps), not parsed row by row
+#: in Python; ``_times`` converts each column at once.
 COLUMNS = (
     DOSSIER.c.source_key,
     DOSSIER.c.agency_code,
     DOSSIER.c.unit_code,
     DOSSIER.c.procedure_code,
     DOSSIER.c.field_code,
-    DOSSIER.c.received_at,
-    DOSSIER.c.due_at,
+    type_coerce(DOSSIER.c.received_at, String),
+    type_coerce(DOSSIER.c.due_at, String),
     DOSSIER.c.status,
-    DOSSIER.c.finished_at,
+    type_coerce(DOSSIER.c.finished_at, String),
 )
 
 
@@ -77,16 +80,11 @@ def read_history(connection: Connection, as_of: datetime, days: int = HISTORY_DA
 
 
 def _arrays(rows: list, as_of: datetime) -> History:
-    count = len(rows)
-    keys, agencies, units, procedures, fields = (np.empty(count, dtype=object) for _ in range(5))
-    received = np.empty(count, dtype="datetime64[s]")
-    due = np.empty(count, dtype="datetime64[s]")
-    finished = np.empty(count, dtype="datetime64[s]")
-    status = np.empty(count, dtype=np.int16)
-    for i, (key, agency, unit, procedure, field, received_at, due_at, state, finished_at) in enumerate(rows):
-        keys[i], agencies[i], units[i], procedures[i], fields[i] = key, agency, unit, procedure, field
-        received[i], due[i], status[i] = received_at, due_at, state
-        finished[i] = finished_at if finished_at is not None else np.datetime64("NaT")
+    """Rows to column arrays: each column converted at once (pandas parses a whole column of times in C)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    keys, agencies, units, procedures, fields = (np.array(column, dtype=object) for column in columns[:5])
+    received, due, finished = (_times(columns[i]) for i in (5, 6, 8))
+    status = np.array(columns[7], dtype=np.int16)
     moment = np.datetime64(as_of, "s")
     ended = ~np.isnat(finished) & (finished <= moment)
     resolved = ended & np.isin(status, sorted(RESOLVED))
@@ -104,3 +102,8 @@ def _arrays(rows: list, as_of: datetime) -> History:
         resolved=resolved,
         pending=~ended,
     )
+
+
+def _times(column: tuple) -> np.ndarray:
+    """Times (datetimes, or SQLite's ISO texts read raw) as ``datetime64[s]``, NaT for null."""
+    return pd.to_datetime(pd.Series(column, dtype=object), format="ISO8601").to_numpy(dtype="datetime64[s]")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ioc.risk.history import History
 from ioc.risk.survival import product_limit
@@ -45,14 +46,24 @@ class Estimates:
 def level_groups(history: History, level: str) -> tuple[int, np.ndarray]:
     """How many groups ``level`` has and each dossier's group (−1 when a code is missing): within its agency, the
     procedure, the field, or the agency itself."""
+    agency = _codes(history.agency)
     if level == "agency":
-        keys = [a or None for a in history.agency]
+        inner = np.zeros_like(agency)
     else:
-        codes = history.procedure if level == "procedure" else history.field
-        keys = [(a, c) if a and c else None for a, c in zip(history.agency, codes, strict=True)]
-    index: dict = {}
-    group = np.fromiter((-1 if k is None else index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
-    return len(index), group
+        inner = _codes(history.procedure if level == "procedure" else history.field)
+    known = (agency >= 0) & (inner >= 0)
+    combined = agency * (int(inner.max(initial=0)) + 1) + inner
+    distinct, compact = np.unique(combined[known], return_inverse=True)
+    group = np.full(len(agency), -1, dtype=np.int64)
+    group[known] = compact
+    return len(distinct), group
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Each code's index among the distinct codes, −1 for a missing (None or empty) one."""
+    codes, uniques = pd.factorize(values)
+    empty = [i for i, value in enumerate(uniques) if not value]
+    return np.where(np.isin(codes, empty), -1, codes).astype(np.int64)
 
 
 def estimate(
