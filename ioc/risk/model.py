@@ -21,15 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from ioc.risk.history import History
+from ioc.risk.history import LEVELS, History
 from ioc.risk.survival import product_limit
 
 #: Fewest resolved dossiers a history needs to predict from: about a month of a weekly procedure, and enough that
 #: one late dossier moves the estimate by no more than ~3 points.
 MIN_HISTORY = 30
-LEVELS = ("procedure", "field", "agency")
 ALLOWANCE, ELAPSED = "allowance", "elapsed"
 
 
@@ -41,29 +39,6 @@ class Estimates:
     probability: np.ndarray
     basis: np.ndarray
     history: np.ndarray
-
-
-def level_groups(history: History, level: str) -> tuple[int, np.ndarray]:
-    """How many groups ``level`` has and each dossier's group (−1 when a code is missing): within its agency, the
-    procedure, the field, or the agency itself."""
-    agency = _codes(history.agency)
-    if level == "agency":
-        inner = np.zeros_like(agency)
-    else:
-        inner = _codes(history.procedure if level == "procedure" else history.field)
-    known = (agency >= 0) & (inner >= 0)
-    combined = agency * (int(inner.max(initial=0)) + 1) + inner
-    distinct, compact = np.unique(combined[known], return_inverse=True)
-    group = np.full(len(agency), -1, dtype=np.int64)
-    group[known] = compact
-    return len(distinct), group
-
-
-def _codes(values: np.ndarray) -> np.ndarray:
-    """Each code's index among the distinct codes, −1 for a missing (None or empty) one."""
-    codes, uniques = pd.factorize(values)
-    empty = [i for i, value in enumerate(uniques) if not value]
-    return np.where(np.isin(codes, empty), -1, codes).astype(np.int64)
 
 
 def estimate(
@@ -87,7 +62,7 @@ def estimate(
     for level in LEVELS:
         if not open_.any():
             break
-        count_groups, group = level_groups(history, level)
+        count_groups, group = history.groups[level]
         known = group >= 0
         resolved = np.bincount(group[known & history.resolved], minlength=count_groups)
         target_group = group[targets]

@@ -57,8 +57,13 @@ from ioc.config import Settings  # noqa: E402
 from ioc.initialise import initialise  # noqa: E402
 from ioc.risk import LIKELY, at_risk  # noqa: E402
 from ioc.risk import report as risk_report  # noqa: E402
-from ioc.risk.history import HISTORY_DAYS, History, read_history  # noqa: E402
-from ioc.risk.model import ELAPSED, LEVELS, MIN_HISTORY, estimate, level_groups  # noqa: E402
+from ioc.risk.history import (  # noqa: E402
+    HISTORY_DAYS,
+    LEVELS,
+    History,
+    read_history,
+)
+from ioc.risk.model import ELAPSED, MIN_HISTORY, estimate  # noqa: E402
 from ioc.simulator import Simulator, SimulatorConfig  # noqa: E402
 from ioc.units import draft_codes  # noqa: E402
 from ioc.warehouse import schema  # noqa: E402
@@ -145,7 +150,7 @@ def late_share(history: History, targets: np.ndarray) -> np.ndarray:
     late = history.resolved & (history.duration > history.allowance)
     for level in LEVELS:
         open_ = np.isnan(result)
-        count, group = level_groups(history, level)
+        count, group = history.groups[level]
         known = group >= 0
         resolved = np.bincount(group[known & history.resolved], minlength=count)
         lates = np.bincount(group[known & late], minlength=count)
