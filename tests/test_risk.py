@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ioc.cli.risk import as_of_day
 from ioc.collecting.store import add_collector
 from ioc.errors import IOCError
 from ioc.records import DossierRecord
@@ -297,3 +298,21 @@ def test_ioc_risk_prints_the_likely_dossiers_as_json(warehouse, warehouse_env) -
 def test_ioc_risk_refuses_a_future_date_and_an_unknown_agency_in_one_line(warehouse, warehouse_env) -> None:
     assert_one_line_error(run_ioc("risk", "--date", "2999-01-01", env=warehouse_env), "future")
     assert_one_line_error(run_ioc("risk", "--date", "2025-06-01", "--agency", "NOPE", env=warehouse_env), "NOPE")
+
+
+def test_a_date_means_the_end_of_that_day_or_now_when_it_is_today() -> None:
+    now = datetime(2025, 6, 1, 9, 15, 30, 123456)
+    assert as_of_day(datetime(2025, 5, 31), now) == datetime(2025, 5, 31, 23, 59, 59)
+    assert as_of_day(datetime(2025, 6, 1), now) == datetime(2025, 6, 1, 9, 15, 30)
+    with pytest.raises(IOCError, match="future"):
+        as_of_day(datetime(2025, 6, 2), now)
+
+
+def test_ioc_risk_csv_has_the_json_columns(warehouse, warehouse_env) -> None:
+    load(warehouse, [*resolved("A", MIN_HISTORY, 1.5), pending("P", 5 * DAY)])
+    result = run_ioc("risk", "--date", "2025-06-01", "--format", "csv", env=warehouse_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "ma_ho_so,agency,unit,procedure,due,probability",
+        f"P,SO-TP,46,1.000001,{(AS_OF + 5 * DAY).isoformat()},1.0",
+    ]
