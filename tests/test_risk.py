@@ -17,6 +17,7 @@ from ioc.collecting.store import add_collector
 from ioc.errors import IOCError
 from ioc.records import DossierRecord
 from ioc.risk import LIKELY, MIN_HISTORY, at_risk
+from ioc.risk import report as risk_report
 from ioc.risk.survival import product_limit
 from ioc.warehouse.load import load_page
 from tests.helpers import run_ioc
@@ -222,6 +223,19 @@ def test_as_of_ignores_what_happened_after_it(warehouse) -> None:
     assert after["P"].history == 40
     # Seen from later, the same dossier's history holds the late finishes and the new receptions.
     assert by_key(report(warehouse, AS_OF + timedelta(hours=1))).keys() == before.keys()
+
+
+def test_a_later_instant_of_the_same_day_sees_the_finishes_in_between(warehouse) -> None:
+    # "Q" is resolved at 14:00, in time (τ 0.91): at 12:00 it is pending (censored at τ 0.9), at 18:00 a finish. The
+    # second call reuses the day's window of dossiers read for the first; it must answer as a fresh read does.
+    in_time = dossier("Q", AS_OF - 9 * DAY, finished=AS_OF + timedelta(hours=2))
+    load(warehouse, [*resolved("A", MIN_HISTORY, 0.8), in_time, pending("P", 5 * DAY)])
+    noon = by_key(report(warehouse))["P"]  # at τ 0.8: 31 at risk, 30 finish; nothing after: S(1)/S(0.5) = 1/31
+    evening = by_key(report(warehouse, AS_OF + timedelta(hours=6)))["P"]  # … and Q finishes at 0.91: S(1) = 0
+    risk_report.clear()
+    fresh = by_key(report(warehouse, AS_OF + timedelta(hours=6)))["P"]
+    assert (noon.probability, noon.history) == (pytest.approx(1 / 31), 30)
+    assert (evening.probability, evening.history) == (fresh.probability, fresh.history) == (0.0, 31)
 
 
 def test_history_older_than_a_year_does_not_count(warehouse) -> None:
