@@ -102,7 +102,8 @@ def read_window(connection: Connection, since: datetime) -> Dossiers:
     )
     rows = connection.execute(query).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
-    keys, agencies, units, procedures, fields = (np.array(column, dtype=object) for column in columns[:5])
+    keys = np.array(columns[0], dtype=object)
+    agencies, units, procedures, fields = (_shared(column) for column in columns[1:5])
     return Dossiers(
         source_key=keys,
         agency=agencies,
@@ -160,6 +161,13 @@ def _codes(values: np.ndarray) -> np.ndarray:
     codes, uniques = pd.factorize(values)
     empty = [i for i, value in enumerate(uniques) if not value]
     return np.where(np.isin(codes, empty), -1, codes).astype(np.int64)
+
+
+def _shared(column: tuple) -> np.ndarray:
+    """A column of codes as an object array whose equal codes are one string object: a window keeps a few hundred
+    distinct codes, not one copy per dossier (some 70 MB less at a province's size)."""
+    codes, uniques = pd.factorize(np.array(column, dtype=object))
+    return np.append(np.asarray(uniques, dtype=object), None)[codes]  # code −1 (missing) → None
 
 
 def _times(column: tuple) -> np.ndarray:
