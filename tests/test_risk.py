@@ -150,6 +150,11 @@ def test_probability_is_the_conditional_kaplan_meier_ratio(warehouse) -> None:
     assert rows["P-old"].due == AS_OF - 6 * DAY + ALLOWANCE and rows["P-old"].unit == "46"
 
 
+def test_an_empty_warehouse_has_nothing_at_risk_and_nothing_refused(warehouse) -> None:
+    result = report(warehouse)
+    assert (result.rows, result.refused, result.as_of, result.horizon_days) == ([], 0, AS_OF, 7)
+
+
 def test_a_dossier_that_outlived_every_resolved_one_is_certain_to_be_late(warehouse) -> None:
     load(warehouse, [*resolved("A", MIN_HISTORY, 0.2), pending("P", 5 * DAY)])
     (row,) = report(warehouse).rows
