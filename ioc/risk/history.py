@@ -90,14 +90,14 @@ COLUMNS = (
 
 def read_history(connection: Connection, as_of: datetime, days: int = HISTORY_DAYS) -> History:
     """The window's dossiers as they stood at ``as_of``."""
-    return history_at(read_window(connection, as_of - timedelta(days=days)), as_of, days)
+    return history_at(read_window(connection, as_of - timedelta(days=days), as_of), as_of, days)
 
 
-def read_window(connection: Connection, since: datetime) -> Dossiers:
-    """The counted dossiers received after ``since`` that could be history, in one query of the needed columns
-    (bounded below by the window; nothing is known to have been received after now)."""
+def read_window(connection: Connection, since: datetime, until: datetime) -> Dossiers:
+    """The counted dossiers received in (since, until] that could be history, in one query of the needed columns."""
     query = counted_dossiers(*COLUMNS).where(
         DOSSIER.c.received_at > since,
+        DOSSIER.c.received_at <= until,
         DOSSIER.c.status.not_in(sorted(NOT_RECEIVED)),
         DOSSIER.c.due_at > DOSSIER.c.received_at,
         or_(DOSSIER.c.status.not_in(sorted(LEFT)), DOSSIER.c.finished_at.is_not(None)),
