@@ -314,9 +314,10 @@ def test_ioc_risk_prints_the_likely_dossiers_as_json(warehouse, warehouse_env) -
     assert table.returncode == 0 and "50,0" in table.stdout and "P-young" in table.stdout
 
 
-def test_ioc_risk_refuses_a_future_date_and_an_unknown_agency_in_one_line(warehouse, warehouse_env) -> None:
+def test_ioc_risk_refuses_a_future_date_an_unknown_code_and_a_bad_horizon_in_one_line(warehouse, warehouse_env) -> None:
     assert_one_line_error(run_ioc("risk", "--date", "2999-01-01", env=warehouse_env), "future")
     assert_one_line_error(run_ioc("risk", "--date", "2025-06-01", "--agency", "NOPE", env=warehouse_env), "NOPE")
+    assert_one_line_error(run_ioc("risk", "--date", "2025-06-01", "--horizon", "0", env=warehouse_env), "horizon")
 
 
 def test_a_date_means_the_end_of_that_day_or_now_when_it_is_today() -> None:

@@ -58,7 +58,7 @@ def risk(
     day: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="As of the end of this day (or now).")],
     agency: Annotated[str | None, typer.Option(help="Only this agency's dossiers.")] = None,
     unit: Annotated[str | None, typer.Option(help="Only this unit's dossiers (MaDVHC code).")] = None,
-    horizon: Annotated[int, typer.Option(min=1, max=MAX_HORIZON_DAYS, help="Dossiers due within this many days.")] = 7,
+    horizon: Annotated[int, typer.Option(help=f"Dossiers due within this many days (1 to {MAX_HORIZON_DAYS}).")] = 7,
     show_all: Annotated[bool, typer.Option("--all", help=f"Every predicted dossier, not only p ≥ {LIKELY:g}.")] = False,
     output: Annotated[RiskFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
         RiskFormat.table
