@@ -88,7 +88,7 @@ def read(view: View, at: datetime | None = None) -> RiskReport:
 
 def chosen_rows(report: RiskReport, scope: str) -> list[RiskRow]:
     """The likely-late rows, or every predicted row, likeliest first."""
-    rows = report.rows if scope == "all" else [r for r in report.rows if r.probability >= LIKELY]
+    rows = report.rows if scope == "all" else [r for r in report.rows if risk_read.is_likely(r)]
     return sorted(rows, key=risk_read.order)
 
 
@@ -103,7 +103,7 @@ def agency_rows(report: RiskReport, scope: str, lang: str) -> list[dict]:
             "id": code,
             "agency_code": code,
             "agency_name": names.get(code, code) if code else t(lang, "risk.agency_unknown"),
-            "likely": sum(1 for r in rows if r.probability >= LIKELY),
+            "likely": sum(1 for r in rows if risk_read.is_likely(r)),
             "predicted": len(rows),
             "highest": risk_read.percent(rows[0].probability),
         }
@@ -173,7 +173,7 @@ def render(data: object, scope: object):  # type: ignore[no-untyped-def]
     view = from_store(data)
     lang = view.lang
     report = read(view)
-    likely = sum(1 for r in report.rows if r.probability >= LIKELY)
+    likely = sum(1 for r in report.rows if risk_read.is_likely(r))
     summary = t(
         lang,
         "risk.explore.summary",

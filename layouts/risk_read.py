@@ -1,13 +1,13 @@
 """The at-risk dossiers as the wall (:mod:`layouts.wall_risk`) and the explorer (:mod:`layouts.explore_risk`) read
 them: :func:`ioc.risk.at_risk` over the next :data:`HORIZON_DAYS` days, as of the start of the current
-:data:`SLOT_MINUTES` slot, kept per (data version, slot, filters) so a worker computes a report once however many
-screens and callbacks ask; the likely-late rows and their grouping by agency; probabilities and due times as text."""
+:data:`SLOT_MINUTES` slot (``at_risk`` keeps its answers per data version and moment, so every screen and callback
+of a slot is answered from memory); the likely-late rows and their grouping by agency; probabilities and due times as
+text."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from threading import Lock
 
 from ioc.risk import LIKELY, RiskReport, RiskRow, at_risk
 from ioc.warehouse.aggregates import data_version
@@ -17,11 +17,8 @@ from layouts.formatting import number
 HORIZON_DAYS = 7
 #: Reports are as of the start of a slot this long: a pending dossier's risk moves as it ages, slowly.
 SLOT_MINUTES = 15
-#: Reports a worker keeps (the wall's and a few explorer filters').
-KEPT = 16
-
-_kept: dict[tuple, RiskReport] = {}
-_lock = Lock()
+#: Probabilities this close count as equal (floating-point products of survival curves).
+TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -40,24 +37,21 @@ def slot(moment: datetime) -> datetime:
 
 def report(at: datetime, agency: str | None = None, unit: str | None = None) -> tuple[RiskReport, int]:
     """The at-risk report as of ``at``'s slot for the filters, and the data version it was computed from."""
-    start = slot(at)
     with warehouse.engine().connect() as connection:
-        version, updated_at = data_version(connection)
-        key = (warehouse.engine(), version, updated_at, start, agency, unit)
-        with _lock:
-            kept = _kept.get(key)
-        if kept is None:
-            kept = at_risk(connection, start, horizon_days=HORIZON_DAYS, agency=agency, unit=unit)
-            with _lock:
-                if len(_kept) >= KEPT:
-                    _kept.pop(next(iter(_kept)))
-                _kept[key] = kept
-    return kept, version
+        version, _ = data_version(connection)
+        found = at_risk(connection, slot(at), horizon_days=HORIZON_DAYS, agency=agency, unit=unit)
+    return found, version
+
+
+def is_likely(row: RiskRow) -> bool:
+    """Whether ``row`` is likely to miss its due time: probability at least ``LIKELY``, give or take the rounding of
+    the survival products (a history late exactly half the time comes out as 0.49999999999999994)."""
+    return row.probability >= LIKELY - TOLERANCE
 
 
 def likely_rows(rows: list[RiskRow]) -> list[RiskRow]:
     """The rows likely to miss their due time, likeliest first, then the soonest due, then the dossier code."""
-    return sorted((row for row in rows if row.probability >= LIKELY), key=order)
+    return sorted((row for row in rows if is_likely(row)), key=order)
 
 
 def order(row: RiskRow) -> tuple:

@@ -30,7 +30,7 @@ PATH = "/wall/risk"
 #: Agencies with a panel of their own (3 × 2 on the screen); the rest are counted in one line.
 AGENCIES = 6
 #: Dossiers listed in an agency's panel, likeliest first.
-LISTED = 4
+LISTED = 3
 
 
 def as_of(options: dict) -> datetime:

@@ -118,7 +118,7 @@ def risk_wall(warehouse):
         *history("P-OK", "SO-YT", enough, late=0),
         dossier("late-1", "P-LATE", "SO-TP", datetime(2025, 6, 1, 8, 0), 3),
         dossier("late-2", "P-LATE", "SO-TP", datetime(2025, 6, 1, 9, 0), 3, applicant_name="Trần Thị Bình"),
-        dossier("half-1", "P-HALF", "SO-TP", datetime(2025, 6, 1, 12, 0), 3),
+        dossier("half-1", "P-HALF", "SO-TP", datetime(2025, 6, 1, 12, 0), 3),  # late half the time: likely
         dossier("ok-1", "P-OK", "SO-YT", datetime(2025, 6, 1, 20, 0), 3),
         dossier("new-1", "P-NEW", "SO-MOI", datetime(2025, 6, 1, 10, 0), 3),
         dossier("overdue-1", "P-LATE", "SO-TP", datetime(2025, 5, 25, 8, 0), 3),  # due before the week
@@ -146,9 +146,10 @@ def test_the_risk_wall_shows_the_likely_late_by_agency_and_the_refused_count(ris
     report = shown["report"]
     assert report.as_of == AS_OF and report.refused == 1
     probabilities = {row.ma_ho_so: row.probability for row in report.rows}
-    assert probabilities == {"late-1": 1.0, "late-2": 1.0, "half-1": 0.5, "ok-1": 0.0}
+    assert probabilities == pytest.approx({"late-1": 1.0, "late-2": 1.0, "half-1": 0.5, "ok-1": 0.0})
     assert shown["period"] == "Đến hạn từ 02/06/2025 00:00 đến 09/06/2025 00:00"
-    [agency] = shown["agencies"]  # SO-YT's dossier is not likely: no panel
+    # SO-YT's dossier is not likely: no panel. half-1 is (the model's 0.49999999999999994 is its 0.5).
+    [agency] = shown["agencies"]
     texts = _texts(agency)
     assert texts[:2] == ["SO-TP", "3"]  # no name in the reference tables: the code
     assert texts[2:] == [
