@@ -200,3 +200,16 @@ def test_the_explorers_grids_list_agencies_and_their_dossiers_with_names_masked(
     of_agency = explore_risk.read(View(lang="vi", agency="SO-YT"), AS_OF)
     assert [r.ma_ho_so for r in of_agency.rows] == ["ok-1"] and of_agency.refused == 0
     assert explore_risk.read(View(lang="vi", unit="20000"), AS_OF).rows == []
+
+
+@pytest.mark.parametrize(
+    ("data", "scope", "selected"),
+    [(None, None, None), ({"agency": 5, "lang": "xx"}, "every", [{"agency_code": ["x"]}]), ("x", 1, "y")],
+)
+def test_the_explorers_risk_callbacks_take_any_client_data(risk_wall, data, scope, selected) -> None:
+    from layouts import explore_risk
+
+    agencies, columns, summary = explore_risk.render(data, scope)
+    assert isinstance(agencies, list) and columns and "hồ sơ có khả năng trễ hạn" in summary
+    dossiers, columns, title = explore_risk.dossiers(selected, data, scope)
+    assert isinstance(dossiers, list) and columns and title == "Mọi cơ quan"

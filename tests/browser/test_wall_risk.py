@@ -73,19 +73,19 @@ def test_the_explorers_at_risk_grid_drills_by_agency_and_exports_what_it_lists(d
     sign_in(browser, dashboard, "analyst")
     set_viewport(browser, 1600, 1000)
     browser.get(f"{dashboard.url}/explore")
-    WebDriverWait(browser, 60).until(lambda d: grid.all_rows(d, "explore-risk-agencies"))
-    agencies = grid.all_rows(browser, "explore-risk-agencies")
+    WebDriverWait(browser, 60).until(lambda d: grid.rows(d, "explore-risk-agencies"))
     assert "Có khả năng trễ hạn" in grid.headers(browser, "explore-risk-agencies")
+    shown = grid.rows(browser, "explore-risk-agencies")[0]  # the agency with most likely-late dossiers
+    name, likely = shown["agency_name"], int(shown["likely"].replace(".", ""))
     first = grid.cell(browser, "explore-risk-agencies", "agency_name", index=0)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
-    chosen = next(row for row in agencies if row["agency_name"] == first.text)
     first.click()
     title = browser.find_element(By.ID, "explore-risk-title")
-    WebDriverWait(browser, 30).until(lambda d: title.text == f"Hồ sơ của {chosen['agency_name']}")
+    WebDriverWait(browser, 30).until(lambda d: title.text == f"Hồ sơ của {name}")
     WebDriverWait(browser, 30).until(
         lambda d: (
-            len(grid.all_rows(d, "explore-risk-dossiers")) == chosen["likely"]
-            and {r["agency_name"] for r in grid.all_rows(d, "explore-risk-dossiers")} == {chosen["agency_name"]}
+            len(grid.all_rows(d, "explore-risk-dossiers")) == likely
+            and {r["agency_name"] for r in grid.all_rows(d, "explore-risk-dossiers")} == {name}
         )
     )
     listed = grid.all_rows(browser, "explore-risk-dossiers")
@@ -93,6 +93,7 @@ def test_the_explorers_at_risk_grid_drills_by_agency_and_exports_what_it_lists(d
     assert probabilities == sorted(probabilities, reverse=True) and min(probabilities) >= 50
     assert all("*" in row["applicant_name"] for row in listed if row["applicant_name"])  # masked for an analyst
     headers = grid.headers(browser, "explore-risk-dossiers")
+    screenshot(browser, "explore-risk")
 
     before = set(downloads.iterdir())
     browser.find_element(By.CSS_SELECTOR, XLSX_BUTTON).click()
