@@ -38,7 +38,16 @@ DOSSIER_COLUMNS = (
     "basis",
     "history",
 )
-WIDTHS = {"procedure_name": 260, "agency_name": 200, "unit_name": 160, "applicant_name": 160, "ma_ho_so": 150}
+WIDTHS = {
+    "ma_ho_so": 190,
+    "probability": 110,
+    "due_at": 150,
+    "procedure_name": 260,
+    "agency_name": 200,
+    "unit_name": 160,
+    "applicant_name": 160,
+    "received_at": 150,
+}
 NUMBERS = {"likely": 0, "predicted": 0, "highest": 1, "probability": 1, "history": 0}
 
 

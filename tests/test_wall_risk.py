@@ -213,3 +213,17 @@ def test_the_explorers_risk_callbacks_take_any_client_data(risk_wall, data, scop
     assert isinstance(agencies, list) and columns and "hồ sơ có khả năng trễ hạn" in summary
     dossiers, columns, title = explore_risk.dossiers(selected, data, scope)
     assert isinstance(dossiers, list) and columns and title == "Mọi cơ quan"
+
+
+def test_applicants_are_read_by_dossier_masked_unless_asked_and_bounded(risk_wall) -> None:
+    from ioc.errors import IOCError
+    from ioc.kpi.drill import applicant_names
+
+    with risk_wall.connect() as connection:
+        assert applicant_names(connection, ["late-2", "late-1", "late-2", "nobody"]) == {
+            "late-2": "T*** T** B***",
+            "late-1": "N***** V** A*",
+        }
+        assert applicant_names(connection, ["late-2"], mask_names=False) == {"late-2": "Trần Thị Bình"}
+        with pytest.raises(IOCError, match="at most 2000"):
+            applicant_names(connection, [f"k{n}" for n in range(2001)])
