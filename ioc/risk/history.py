@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, or_
+import pandas as pd
+from sqlalchemy import Connection, String, or_, type_coerce
 
 from ioc.dossiers.events import NOT_RECEIVED, RESOLVED
 from ioc.warehouse.aggregates import DOSSIER, counted_dossiers
@@ -27,12 +28,15 @@ from ioc.warehouse.aggregates import DOSSIER, counted_dossiers
 #: The history window: a year, so every season and Tết is in it and old habits fade out.
 HISTORY_DAYS = 365
 LEFT = frozenset({7, 8})  # withdrawn, stopped
+#: History levels, narrowest first, each within the dossier's agency (``ioc.risk.model``).
+LEVELS = ("procedure", "field", "agency")
 SECONDS = np.timedelta64(1, "s")
 
 
 @dataclass(frozen=True)
-class History:
-    """Column arrays of the window's dossiers (one element per dossier), times as seconds since reception."""
+class Dossiers:
+    """The window's dossiers as the warehouse holds them now, as column arrays (one element per dossier), with each
+    history level's groups (:func:`level_groups`), which do not depend on ``as_of``."""
 
     source_key: np.ndarray  # object
     agency: np.ndarray  # object (str or None)
@@ -41,66 +45,123 @@ class History:
     field: np.ndarray  # object
     received_at: np.ndarray  # datetime64[s]
     due_at: np.ndarray  # datetime64[s]
+    finished_at: np.ndarray  # datetime64[s], NaT when not finished
+    status: np.ndarray  # int16
+    groups: dict[str, tuple[int, np.ndarray]]  # level → (number of groups, each dossier's group or −1)
+
+
+@dataclass(frozen=True)
+class History:
+    """The dossiers known at ``as_of`` (a subset of a :class:`Dossiers`), times as seconds since reception."""
+
+    source_key: np.ndarray
+    agency: np.ndarray
+    unit: np.ndarray
+    procedure: np.ndarray
+    field: np.ndarray
+    received_at: np.ndarray
+    due_at: np.ndarray
     allowance: np.ndarray  # float seconds, due − received (> 0)
-    duration: np.ndarray  # float seconds observed: to the finish, or to as_of when censored
+    duration: np.ndarray  # float seconds observed: to the end when it ended by as_of, else to as_of (censored)
     resolved: np.ndarray  # bool: an event (resolved by as_of)
     pending: np.ndarray  # bool: still pending at as_of
+    groups: dict[str, tuple[int, np.ndarray]]
 
     def __len__(self) -> int:
         return len(self.allowance)
 
 
+#: The columns read. Times come as they are stored (SQLite: ISO text, PostgreSQL: timestamps), not parsed row by row
+#: in Python; ``_times`` converts each column at once.
 COLUMNS = (
     DOSSIER.c.source_key,
     DOSSIER.c.agency_code,
     DOSSIER.c.unit_code,
     DOSSIER.c.procedure_code,
     DOSSIER.c.field_code,
-    DOSSIER.c.received_at,
-    DOSSIER.c.due_at,
+    type_coerce(DOSSIER.c.received_at, String),
+    type_coerce(DOSSIER.c.due_at, String),
     DOSSIER.c.status,
-    DOSSIER.c.finished_at,
+    type_coerce(DOSSIER.c.finished_at, String),
 )
 
 
 def read_history(connection: Connection, as_of: datetime, days: int = HISTORY_DAYS) -> History:
-    """The window's dossiers as they stood at ``as_of``, in one bounded query (only the columns needed)."""
+    """The window's dossiers as they stood at ``as_of``."""
+    return history_at(read_window(connection, as_of - timedelta(days=days)), as_of, days)
+
+
+def read_window(connection: Connection, since: datetime) -> Dossiers:
+    """The counted dossiers received after ``since`` that could be history, in one query of the needed columns
+    (bounded below by the window; nothing is known to have been received after now)."""
     query = counted_dossiers(*COLUMNS).where(
-        DOSSIER.c.received_at > as_of - timedelta(days=days),
-        DOSSIER.c.received_at <= as_of,
+        DOSSIER.c.received_at > since,
         DOSSIER.c.status.not_in(sorted(NOT_RECEIVED)),
         DOSSIER.c.due_at > DOSSIER.c.received_at,
         or_(DOSSIER.c.status.not_in(sorted(LEFT)), DOSSIER.c.finished_at.is_not(None)),
     )
     rows = connection.execute(query).all()
-    return _arrays(rows, as_of)
-
-
-def _arrays(rows: list, as_of: datetime) -> History:
-    count = len(rows)
-    keys, agencies, units, procedures, fields = (np.empty(count, dtype=object) for _ in range(5))
-    received = np.empty(count, dtype="datetime64[s]")
-    due = np.empty(count, dtype="datetime64[s]")
-    finished = np.empty(count, dtype="datetime64[s]")
-    status = np.empty(count, dtype=np.int16)
-    for i, (key, agency, unit, procedure, field, received_at, due_at, state, finished_at) in enumerate(rows):
-        keys[i], agencies[i], units[i], procedures[i], fields[i] = key, agency, unit, procedure, field
-        received[i], due[i], status[i] = received_at, due_at, state
-        finished[i] = finished_at if finished_at is not None else np.datetime64("NaT")
-    moment = np.datetime64(as_of, "s")
-    ended = ~np.isnat(finished) & (finished <= moment)
-    resolved = ended & np.isin(status, sorted(RESOLVED))
-    end = np.where(ended, finished, moment)
-    return History(
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    keys, agencies, units, procedures, fields = (np.array(column, dtype=object) for column in columns[:5])
+    return Dossiers(
         source_key=keys,
         agency=agencies,
         unit=units,
         procedure=procedures,
         field=fields,
+        received_at=_times(columns[5]),
+        due_at=_times(columns[6]),
+        finished_at=_times(columns[8]),
+        status=np.array(columns[7], dtype=np.int16),
+        groups={level: level_groups(agencies, procedures, fields, level) for level in LEVELS},
+    )
+
+
+def history_at(dossiers: Dossiers, as_of: datetime, days: int = HISTORY_DAYS) -> History:
+    """What was known at ``as_of``: the dossiers received in (as_of − days, as_of], each ended (resolved, withdrawn,
+    stopped) if it finished by then, pending (censored at as_of) otherwise."""
+    moment = np.datetime64(as_of, "s")
+    start = np.datetime64(as_of - timedelta(days=days), "s")
+    known = np.flatnonzero((dossiers.received_at > start) & (dossiers.received_at <= moment))
+    received, due, finished = dossiers.received_at[known], dossiers.due_at[known], dossiers.finished_at[known]
+    ended = ~np.isnat(finished) & (finished <= moment)
+    end = np.where(ended, finished, moment)
+    return History(
+        source_key=dossiers.source_key[known],
+        agency=dossiers.agency[known],
+        unit=dossiers.unit[known],
+        procedure=dossiers.procedure[known],
+        field=dossiers.field[known],
         received_at=received,
         due_at=due,
         allowance=((due - received) / SECONDS).astype(np.float64),
         duration=((end - received) / SECONDS).astype(np.float64),
-        resolved=resolved,
+        resolved=ended & np.isin(dossiers.status[known], sorted(RESOLVED)),
         pending=~ended,
+        groups={level: (count, group[known]) for level, (count, group) in dossiers.groups.items()},
     )
+
+
+def level_groups(agency: np.ndarray, procedure: np.ndarray, field: np.ndarray, level: str) -> tuple[int, np.ndarray]:
+    """How many groups ``level`` has and each dossier's group (−1 when a code is missing): within its agency, the
+    procedure, the field, or the agency itself."""
+    agencies = _codes(agency)
+    inner = np.zeros_like(agencies) if level == "agency" else _codes(procedure if level == "procedure" else field)
+    known = (agencies >= 0) & (inner >= 0)
+    combined = agencies * (int(inner.max(initial=0)) + 1) + inner
+    distinct, compact = np.unique(combined[known], return_inverse=True)
+    group = np.full(len(agencies), -1, dtype=np.int64)
+    group[known] = compact
+    return len(distinct), group
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Each code's index among the distinct codes, −1 for a missing (None or empty) one."""
+    codes, uniques = pd.factorize(values)
+    empty = [i for i, value in enumerate(uniques) if not value]
+    return np.where(np.isin(codes, empty), -1, codes).astype(np.int64)
+
+
+def _times(column: tuple) -> np.ndarray:
+    """Times (datetimes, or SQLite's ISO texts read raw) as ``datetime64[s]``, NaT for null."""
+    return pd.to_datetime(pd.Series(column, dtype=object), format="ISO8601").to_numpy(dtype="datetime64[s]")

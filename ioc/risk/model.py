@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ioc.risk.history import History
+from ioc.risk.history import LEVELS, History
 from ioc.risk.survival import product_limit
 
 #: Fewest resolved dossiers a history needs to predict from: about a month of a weekly procedure, and enough that
 #: one late dossier moves the estimate by no more than ~3 points.
 MIN_HISTORY = 30
-LEVELS = ("procedure", "field", "agency")
 ALLOWANCE, ELAPSED = "allowance", "elapsed"
 
 
@@ -40,19 +39,6 @@ class Estimates:
     probability: np.ndarray
     basis: np.ndarray
     history: np.ndarray
-
-
-def level_groups(history: History, level: str) -> tuple[int, np.ndarray]:
-    """How many groups ``level`` has and each dossier's group (−1 when a code is missing): within its agency, the
-    procedure, the field, or the agency itself."""
-    if level == "agency":
-        keys = [a or None for a in history.agency]
-    else:
-        codes = history.procedure if level == "procedure" else history.field
-        keys = [(a, c) if a and c else None for a, c in zip(history.agency, codes, strict=True)]
-    index: dict = {}
-    group = np.fromiter((-1 if k is None else index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
-    return len(index), group
 
 
 def estimate(
@@ -76,7 +62,7 @@ def estimate(
     for level in LEVELS:
         if not open_.any():
             break
-        count_groups, group = level_groups(history, level)
+        count_groups, group = history.groups[level]
         known = group >= 0
         resolved = np.bincount(group[known & history.resolved], minlength=count_groups)
         target_group = group[targets]

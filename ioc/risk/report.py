@@ -1,8 +1,10 @@
 """``at_risk``: the pending dossiers due in the next days and how likely each is to miss its due time.
 
-Answers are kept in memory per (database, data version, as_of, horizon): the wall asks every minute and a load bumps
-the version, so nothing outlives the data it was read from. Pass a minute-rounded ``as_of`` (for instance
-``now_local().replace(second=0, microsecond=0)``) for repeated calls to hit the cache.
+Two caches, both keyed by the warehouse's data version (a load bumps it, so nothing outlives the data it was read
+from): the window's dossiers as read (the costly part: the query and its conversion), per (database, version, first
+day of the window), so a wall asking every minute reads the warehouse once per load and day and only re-estimates;
+and whole answers per (database, version, as_of, horizon), for callers asking the same instant again (pass a
+minute-rounded ``as_of``, e.g. ``now_local().replace(second=0, microsecond=0)``).
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import Connection
 
 from ioc.errors import IOCError
-from ioc.risk.history import read_history
+from ioc.risk.history import HISTORY_DAYS, Dossiers, history_at, read_window
 from ioc.risk.model import MIN_HISTORY, estimate
 from ioc.risk.rows import RiskReport, RiskRow
 from ioc.warehouse.aggregates import data_version
@@ -33,7 +35,10 @@ class Province:
 
 MAX_HORIZON_DAYS = 90
 CACHE_SIZE = 32
+#: Windows kept: today's and yesterday's per database (each some tens of MB at a province's size).
+WINDOW_CACHE_SIZE = 2
 _cache: OrderedDict[tuple, Province] = OrderedDict()
+_windows: OrderedDict[tuple, Dossiers] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -58,7 +63,7 @@ def at_risk(
         if report is not None:
             _cache.move_to_end(key)
     if report is None:
-        report = compute(connection, as_of, horizon_days)
+        report = compute(_window(connection, key[:3], as_of), as_of, horizon_days)
         with _lock:
             _cache[key] = report
             while len(_cache) > CACHE_SIZE:
@@ -68,9 +73,26 @@ def at_risk(
     return RiskReport(as_of, horizon_days, rows, refused, report.min_history)
 
 
-def compute(connection: Connection, as_of: datetime, horizon_days: int, min_history: int = MIN_HISTORY) -> Province:
-    """:func:`at_risk` for the whole province, without the cache."""
-    history = read_history(connection, as_of)
+def _window(connection: Connection, version: tuple, as_of: datetime) -> Dossiers:
+    """The dossiers of the window ending at ``as_of``, read once per (database, data version, first day)."""
+    since = datetime.combine((as_of - timedelta(days=HISTORY_DAYS)).date(), time.min)
+    key = (*version, since)
+    with _lock:
+        window = _windows.get(key)
+        if window is not None:
+            _windows.move_to_end(key)
+    if window is None:
+        window = read_window(connection, since)
+        with _lock:
+            _windows[key] = window
+            while len(_windows) > WINDOW_CACHE_SIZE:
+                _windows.popitem(last=False)
+    return window
+
+
+def compute(dossiers: Dossiers, as_of: datetime, horizon_days: int, min_history: int = MIN_HISTORY) -> Province:
+    """:func:`at_risk` for the whole province from the window's dossiers, without the caches."""
+    history = history_at(dossiers, as_of)
     moment = np.datetime64(as_of, "s")
     end = np.datetime64(as_of + timedelta(days=horizon_days), "s")
     targets = np.flatnonzero(history.pending & (history.due_at > moment) & (history.due_at <= end))
@@ -99,6 +121,7 @@ def compute(connection: Connection, as_of: datetime, horizon_days: int, min_hist
 
 
 def clear() -> None:
-    """Forget every answer (benchmarks measure the first read this way)."""
+    """Forget every answer and window (benchmarks measure the first read this way)."""
     with _lock:
         _cache.clear()
+        _windows.clear()
