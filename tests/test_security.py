@@ -146,6 +146,7 @@ def callback_need(module: str) -> str:
         "layouts.wall_digital": "display",
         "layouts.wall_health": "display",
         "layouts.wall_index": "display",
+        "layouts.wall_risk": "display",
         "layouts.explore": "analyst",
         "layouts.explore_view": "analyst",
         "layouts.explore_render": "analyst",
@@ -153,6 +154,7 @@ def callback_need(module: str) -> str:
         "layouts.explore_export": "analyst",
         "layouts.explore_indicator": "analyst",
         "layouts.explore_index": "analyst",
+        "layouts.explore_risk": "analyst",
         "layouts.explore_save": "analyst",
     }[module]
 
@@ -205,6 +207,7 @@ def test_the_matrix_classifies_every_page_and_callback(site: Site) -> None:
     modules = {spec["callback"].__module__ for spec in server_callbacks(site.app).values()}
     assert {"layouts.wall", "layouts.explore_render", "dash.dash"} <= modules
     assert {"layouts.wall_digital", "layouts.explore_indicator", "layouts.admin.indicators"} <= modules
+    assert {"layouts.wall_risk", "layouts.explore_risk"} <= modules and "/wall/risk" in pages()
     for module in modules - {"dash.dash"}:
         callback_need(module)
 

@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import boundaries, collector, demo, indicator, kpi, services, tokens, user, warehouse
+from ioc.cli import boundaries, collector, demo, indicator, kpi, risk, services, tokens, user, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -25,6 +25,7 @@ collector.register(app)
 services.register(app)
 demo.register(app)
 kpi.register(app)
+risk.register(app)
 app.add_typer(indicator.app, name="indicator")
 app.add_typer(tokens.api_app, name="api-token")
 app.add_typer(tokens.display_app, name="display-token")
