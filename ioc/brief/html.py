@@ -70,7 +70,8 @@ def render_html(brief: Brief) -> str:
         '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width"><title>{escape(title)}</title></head>'
         f'<body style="margin:0;padding:0;background:#f4f4f4;">'
-        f'<table width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f4f4;"><tr><td>'
+        f'<table width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f4f4;">'
+        '<tr><td style="padding:12px 0;">'
         f'<table width="640" align="center" cellpadding="0" cellspacing="0" border="0" '
         f'style="max-width:640px;background:#ffffff;"><tr><td style="{FONT}padding:16px;color:#222222;">'
         f"{body}</td></tr></table></td></tr></table></body></html>"

@@ -37,16 +37,21 @@ def register_fonts() -> None:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=FONT, bulletFontName=FONT)
     return {
-        "title": ParagraphStyle("title", fontName=BOLD, fontSize=17, leading=21, textColor=BLUE),
-        "sub": ParagraphStyle("sub", fontName=FONT, fontSize=10, leading=13, textColor=colors.HexColor("#555555")),
-        "head": ParagraphStyle("head", fontName=BOLD, fontSize=11.5, leading=14, textColor=BLUE, spaceBefore=6),
-        "body": ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12),
-        "foot": ParagraphStyle("foot", fontName=FONT, fontSize=8, leading=10, textColor=colors.HexColor("#777777")),
+        "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=17, leading=21, textColor=BLUE),
+        "sub": ParagraphStyle(
+            "sub", base, fontName=FONT, fontSize=10, leading=13, textColor=colors.HexColor("#555555")
+        ),
+        "head": ParagraphStyle("head", base, fontName=BOLD, fontSize=11.5, leading=14, textColor=BLUE, spaceBefore=6),
+        "body": ParagraphStyle("body", base, fontName=FONT, fontSize=9.5, leading=12),
+        "foot": ParagraphStyle(
+            "foot", base, fontName=FONT, fontSize=8, leading=10, textColor=colors.HexColor("#777777")
+        ),
     }
 
 
-def _table(rows: list[tuple[str, ...]], widths: list[float], right_from: int = 1) -> Table:
+def _table(rows: list[tuple[str, ...]], widths: list[float], right_from: int | None = 1) -> Table:
     table = Table([list(row) for row in rows], colWidths=widths, hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -55,7 +60,7 @@ def _table(rows: list[tuple[str, ...]], widths: list[float], right_from: int = 1
                 ("FONT", (0, 0), (-1, 0), BOLD, 9.5),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
                 ("BACKGROUND", (0, 0), (-1, 0), BLUE),
-                ("ALIGN", (right_from, 0), (-1, -1), "RIGHT"),
+                *([("ALIGN", (right_from, 0), (-1, -1), "RIGHT")] if right_from is not None else []),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -66,10 +71,11 @@ def _table(rows: list[tuple[str, ...]], widths: list[float], right_from: int = 1
 
 
 def _block(name: str, block: Block, style: dict[str, ParagraphStyle]) -> list[Flowable]:
-    rows = [("Chỉ tiêu", "Số liệu", f"Thay đổi ({words.compared_with(block)})"), *words.block_rows(block)]
+    rows = [("Chỉ tiêu", "Số liệu", "Thay đổi"), *words.block_rows(block)]
     return [
         Paragraph(escape(f"{name} ({words.span(block.period)})"), style["head"]),
-        _table(rows, [0.42 * WIDTH, 0.22 * WIDTH, 0.36 * WIDTH]),
+        Paragraph(escape(f"Thay đổi {words.compared_with(block)}"), style["sub"]),
+        _table(rows, [0.52 * WIDTH, 0.24 * WIDTH, 0.24 * WIDTH]),
     ]
 
 
@@ -85,7 +91,7 @@ def render_pdf(brief: Brief) -> bytes:
     story += _block("Lũy kế tháng", brief.month, style)
     story.append(Paragraph("Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)", style["head"]))
     story.append(
-        _table([("Điểm", f"Thay đổi ({words.compared_with(brief.month)})"), (points, moved)], [0.5 * WIDTH] * 2, 0)
+        _table([("Điểm", f"Thay đổi ({words.compared_with(brief.month)})"), (points, moved)], [0.5 * WIDTH] * 2, None)
     )
     story.append(Paragraph("Hồ sơ có nguy cơ trễ hạn", style["head"]))
     story.append(Paragraph(escape(words.risk_note(brief)), style["body"]))
@@ -109,6 +115,7 @@ def render_pdf(brief: Brief) -> bytes:
         bottomMargin=MARGIN,
         title=words.title(brief),
         author="IOC",
+        initialFontName=FONT,
     )
     document.build(story)
     return out.getvalue()
