@@ -8,7 +8,20 @@ import time
 
 import typer
 
-from ioc.cli import boundaries, brief, collector, demo, indicator, kpi, services, subscriber, tokens, user, warehouse
+from ioc.cli import (
+    boundaries,
+    brief,
+    collector,
+    demo,
+    indicator,
+    kpi,
+    risk,
+    services,
+    subscriber,
+    tokens,
+    user,
+    warehouse,
+)
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -25,6 +38,7 @@ collector.register(app)
 services.register(app)
 demo.register(app)
 kpi.register(app)
+risk.register(app)
 app.add_typer(indicator.app, name="indicator")
 app.add_typer(tokens.api_app, name="api-token")
 app.add_typer(tokens.display_app, name="display-token")
