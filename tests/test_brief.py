@@ -24,7 +24,7 @@ from ioc.kpi.overview import summary
 from ioc.kpi.periods import Period
 from ioc.kpi.service_index import index_rows
 from ioc.records import DossierRecord
-from ioc.risk import RiskRow, at_risk
+from ioc.risk import LIKELY, RiskRow, at_risk
 from ioc.warehouse.load import load_page
 
 DAY = date(2026, 12, 10)  # a Thursday: yesterday is Wednesday 9 December
@@ -121,6 +121,39 @@ def test_the_briefs_figures_are_the_kpi_functions_own(warehouse) -> None:
     assert found.refused == risks.refused
     assert found.health.collectors == 1 and found.health.updated_at == LOADED
     assert found.province == "Thành phố Huế"
+
+
+def with_history() -> list[DossierRecord]:
+    """Forty dossiers of the procedure received in October and resolved within 2 to 15 days of a 10-day allowance
+    (late from day 11 on); eight pending ones received 3–9 December, due 11–16 December; and two of an agency,
+    field and procedure with no history at all, which cannot be predicted."""
+    at = datetime
+    records = []
+    for i in range(40):
+        received = at(2026, 10, 1, 8) + timedelta(days=i % 20)
+        finished = received + timedelta(days=2 + (i * 7) % 14, hours=1)
+        records.append(dossier(f"H{i}", received, received + timedelta(days=10), finished))
+    for i in range(8):
+        received = at(2026, 12, 3 + i % 7, 9)
+        records.append(dossier(f"R{i}", received, at(2026, 12, 11 + i % 6, 17)))
+    records += [
+        dossier(f"U{i}", at(2026, 12, 8, 9), at(2026, 12, 14, 17), procedure_code="9.999999", field_code="ZZ",
+                agency_code="SO-Z")
+        for i in range(2)
+    ]  # fmt: skip
+    return records
+
+
+def test_the_five_largest_risks_are_at_risks_own(warehouse) -> None:
+    load(warehouse, hand_built() + with_history())
+    with warehouse.connect() as connection:
+        found = gather(connection, DAY, datetime(2026, 12, 10, 9, 30))
+        report = at_risk(connection, datetime(2026, 12, 10), horizon_days=7)
+    assert len(report.rows) == 8 and report.refused == 2
+    assert list(found.risks) == sorted(report.rows, key=lambda r: (-r.probability, r.due))[:5]
+    assert [r.probability for r in found.risks] == sorted((r.probability for r in report.rows), reverse=True)[:5]
+    assert found.likely == sum(1 for r in report.rows if r.probability >= LIKELY)
+    assert found.refused == 2
 
 
 # Rendering: a brief built by hand, so each figure's printed form is known. ------------------------------------------
