@@ -313,3 +313,13 @@ def test_ioc_subscriber_add_list_remove_is_audited(warehouse, warehouse_env) -> 
         ("subscriber.add", "a@so.example.vn", True),
         ("subscriber.remove", "a@so.example.vn", True),
     ]
+
+
+def test_every_smtp_setting_is_documented_in_the_readmes_brief_section() -> None:
+    from helpers import REPO
+    from ioc.mail import SmtpSettings
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The daily brief", 1)[1].split("\n## ", 1)[0]
+    for name in SmtpSettings.model_fields:
+        assert f"`IOC_SMTP_{name.upper()}`" in section, name
