@@ -323,3 +323,34 @@ def test_every_smtp_setting_is_documented_in_the_readmes_brief_section() -> None
     section = readme.split("## The daily brief", 1)[1].split("\n## ", 1)[0]
     for name in SmtpSettings.model_fields:
         assert f"`IOC_SMTP_{name.upper()}`" in section, name
+
+
+def test_the_scheduler_process_schedules_the_brief_job(warehouse, warehouse_env, monkeypatch) -> None:
+    """``run_scheduler`` adds the job (07:00 local, in the in-memory store) beside the collectors' sync."""
+    import signal
+    import threading
+
+    from ioc import scheduler as process
+
+    built = []
+    original = process.build_scheduler
+    monkeypatch.setattr(process, "build_scheduler", lambda *a, **k: built.append(original(*a, **k)) or built[-1])
+    seen = {}
+
+    def look_then_stop() -> None:
+        job = built[0].get_job(brief_job.JOB_ID, jobstore="internal")
+        seen["job"] = job and (job.func, job.trigger, job.next_run_time.astimezone(TIMEZONE).hour)
+        process.STOP.set()
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    timer = threading.Timer(2.0, look_then_stop)
+    timer.start()
+    try:
+        process.run_scheduler(sync_seconds=60)
+    finally:
+        timer.cancel()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    func, trigger, hour = seen["job"]
+    assert func is brief_job.scheduled_brief and hour == 7
+    assert str(trigger) == "cron[hour='7', minute='0,10,20,30,40,50']" and str(trigger.timezone) == "Asia/Ho_Chi_Minh"
