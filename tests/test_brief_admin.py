@@ -81,3 +81,20 @@ def test_the_page_lists_subscribers_and_links_todays_brief(signed_in) -> None:
     assert {"admin-subscribers-table", "admin-subscribers-save", "admin-subscribers-send"} <= ids
     links = [c.href for c in components(layout) if getattr(c, "href", None)]
     assert any(link.startswith("/brief/") and link.endswith(".pdf") for link in links)
+
+
+def test_the_page_keeps_the_admin_contract_in_both_languages(signed_in) -> None:
+    import json
+
+    from layouts.i18n import FOLDER
+
+    files = {
+        lang: json.loads((FOLDER / f"admin_subscribers.{lang}.json").read_text(encoding="utf-8"))
+        for lang in ("vi", "en")
+    }
+    assert set(files["vi"]) == set(files["en"]) and page.TITLE_KEY in files["vi"]
+    assert all(text.strip() for texts in files.values() for text in texts.values())
+    for lang in ("vi", "en"):
+        ids = {c.id for c in components(page.layout(lang=lang)) if isinstance(getattr(c, "id", None), str)}
+        mine = {i for i in ids if "subscribers" in i}
+        assert mine and all(i.startswith("admin-subscribers-") for i in mine)

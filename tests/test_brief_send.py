@@ -354,3 +354,16 @@ def test_the_scheduler_process_schedules_the_brief_job(warehouse, warehouse_env,
     func, trigger, hour = seen["job"]
     assert func is brief_job.scheduled_brief and hour == 7
     assert str(trigger) == "cron[hour='7', minute='0,10,20,30,40,50']" and str(trigger.timezone) == "Asia/Ho_Chi_Minh"
+
+
+def test_two_senders_claiming_the_same_recipient_at_once_send_it_once(warehouse, monkeypatch) -> None:
+    """The second sender read no row (the first had not committed yet), inserts, and meets the unique key: it lets
+    the recipient go instead of failing its run."""
+    from ioc.brief import send as sending
+
+    day, now = datetime(2026, 12, 10).date(), datetime(2026, 12, 10, 7, 0)
+    assert sending.claim(warehouse, day, "a@so.example.vn", now) == 1
+    monkeypatch.setattr(sending, "_row", lambda *args: None)  # what the second sender saw
+    assert sending.claim(warehouse, day, "a@so.example.vn", now) is None
+    monkeypatch.undo()
+    assert [(r.status, r.attempts) for r in rows(warehouse)] == [("pending", 1)]

@@ -25,7 +25,7 @@ from ioc.errors import IOCError
 from ioc.mail import SmtpSettings, message, send
 from ioc.subscribers import recipients
 from ioc.warehouse import audit, schema
-from ioc.warehouse.access import transaction
+from ioc.warehouse.access import database_errors, transaction
 
 NOTIFICATION = schema.Notification.__table__
 #: Attempts per recipient and day, and the wait after the first, second, … failure.
@@ -87,35 +87,41 @@ def claim(engine: Engine, day: date, address: str, now: datetime, manual: bool =
     """Claim one recipient's sending of ``day``: the attempt's number, or None when it is not to be tried now (sent
     already, given up, waiting for its next attempt, or claimed by another sender at the same moment)."""
     key = dedupe_key(day)
-    try:
-        with transaction(engine) as connection:
-            row = _row(connection, key, address)
-            if not _wanted(row, now, manual):
-                return None
-            if row is None:
-                connection.execute(
-                    NOTIFICATION.insert().values(
-                        kind="brief",
-                        channel="email",
-                        recipient=address,
-                        dedupe_key=key,
-                        payload={"day": day.isoformat()},
-                        status="pending",
-                        attempts=1,
-                        next_attempt_at=_next_attempt(1, now),
-                        created_at=now,
-                    )
+    with database_errors(engine):
+        try:
+            return _claim(engine, key, day, address, now, manual)
+        except IntegrityError:  # another sender inserted the same row first: it is theirs
+            return None
+
+
+def _claim(engine: Engine, key: str, day: date, address: str, now: datetime, manual: bool) -> int | None:
+    """:func:`claim` in one transaction: insert the row or take the next attempt where ``attempts`` is unchanged."""
+    with engine.begin() as connection:
+        row = _row(connection, key, address)
+        if not _wanted(row, now, manual):
+            return None
+        if row is None:
+            connection.execute(
+                NOTIFICATION.insert().values(
+                    kind="brief",
+                    channel="email",
+                    recipient=address,
+                    dedupe_key=key,
+                    payload={"day": day.isoformat()},
+                    status="pending",
+                    attempts=1,
+                    next_attempt_at=_next_attempt(1, now),
+                    created_at=now,
                 )
-                return 1
-            attempt = row.attempts + 1
-            claimed = connection.execute(
-                NOTIFICATION.update()
-                .where(NOTIFICATION.c.id == row.id, NOTIFICATION.c.attempts == row.attempts)
-                .values(status="pending", attempts=attempt, next_attempt_at=_next_attempt(attempt, now))
-            ).rowcount
-            return attempt if claimed else None
-    except IntegrityError:  # another sender inserted the same row first: it is theirs
-        return None
+            )
+            return 1
+        attempt = row.attempts + 1
+        claimed = connection.execute(
+            NOTIFICATION.update()
+            .where(NOTIFICATION.c.id == row.id, NOTIFICATION.c.attempts == row.attempts)
+            .values(status="pending", attempts=attempt, next_attempt_at=_next_attempt(attempt, now))
+        ).rowcount
+        return attempt if claimed else None
 
 
 def finish(
