@@ -265,6 +265,20 @@ def test_a_brief_with_many_alerts_stays_one_page(tmp_path: Path) -> None:
     assert "… và 32 cảnh báo khác" in text
 
 
+def test_long_names_and_many_long_alerts_still_fit_one_page(tmp_path: Path) -> None:
+    """Eight alerts that each wrap onto two lines, and five risks of an agency with a three-line name, would take a
+    second page: fewer alerts are listed, the rest counted."""
+    name = "Ủy ban nhân dân phường Thuận Hóa, thành phố Huế — Bộ phận tiếp nhận và trả kết quả"
+    many = tuple(Alert("on_time_drop", "red", "agency", "SO-A", 55.5, 80.25) for _ in range(40))
+    path = _pdf(tmp_path, replace(SAMPLE, agencies={"SO-A": name}, risks=SAMPLE.risks * 5, alerts=many))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    shown = re.search(r"… và (\d+) cảnh báo khác", text)
+    assert shown and 0 < int(shown.group(1)) < 40
+    assert "tỷ lệ đúng hạn 30 ngày qua 55,50 %" in " ".join(text.split())  # a wrapped line joined
+
+
 class _Elements(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

@@ -51,7 +51,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(rows: list[tuple[str, ...]], widths: list[float], right_from: int | None = 1) -> Table:
+def _table(rows: list[tuple[str | Flowable, ...]], widths: list[float], right_from: int | None = 1) -> Table:
     table = Table([list(row) for row in rows], colWidths=widths, hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -62,6 +62,7 @@ def _table(rows: list[tuple[str, ...]], widths: list[float], right_from: int | N
                 ("BACKGROUND", (0, 0), (-1, 0), BLUE),
                 *([("ALIGN", (right_from, 0), (-1, -1), "RIGHT")] if right_from is not None else []),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
@@ -79,9 +80,23 @@ def _block(name: str, block: Block, style: dict[str, ParagraphStyle]) -> list[Fl
     ]
 
 
+#: The alerts listed at most, tried in turn until the brief fits one page (the rest are counted).
+ALERT_LIMITS = (words.MAX_ALERTS, 5, 3, 1, 0)
+
+
 def render_pdf(brief: Brief) -> bytes:
-    """The brief as the bytes of a one-page A4 PDF."""
+    """The brief as the bytes of a one-page A4 PDF: when the alerts would push it onto a second page, fewer are
+    listed (and the others counted)."""
     register_fonts()
+    for limit in ALERT_LIMITS:
+        content, pages = _build(brief, limit)
+        if pages == 1:
+            break
+    return content
+
+
+def _build(brief: Brief, alert_limit: int) -> tuple[bytes, int]:
+    """The PDF listing at most ``alert_limit`` alerts, and its number of pages."""
     style = _styles()
     points, moved = words.index_line(brief)
     story: list[Flowable] = [Paragraph(escape(words.title(brief)), style["title"])]
@@ -96,11 +111,12 @@ def render_pdf(brief: Brief) -> bytes:
     story.append(Paragraph("Hồ sơ có nguy cơ trễ hạn", style["head"]))
     story.append(Paragraph(escape(words.risk_note(brief)), style["body"]))
     if brief.risks:
-        rows = [("Mã hồ sơ", "Cơ quan", "Hạn xử lý", "Xác suất trễ")]
-        rows += [words.risk_row(brief, row) for row in brief.risks]
+        rows: list[tuple[str | Flowable, ...]] = [("Mã hồ sơ", "Cơ quan", "Hạn xử lý", "Xác suất trễ")]
+        for code, agency, due, chance in (words.risk_row(brief, row) for row in brief.risks):
+            rows.append((code, Paragraph(escape(agency), style["body"]), due, chance))  # a long name wraps
         story.append(_table(rows, [0.24 * WIDTH, 0.40 * WIDTH, 0.20 * WIDTH, 0.16 * WIDTH], 2))
     story.append(Paragraph("Cảnh báo", style["head"]))
-    lines = words.alert_lines(brief) or ["Không có cảnh báo."]
+    lines = words.alert_lines(brief, alert_limit) or ["Không có cảnh báo."]
     story += [Paragraph(escape(line), style["body"]) for line in lines]
     story.append(Paragraph("Tình trạng dữ liệu", style["head"]))
     story += [Paragraph(escape(line), style["body"]) for line in words.health_lines(brief)]
@@ -118,4 +134,4 @@ def render_pdf(brief: Brief) -> bytes:
         initialFontName=FONT,
     )
     document.build(story)
-    return out.getvalue()
+    return out.getvalue(), document.page

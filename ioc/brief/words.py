@@ -94,11 +94,11 @@ def alert_line(brief: Brief, alert: Alert) -> str:
     return f"[{SEVERITY[alert.severity]}] {text}"
 
 
-def alert_lines(brief: Brief) -> list[str]:
-    """The alerts, red first, at most :data:`MAX_ALERTS` (then how many more), so the brief stays one page."""
-    lines = [alert_line(brief, alert) for alert in brief.alerts[:MAX_ALERTS]]
-    if len(brief.alerts) > MAX_ALERTS:
-        lines.append(f"… và {number(len(brief.alerts) - MAX_ALERTS, LANG)} cảnh báo khác")
+def alert_lines(brief: Brief, limit: int = MAX_ALERTS) -> list[str]:
+    """The alerts, red first, at most ``limit`` (then how many more), so the brief stays one page."""
+    lines = [alert_line(brief, alert) for alert in brief.alerts[:limit]]
+    if len(brief.alerts) > limit:
+        lines.append(f"… và {number(len(brief.alerts) - limit, LANG)} cảnh báo khác")
     return lines
 
 
