@@ -144,12 +144,14 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         executor="default",
         replace_existing=True,
     )
+    # The daily brief on a one-thread executor of its own: a slow SMTP server never holds a collector's worker.
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), brief_job.EXECUTOR)
     scheduler.add_job(
         brief_job.scheduled_brief,
         brief_job.trigger(),
         id=brief_job.JOB_ID,
         jobstore="internal",
-        executor="default",
+        executor=brief_job.EXECUTOR,
         replace_existing=True,
         max_instances=1,
         coalesce=True,

@@ -326,7 +326,8 @@ def test_every_smtp_setting_is_documented_in_the_readmes_brief_section() -> None
 
 
 def test_the_scheduler_process_schedules_the_brief_job(warehouse, warehouse_env, monkeypatch) -> None:
-    """``run_scheduler`` adds the job (07:00 local, in the in-memory store) beside the collectors' sync."""
+    """``run_scheduler`` adds the job (07:00 local, in the in-memory store, on a one-thread executor of its own)
+    beside the collectors' sync."""
     import signal
     import threading
 
@@ -340,6 +341,7 @@ def test_the_scheduler_process_schedules_the_brief_job(warehouse, warehouse_env,
     def look_then_stop() -> None:
         job = built[0].get_job(brief_job.JOB_ID, jobstore="internal")
         seen["job"] = job and (job.func, job.trigger, job.next_run_time.astimezone(TIMEZONE).hour)
+        seen["executor"] = job and (job.executor, built[0]._lookup_executor(job.executor)._pool._max_workers)
         process.STOP.set()
 
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -353,6 +355,7 @@ def test_the_scheduler_process_schedules_the_brief_job(warehouse, warehouse_env,
             signal.signal(sig, handler)
     func, trigger, hour = seen["job"]
     assert func is brief_job.scheduled_brief and hour == 7
+    assert seen["executor"] == ("brief", 1)  # its own thread: never one of the collectors' workers
     assert str(trigger) == "cron[hour='7', minute='0,10,20,30,40,50']" and str(trigger.timezone) == "Asia/Ho_Chi_Minh"
 
 

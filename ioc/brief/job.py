@@ -18,6 +18,8 @@ from ioc.warehouse.engine import make_engine
 
 log = logging.getLogger("ioc.brief")
 JOB_ID = "ioc-daily-brief"
+#: The scheduler's executor the job runs on, one thread of its own.
+EXECUTOR = "brief"
 ACTOR = "scheduler"
 HOUR = 7
 #: The job fires at 07:00 and again at these minutes past, for the retries and subscribers added meanwhile.
