@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from ioc.brief import job as brief_job
 from ioc.collecting.runner import run_collector
 from ioc.collecting.runs import AlreadyRunningError
 from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
@@ -142,6 +143,18 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         jobstore="internal",
         executor="default",
         replace_existing=True,
+    )
+    # The daily brief on a one-thread executor of its own: a slow SMTP server never holds a collector's worker.
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), brief_job.EXECUTOR)
+    scheduler.add_job(
+        brief_job.scheduled_brief,
+        brief_job.trigger(),
+        id=brief_job.JOB_ID,
+        jobstore="internal",
+        executor=brief_job.EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
     )
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
