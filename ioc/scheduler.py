@@ -27,6 +27,7 @@ from ioc.collecting.runs import AlreadyRunningError
 from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, load_settings
 from ioc.errors import IOCError
+from ioc.notify import JOB_EXECUTOR, JOB_ID, JOB_SECONDS, scheduled_notifications
 from ioc.warehouse.access import transaction
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.schema import apscheduler_jobs
@@ -113,7 +114,7 @@ def build_scheduler(engine: Engine, workers: int = 4) -> BackgroundScheduler:
             "default": SQLAlchemyJobStore(engine=engine, tablename=apscheduler_jobs.name),
             "internal": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        executors={"default": ThreadPoolExecutor(max_workers=workers), JOB_EXECUTOR: ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=TIMEZONE,
     )
@@ -142,6 +143,17 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         jobstore="internal",
         executor="default",
         replace_existing=True,
+    )
+    scheduler.add_job(
+        scheduled_notifications,
+        IntervalTrigger(seconds=JOB_SECONDS, timezone=TIMEZONE),
+        args=[engine],
+        id=JOB_ID,
+        jobstore="internal",
+        executor=JOB_EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
     )
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):

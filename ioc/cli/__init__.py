@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from ioc.cli import boundaries, collector, demo, indicator, kpi, services, tokens, user, warehouse
+from ioc.cli import alert_rule, boundaries, collector, demo, indicator, kpi, services, tokens, user, warehouse
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -30,6 +30,7 @@ app.add_typer(tokens.api_app, name="api-token")
 app.add_typer(tokens.display_app, name="display-token")
 app.add_typer(boundaries.app, name="boundaries")
 app.add_typer(user.app, name="user")
+app.add_typer(alert_rule.app, name="alert-rule")
 
 
 def main() -> None:
