@@ -10,8 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from ioc.notify.deliver import Outcome, deliver
-from ioc.notify.evaluate import Evaluation, evaluate
+from ioc.notify import deliver as delivery
+from ioc.notify import evaluate as evaluation
+from ioc.notify.deliver import Outcome
+from ioc.notify.evaluate import Evaluation
 from ioc.warehouse.access import transaction
 
 __all__ = ["Run", "run_notifications"]
@@ -39,28 +41,30 @@ def run_notifications(
 ) -> Run:
     """Evaluate the enabled rules at ``now`` (naive local), then send what is due (at most ``limit``, none started
     after ``budget_seconds``). Never raises: a problem is logged and returned in :attr:`Run.error`."""
-    evaluation = None
+    found = None
     try:
         if dashboard_url is None:
             from ioc.config import load_settings
 
             dashboard_url = load_settings().public_url
         with transaction(engine) as connection:
-            evaluation = evaluate(connection, now, dashboard_url)
-        for name, problem in evaluation.errors.items():
+            found = evaluation.evaluate(connection, now, dashboard_url)
+        for name, problem in found.errors.items():
             log.warning("alert rule %s: %s", name, problem)
         outcomes = (
-            deliver(engine, now, limit=limit, budget_seconds=budget_seconds, **({"actor": actor} if actor else {}))
+            delivery.deliver(
+                engine, now, limit=limit, budget_seconds=budget_seconds, **({"actor": actor} if actor else {})
+            )
             if send
             else []
         )
     except Exception as error:  # the scheduler's job must never raise
         log.error("notifications: %s: %s", type(error).__name__, error)
-        return Run(evaluation, [], f"{type(error).__name__}: {error}")
+        return Run(found, [], f"{type(error).__name__}: {error}")
     for outcome in outcomes:
         if outcome.status != "sent":
             log.warning("notification %s (%s): %s", outcome.id, outcome.channel, outcome.error)
-    return Run(evaluation, outcomes)
+    return Run(found, outcomes)
 
 
 #: The scheduler's job: its id, how often it runs, and the executor of its own (one thread, so it never holds a

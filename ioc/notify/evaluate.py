@@ -13,7 +13,8 @@ No value (no data, a rate without a denominator) raises nothing. An **anomaly** 
 A raised rule puts one notification per channel and recipient in the outbox — e-mail to each alert subscriber, one
 webhook POST (recipient ``rule:<id>``) — under the key ``rule:<id>:<subject>:<day>``; the outbox's unique constraint
 and an insert that ignores conflicts make the same news go once, on either engine. Inside the rule's quiet hours the
-notification is ``held`` until they end.
+notification is ``held`` until they end; newer news of the rule (the next day's) replaces what they still hold, so
+the morning brings one message per rule and recipient, not one per quiet day.
 """
 
 from __future__ import annotations
@@ -185,7 +186,8 @@ def enqueue(connection: Connection, found: Raised, now: datetime, dashboard_url:
     held = quiet_until(rule, now)
     body = payload(found, dashboard_url)
     added = 0
-    insert = insert_ignoring_conflicts(connection, NOTIFICATION, ["dedupe_key", "channel", "recipient"])
+    keys = ["dedupe_key", "channel", "recipient"]
+    insert = insert_ignoring_conflicts(connection, NOTIFICATION, keys).returning(NOTIFICATION.c.id)
     for channel, recipient in targets:
         result = connection.execute(
             insert.values(
@@ -201,8 +203,24 @@ def enqueue(connection: Connection, found: Raised, now: datetime, dashboard_url:
                 created_at=now,
             )
         )
-        added += max(result.rowcount or 0, 0)
+        new = result.all()  # the row's id when it was new, nothing when it was there
+        if new:
+            added += 1
+            _drop_older_held(connection, rule.id, channel, recipient, new[0].id)
     return added
+
+
+def _drop_older_held(connection: Connection, rule_id: int, channel: str, recipient: str, newest: int) -> None:
+    """Newer news of a rule replaces what its quiet hours still hold for the same recipient (never sent)."""
+    connection.execute(
+        NOTIFICATION.delete().where(
+            NOTIFICATION.c.rule_id == rule_id,
+            NOTIFICATION.c.channel == channel,
+            NOTIFICATION.c.recipient == recipient,
+            NOTIFICATION.c.status == "held",
+            NOTIFICATION.c.id != newest,
+        )
+    )
 
 
 @dataclass(frozen=True)
