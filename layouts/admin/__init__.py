@@ -23,6 +23,7 @@ PAGES = (
     "names",
     "users",
     "displays",
+    "alert_rules",
     "indicators",
     "targets",
     "boundaries",
