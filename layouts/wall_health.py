@@ -99,7 +99,7 @@ def content(options: dict) -> dict:
     lang = options["lang"]
     reading = health_view.read()
     return {
-        "table": [table(reading, lang), deliveries(lang)],
+        "table": html.Div([table(reading, lang), deliveries(lang)]),
         "summary": health_view.summary(reading.sources, lang),
         "freshness": t(lang, "wall.updated", at=moment(reading.updated_at)),
         "state": _state(reading.version),

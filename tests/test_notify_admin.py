@@ -123,5 +123,5 @@ def test_the_outbox_and_the_health_screens_show_a_failing_webhook_by_rule(page, 
     assert "SO-A đúng hạn · webhook" in admin and "0 thất bại, 1 đang thử lại" in admin
     assert "webhook: HTTP 500: receiver says no" in admin
     wall = content({"lang": "vi", "date": None, "map": "on_time_rate", "rotate": None, "page": "/wall/health"})
-    shown = _text(wall["table"][1])
+    shown = _text(wall["table"].children[1])
     assert "SO-A đúng hạn · webhook" in shown and "HTTP 500" not in shown

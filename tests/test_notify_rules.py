@@ -13,6 +13,7 @@ from ioc.errors import IOCError
 from ioc.notify.rules import RuleInput, get_rule, list_rules, remove_rule, save_rule, set_rule_enabled, webhook_host
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
+from layouts.i18n import error_text
 
 NOW = datetime(2025, 6, 20, 10, 0)
 AUDIT = schema.AuditLog.__table__
@@ -35,8 +36,11 @@ def sqlite_warehouse(monkeypatch, ioc_env, tmp_path):
 
 
 def refused(engine, given: RuleInput) -> str | None:
+    """The refusal's key, once its page text is known in both languages (with the parameters it was given)."""
     with pytest.raises(IOCError) as error:
         save_rule(engine, given, "admin", NOW)
+    for lang in ("vi", "en"):
+        assert error_text(error.value, lang)
     return error.value.key
 
 
