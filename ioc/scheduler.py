@@ -120,6 +120,22 @@ def build_scheduler(engine: Engine, workers: int = 4) -> BackgroundScheduler:
     )
 
 
+def add_notification_job(scheduler: BackgroundScheduler, engine: Engine) -> None:
+    """The alert rules' job (:func:`ioc.notify.scheduled_notifications`) every minute, in the in-memory store, on
+    its own one-thread executor so that a slow webhook never holds a collector's worker."""
+    scheduler.add_job(
+        scheduled_notifications,
+        IntervalTrigger(seconds=JOB_SECONDS, timezone=TIMEZONE),
+        args=[engine],
+        id=JOB_ID,
+        jobstore="internal",
+        executor=JOB_EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+
+
 def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     """Run until SIGTERM or Ctrl-C; collectors in flight finish their page first."""
     settings = load_settings()
@@ -144,17 +160,7 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         executor="default",
         replace_existing=True,
     )
-    scheduler.add_job(
-        scheduled_notifications,
-        IntervalTrigger(seconds=JOB_SECONDS, timezone=TIMEZONE),
-        args=[engine],
-        id=JOB_ID,
-        jobstore="internal",
-        executor=JOB_EXECUTOR,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-    )
+    add_notification_job(scheduler, engine)
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
         pass

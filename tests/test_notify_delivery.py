@@ -26,7 +26,7 @@ from ioc.notify import run_notifications
 from ioc.notify.deliver import backoff, deliver
 from ioc.notify.outbox import troubles
 from ioc.notify.rules import RuleInput, save_rule
-from ioc.notify.webhook import CONNECT_TIMEOUT, READ_TIMEOUT
+from ioc.notify.webhook import CONNECT_TIMEOUT, READ_TIMEOUT, TOTAL_TIMEOUT
 from ioc.subscribers import save_subscriber
 from ioc.warehouse import schema
 from ioc.warehouse.access import transaction
@@ -55,6 +55,12 @@ class Receiver:
                 answer = receiver.answers.pop(0) if receiver.answers else 200
                 if answer == "hang":
                     receiver.release.wait(30)
+                    return
+                if answer == "trickle":  # a status line, then a header byte every second, never done
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    while not receiver.release.wait(1):
+                        self.wfile.write(b"X")
+                        self.wfile.flush()
                     return
                 payload = b"receiver says no" if answer >= 400 else b"ok"
                 self.send_response(int(answer))
@@ -273,6 +279,16 @@ def test_a_hanging_webhook_times_out_in_bounded_time(place) -> None:
         elapsed = time.monotonic() - started
     assert [(o.status, o.error) for o in run.outcomes] == [("retry", f"webhook: no answer within {READ_TIMEOUT:g} s")]
     assert elapsed < CONNECT_TIMEOUT + READ_TIMEOUT + 5
+
+
+def test_a_webhook_trickling_its_answer_is_cut_off_in_bounded_time(place) -> None:
+    with Receiver(["trickle"]) as receiver:
+        so_a_rule(place, email=False, webhook_url=receiver.url)
+        started = time.monotonic()
+        run = run_notifications(place, NOW, dashboard_url=URL)
+        elapsed = time.monotonic() - started
+    assert [(o.status, o.error) for o in run.outcomes] == [("retry", f"webhook: no answer within {TOTAL_TIMEOUT:g} s")]
+    assert elapsed < TOTAL_TIMEOUT + 5
 
 
 def test_a_webhook_redirect_is_not_followed(place) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import os
-import time
+import threading
 from typing import Any
 
 import httpx
@@ -18,7 +18,8 @@ SIGNATURE_HEADER = "X-IOC-Signature"
 #: Seconds: to connect, then for each read or write (a receiver that hangs is given up on after these).
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
-#: The longest a whole POST may take, answer included (a receiver trickling bytes is cut off here).
+#: The longest a whole POST may take, answer included (a receiver trickling bytes is cut off here, give or take a
+#: read time-out).
 TOTAL_TIMEOUT = 10.0
 MAX_RESPONSE_BYTES = 2048
 USER_AGENT = "IOC-alerts/1"
@@ -56,22 +57,34 @@ def post(url: str, payload: dict[str, Any], secret: str | None, delivery: str) -
     if secret is not None:
         headers[SIGNATURE_HEADER] = signature(secret, content)
     timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-    started = time.monotonic()
+    client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    # Time-outs count per read: a receiver trickling its answer a byte at a time would never trip them, so a
+    # watchdog closes the connection once the whole POST has taken TOTAL_TIMEOUT.
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        client.close()
+
+    watchdog = threading.Timer(TOTAL_TIMEOUT, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-            client.stream("POST", url, content=content, headers=headers) as response,
-        ):
+        with client, client.stream("POST", url, content=content, headers=headers) as response:
             answer = b""
             for chunk in response.iter_bytes():
                 answer += chunk
-                if len(answer) >= MAX_RESPONSE_BYTES or time.monotonic() - started > TOTAL_TIMEOUT:
+                if len(answer) >= MAX_RESPONSE_BYTES:
                     break
             status = response.status_code
-    except httpx.TimeoutException:
-        raise IOCError(f"webhook: no answer within {READ_TIMEOUT:g} s") from None
-    except httpx.HTTPError as error:
+    except Exception as error:  # whatever the closed connection raised mid-read
+        if expired.is_set():
+            raise IOCError(f"webhook: no answer within {TOTAL_TIMEOUT:g} s") from None
+        if isinstance(error, httpx.TimeoutException):
+            raise IOCError(f"webhook: no answer within {READ_TIMEOUT:g} s") from None
         raise IOCError(f"webhook: {type(error).__name__}: {str(error)[:200]}") from None
+    finally:
+        watchdog.cancel()
     if 200 <= status < 300:
         return status
     if 300 <= status < 400:
