@@ -35,11 +35,9 @@ from ioc.alerts import cron_firing
 from ioc.collecting.status import shared_dossiers
 from ioc.collecting.store import CollectorConfig, list_collectors
 from ioc.completeness import Completeness, completeness
-from ioc.notify.outbox import Trouble
-from ioc.notify.outbox import troubles as delivery_troubles
+from ioc.notify.outbox import Trouble, troubles
 from ioc.warehouse import schema
 
-__all__ = ["Trouble", "delivery_troubles", "health", "worst"]
 Light = Literal["green", "amber", "red", "none"]
 #: Worst last; "none" (no light) never makes the overall light worse.
 ORDER: tuple[Light, ...] = ("none", "green", "amber", "red")
@@ -101,6 +99,11 @@ class SourceHealth:
     @property
     def light(self) -> Light:
         return worst(self.freshness.light, self.completeness_light, self.quarantine.light, self.overlap.light)
+
+
+def delivery_troubles(connection: Connection, now: datetime) -> list[Trouble]:
+    """The alert deliveries failed or being retried in the last day at ``now``, by rule and channel."""
+    return troubles(connection, now)
 
 
 def worst(*lights: Light) -> Light:
