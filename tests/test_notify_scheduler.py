@@ -51,7 +51,9 @@ def test_a_hanging_webhook_never_blocks_the_collectors_jobs(warehouse) -> None:
             while not receiver.received and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert receiver.received, "the alert job did not post"
-            scheduler.add_job(ran.set, jobstore="internal", executor="default")  # a collector's job, say
+            scheduler.add_job(  # a collector's job, say
+                ran.set, "interval", seconds=30, next_run_time=datetime.now(TIMEZONE), jobstore="internal"
+            )
             assert ran.wait(2), "the collectors' executor was held by the alert job"
         finally:
             scheduler.shutdown(wait=True)
