@@ -334,3 +334,15 @@ def test_the_job_never_raises(place, monkeypatch) -> None:
     monkeypatch.setattr("ioc.notify.evaluate.evaluate", broken)
     run = run_notifications(place, NOW, dashboard_url=URL)
     assert run.error == "RuntimeError: database on fire"
+
+
+def test_a_webhook_whose_rule_was_removed_fails_at_once(place) -> None:
+    from ioc.notify.rules import remove_rule
+
+    with Receiver() as receiver:
+        so_a_rule(place, email=False, webhook_url=receiver.url)
+        run_notifications(place, NOW, send=False, dashboard_url=URL)
+        remove_rule(place, "SO-A đúng hạn", "admin", NOW)
+        run = deliver(place, NOW)
+    assert [(o.status, o.error) for o in run] == [("failed", "webhook: the rule or its webhook was removed")]
+    assert receiver.received == []

@@ -43,6 +43,10 @@ class Outcome:
     error: str | None = None
 
 
+class UnmendableError(IOCError):
+    """A failure no retry can mend (the rule or its webhook was removed): the notification fails at once."""
+
+
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure: 1, 2, 4, 8 … minutes, at most :data:`BACKOFF_CAP`."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
@@ -91,11 +95,11 @@ def _send(engine: Engine, row: Any, smtp: mail.SmtpSettings | None) -> None:
             select(RULE.c.webhook_url, RULE.c.webhook_secret_env).where(RULE.c.id == row.rule_id)
         ).first()
     if rule is None or not rule.webhook_url:
-        raise IOCError("webhook: the rule or its webhook was removed")
+        raise UnmendableError("webhook: the rule or its webhook was removed")
     webhook.post(rule.webhook_url, payload, webhook.secret_of(rule.webhook_secret_env), str(row.id))
 
 
-def _record(engine: Engine, row: Any, now: datetime, error: str | None, actor: str) -> Outcome:
+def _record(engine: Engine, row: Any, now: datetime, error: str | None, actor: str, final: bool = False) -> Outcome:
     """Write how the attempt ended, with its audit entry, in one transaction."""
     attempts = row.attempts + 1
     target = f"notification:{row.id}"
@@ -107,7 +111,7 @@ def _record(engine: Engine, row: Any, now: datetime, error: str | None, actor: s
             audit.record(connection, actor, "notification.sent", target, now, details)
             return Outcome(row.id, row.channel, row.recipient, "sent")
         error = error[:1000]
-        if attempts >= MAX_ATTEMPTS:
+        if final or attempts >= MAX_ATTEMPTS:
             connection.execute(where.values(status="failed", attempts=attempts, last_error=error, next_attempt_at=None))
             audit.record(connection, actor, "notification.failed", target, now, details | {"error": error})
             return Outcome(row.id, row.channel, row.recipient, "failed", error)
@@ -140,10 +144,10 @@ def deliver(
             break
         if not claim(engine, row, now):
             continue
+        error, final = None, False
         try:
             _send(engine, row, smtp)
-            error = None
         except IOCError as problem:
-            error = str(problem)
-        outcomes.append(_record(engine, row, now, error, actor))
+            error, final = str(problem), isinstance(problem, UnmendableError)
+        outcomes.append(_record(engine, row, now, error, actor, final))
     return outcomes
