@@ -28,6 +28,7 @@ from ioc.collecting.runs import AlreadyRunningError
 from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, load_settings
 from ioc.errors import IOCError
+from ioc.notify import JOB_EXECUTOR, JOB_ID, JOB_SECONDS, scheduled_notifications
 from ioc.warehouse.access import transaction
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.schema import apscheduler_jobs
@@ -114,9 +115,25 @@ def build_scheduler(engine: Engine, workers: int = 4) -> BackgroundScheduler:
             "default": SQLAlchemyJobStore(engine=engine, tablename=apscheduler_jobs.name),
             "internal": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        executors={"default": ThreadPoolExecutor(max_workers=workers), JOB_EXECUTOR: ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=TIMEZONE,
+    )
+
+
+def add_notification_job(scheduler: BackgroundScheduler, engine: Engine) -> None:
+    """The alert rules' job (:func:`ioc.notify.scheduled_notifications`) every minute, in the in-memory store, on
+    its own one-thread executor so that a slow webhook never holds a collector's worker."""
+    scheduler.add_job(
+        scheduled_notifications,
+        IntervalTrigger(seconds=JOB_SECONDS, timezone=TIMEZONE),
+        args=[engine],
+        id=JOB_ID,
+        jobstore="internal",
+        executor=JOB_EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
     )
 
 
@@ -156,6 +173,7 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         max_instances=1,
         coalesce=True,
     )
+    add_notification_job(scheduler, engine)
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
         pass

@@ -9,6 +9,7 @@ import time
 import typer
 
 from ioc.cli import (
+    alert_rule,
     boundaries,
     brief,
     collector,
@@ -46,6 +47,7 @@ app.add_typer(boundaries.app, name="boundaries")
 app.add_typer(user.app, name="user")
 brief.register(app)
 app.add_typer(subscriber.app, name="subscriber")
+app.add_typer(alert_rule.app, name="alert-rule")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ PAGES = (
     "users",
     "displays",
     "subscribers",
+    "alert_rules",
     "indicators",
     "targets",
     "boundaries",
