@@ -346,3 +346,24 @@ def test_a_webhook_whose_rule_was_removed_fails_at_once(place) -> None:
         run = deliver(place, NOW)
     assert [(o.status, o.error) for o in run] == [("failed", "webhook: the rule or its webhook was removed")]
     assert receiver.received == []
+
+
+def test_the_alert_deliverer_leaves_the_briefs_retries_to_the_brief(place, smtp) -> None:
+    mailbox, settings = smtp
+    with transaction(place) as connection:
+        connection.execute(
+            NOTIFICATION.insert().values(
+                kind="brief",
+                channel="email",
+                recipient="lanh.dao@example.org",
+                dedupe_key="brief:2025-06-20",
+                payload={},
+                status="pending",
+                attempts=1,
+                next_attempt_at=NOW - timedelta(minutes=5),
+                created_at=NOW - timedelta(minutes=15),
+            )
+        )
+    assert deliver(place, NOW, smtp=settings) == []
+    assert mailbox.messages == []
+    assert statuses(place) == [("email", "pending", 1)]

@@ -53,10 +53,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 def due(engine: Engine, now: datetime, limit: int) -> list[Any]:
-    """The notifications due at ``now``, oldest attempt first."""
+    """The alert notifications due at ``now``, oldest attempt first (the brief's own rows are ``ioc.brief``'s)."""
     query = (
         select(NOTIFICATION)
         .where(
+            NOTIFICATION.c.kind == "alert",
             or_(NOTIFICATION.c.status == "pending", NOTIFICATION.c.status == "held"),
             NOTIFICATION.c.next_attempt_at <= now,
         )
