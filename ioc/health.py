@@ -15,6 +15,10 @@ each with a light, and an overall light, the worst of them. Codes and figures on
   deserve a look: green when it shares none, amber when it shares some, red from :data:`OVERLAP_RED_SHARE` % of its
   dossiers with one other collector; no light for a collector without dossiers.
 
+Beside the sources, the alert deliveries in trouble: e-mails and webhooks of alert rules that failed or are being
+retried in the last day, by rule and channel with the latest error (:func:`delivery_troubles`, from
+:mod:`ioc.notify.outbox`).
+
 Every query is bounded by the window it judges (runs by the index on collector and start, dossiers by the index on
 ``received_at``, indicator values by their horizon), so the cost does not grow with the history.
 """
@@ -31,6 +35,7 @@ from ioc.alerts import cron_firing
 from ioc.collecting.status import shared_dossiers
 from ioc.collecting.store import CollectorConfig, list_collectors
 from ioc.completeness import Completeness, completeness
+from ioc.notify.outbox import Trouble, troubles
 from ioc.warehouse import schema
 
 Light = Literal["green", "amber", "red", "none"]
@@ -94,6 +99,11 @@ class SourceHealth:
     @property
     def light(self) -> Light:
         return worst(self.freshness.light, self.completeness_light, self.quarantine.light, self.overlap.light)
+
+
+def delivery_troubles(connection: Connection, now: datetime) -> list[Trouble]:
+    """The alert deliveries failed or being retried in the last day at ``now``, by rule and channel."""
+    return troubles(connection, now)
 
 
 def worst(*lights: Light) -> Light:

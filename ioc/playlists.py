@@ -21,7 +21,7 @@ from ioc.warehouse import audit, schema
 from ioc.warehouse.access import transaction
 
 #: The wall pages a playlist may name; a page added later is named with :func:`register_page`.
-WALL_PAGES: list[str] = ["/wall", "/wall/rankings", "/wall/index", "/wall/digital", "/wall/health"]
+WALL_PAGES: list[str] = ["/wall", "/wall/rankings", "/wall/index", "/wall/digital", "/wall/health", "/wall/risk"]
 #: A saved explorer view on the wall: ``/wall/view?name=…``.
 VIEW_PAGE = "/wall/view"
 #: The page that shows the alerts: a new red alert brings it forward once.
@@ -72,7 +72,13 @@ class Playlist:
 
 #: What a link without a playlist of its own plays.
 DEFAULT = Playlist(
-    (Entry("/wall", 60), Entry("/wall/rankings", 60), Entry("/wall/digital", 60), Entry("/wall/index", 60))
+    (
+        Entry("/wall", 60),
+        Entry("/wall/rankings", 60),
+        Entry("/wall/digital", 60),
+        Entry("/wall/index", 60),
+        Entry("/wall/risk", 60),
+    )
 )
 
 

@@ -22,11 +22,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from ioc.brief import job as brief_job
 from ioc.collecting.runner import run_collector
 from ioc.collecting.runs import AlreadyRunningError
 from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, load_settings
 from ioc.errors import IOCError
+from ioc.notify import JOB_EXECUTOR, JOB_ID, JOB_SECONDS, scheduled_notifications
 from ioc.warehouse.access import transaction
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.schema import apscheduler_jobs
@@ -113,9 +115,25 @@ def build_scheduler(engine: Engine, workers: int = 4) -> BackgroundScheduler:
             "default": SQLAlchemyJobStore(engine=engine, tablename=apscheduler_jobs.name),
             "internal": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(max_workers=workers)},
+        executors={"default": ThreadPoolExecutor(max_workers=workers), JOB_EXECUTOR: ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=TIMEZONE,
+    )
+
+
+def add_notification_job(scheduler: BackgroundScheduler, engine: Engine) -> None:
+    """The alert rules' job (:func:`ioc.notify.scheduled_notifications`) every minute, in the in-memory store, on
+    its own one-thread executor so that a slow webhook never holds a collector's worker."""
+    scheduler.add_job(
+        scheduled_notifications,
+        IntervalTrigger(seconds=JOB_SECONDS, timezone=TIMEZONE),
+        args=[engine],
+        id=JOB_ID,
+        jobstore="internal",
+        executor=JOB_EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
     )
 
 
@@ -143,6 +161,19 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         executor="default",
         replace_existing=True,
     )
+    # The daily brief on a one-thread executor of its own: a slow SMTP server never holds a collector's worker.
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), brief_job.EXECUTOR)
+    scheduler.add_job(
+        brief_job.scheduled_brief,
+        brief_job.trigger(),
+        id=brief_job.JOB_ID,
+        jobstore="internal",
+        executor=brief_job.EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+    add_notification_job(scheduler, engine)
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
         pass

@@ -45,6 +45,7 @@ PREFIXES: dict[str, str] = {
     "/wall/": WALL,
     "/admin/": "admin",
     "/api/v1/": "analyst",
+    "/brief/": "analyst",  # the daily brief to download (layouts.admin.subscribers)
 }
 
 #: Prefixes of the ids of the components a callback writes → what it needs.

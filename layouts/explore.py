@@ -16,6 +16,7 @@ from layouts import (
     explore_index,
     explore_indicator,
     explore_render,
+    explore_risk,
     explore_save,
     explore_view,
     figures,
@@ -36,6 +37,7 @@ CALLBACKS = (
     explore_export,
     explore_indicator,
     explore_index,
+    explore_risk,
     explore_save,
 )
 
@@ -195,6 +197,7 @@ def layout(**params: object) -> dmc.AppShell:
             ),
             explore_indicator.panel(view, lang, graph),
             explore_index.panel(lang),
+            explore_risk.panel(lang, _export_buttons("risk")),
             dcc.Location(id="explore-url", refresh=False),
             dcc.Store(id="explore-view", data=stored(view)),
             dcc.Store(id="explore-drill-target"),

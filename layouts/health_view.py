@@ -13,7 +13,7 @@ from dash import html
 
 from ioc.completeness import Gap
 from ioc.config import now_local
-from ioc.health import ORDER, SourceHealth, health
+from ioc.health import ORDER, SourceHealth, Trouble, delivery_troubles, health
 from ioc.indicators.model import Indicator
 from ioc.indicators.registry import registered
 from ioc.warehouse.aggregates import data_version
@@ -159,3 +159,18 @@ def summary(sources: list[SourceHealth], lang: str) -> str:
     """How many sources are at each light."""
     count = {light: number(sum(s.light == light for s in sources), lang) for light in ("red", "amber", "green")}
     return t(lang, "health.summary", **count)
+
+
+def deliveries(now: datetime | None = None) -> list[Trouble]:
+    """The alert deliveries failed or being retried in the last day (a small query: read each time)."""
+    with warehouse.engine().connect() as connection:
+        return delivery_troubles(connection, now or now_local())
+
+
+def delivery_cells(trouble: Trouble, lang: str) -> tuple[str, str, str]:
+    """A delivery in trouble as shown: the rule and channel, the counts, and when it started."""
+    channel = t(lang, f"health.delivery.channel.{trouble.channel}")
+    counts = t(
+        lang, "health.delivery.counts", failed=number(trouble.failed, lang), retrying=number(trouble.retrying, lang)
+    )
+    return f"{trouble.rule} · {channel}", counts, t(lang, "health.at", at=moment(trouble.since))

@@ -43,9 +43,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     app.config.include_assets_files = True
     # pages register themselves on an app using pages
-    from layouts import admin, explore, home, wall, wall_digital, wall_health, wall_index, wall_view
+    from layouts import admin, explore, home, wall, wall_digital, wall_health, wall_index, wall_risk, wall_view
+    from layouts.admin import subscribers
 
-    for page in (home, wall, wall_digital, wall_index, wall_health, wall_view, explore, admin):
+    for page in (home, wall, wall_digital, wall_index, wall_risk, wall_health, wall_view, explore, admin):
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     plotly_bundle.install(app)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     dash_requests.install(app)
     app.server.register_blueprint(api_blueprint(engine, settings.province))
     wall_playlist.install(app.server)
+    subscribers.install(app.server)  # the daily brief's downloads
 
     @app.server.get("/healthz")
     def health():  # type: ignore[no-untyped-def]

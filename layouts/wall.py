@@ -34,8 +34,8 @@ from layouts.wall_rankings import PAGE_SECONDS, paged_table, ranking_list
 
 MAP_KPIS = ("on_time_rate", "online_rate", "received", "pending_overdue", "digitisation_rate", "online_payment_rate")
 #: The pages ``?rotate=`` cycles through (``/wall/digital`` is :mod:`layouts.wall_digital`, ``/wall/index``
-#: :mod:`layouts.wall_index`).
-PAGES = ("/wall", "/wall/rankings", "/wall/digital", "/wall/index")
+#: :mod:`layouts.wall_index`, ``/wall/risk`` :mod:`layouts.wall_risk`).
+PAGES = ("/wall", "/wall/rankings", "/wall/digital", "/wall/index", "/wall/risk")
 REFRESH_SECONDS = 60
 RANKED = 5
 #: The wall is laid out for 1920×1080 and scaled as a whole to the screen (layouts/assets/wall.js); figure text at

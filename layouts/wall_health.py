@@ -61,6 +61,34 @@ def table(reading: health_view.Reading, lang: str) -> html.Table | html.Div:
     )
 
 
+def deliveries(lang: str) -> html.Div | None:
+    """The alert deliveries in trouble, by rule and channel with their counts (no error text: it may name a person's
+    address); None when there are none."""
+    found = health_view.deliveries()
+    if not found:
+        return None
+    rows = []
+    for trouble in found:
+        what, counts, since = health_view.delivery_cells(trouble, lang)
+        light = "red" if trouble.failed else "amber"
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(what, className="health-source"),
+                    html.Td(health_view.light(light, lang), className="health-overall"),
+                    html.Td([html.Div(counts, className="health-figure"), html.Div(since, className="health-detail")]),
+                ],
+                className=f"health-row light-{light}",
+            )
+        )
+    return html.Div(
+        [
+            html.Div(t(lang, "health.delivery.title"), className="wall-subtitle"),
+            html.Table(html.Tbody(rows), className="health-table", id="wall-health-deliveries"),
+        ]
+    )
+
+
 def _state(version: int) -> dict:
     """What the page on screen was drawn from: the data version and the time slot."""
     return {"version": version, "slot": health_view.current_slot()}
@@ -71,7 +99,7 @@ def content(options: dict) -> dict:
     lang = options["lang"]
     reading = health_view.read()
     return {
-        "table": table(reading, lang),
+        "table": html.Div([table(reading, lang), deliveries(lang)]),
         "summary": health_view.summary(reading.sources, lang),
         "freshness": t(lang, "wall.updated", at=moment(reading.updated_at)),
         "state": _state(reading.version),

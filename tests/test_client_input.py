@@ -685,6 +685,9 @@ def _route(site: Site, path: str, search: str) -> int:
         ("/wall", "?rotate=" + "9" * 5000),
         ("/wall/rankings", "?date=9999-12-31"),
         ("/wall/rankings", "?date=0001-01-01"),
+        ("/wall/risk", "?date=9999-12-31"),
+        ("/wall/risk", "?date=2999-12-31"),
+        ("/wall/risk", "?rotate=" + "9" * 5000),
     ],
 )
 def test_odd_query_strings_still_show_the_page(site: Site, path: str, search: str) -> None:

@@ -60,6 +60,7 @@ def test_a_link_without_a_playlist_plays_the_default(warehouse):
         ("/wall/rankings", 60),
         ("/wall/digital", 60),
         ("/wall/index", 60),
+        ("/wall/risk", 60),
     ]
 
 

@@ -146,6 +146,7 @@ def callback_need(module: str) -> str:
         "layouts.wall_digital": "display",
         "layouts.wall_health": "display",
         "layouts.wall_index": "display",
+        "layouts.wall_risk": "display",
         "layouts.explore": "analyst",
         "layouts.explore_view": "analyst",
         "layouts.explore_render": "analyst",
@@ -153,6 +154,7 @@ def callback_need(module: str) -> str:
         "layouts.explore_export": "analyst",
         "layouts.explore_indicator": "analyst",
         "layouts.explore_index": "analyst",
+        "layouts.explore_risk": "analyst",
         "layouts.explore_save": "analyst",
     }[module]
 
@@ -205,6 +207,7 @@ def test_the_matrix_classifies_every_page_and_callback(site: Site) -> None:
     modules = {spec["callback"].__module__ for spec in server_callbacks(site.app).values()}
     assert {"layouts.wall", "layouts.explore_render", "dash.dash"} <= modules
     assert {"layouts.wall_digital", "layouts.explore_indicator", "layouts.admin.indicators"} <= modules
+    assert {"layouts.wall_risk", "layouts.explore_risk"} <= modules and "/wall/risk" in pages()
     for module in modules - {"dash.dash"}:
         callback_need(module)
 
@@ -313,9 +316,25 @@ def test_every_route_of_the_server_is_covered(site: Site) -> None:
         "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies", "/_dash-update-component",
         "/_reload-hash", "/_favicon.ico", "/", "/<path:path>", "/login", "/logout", "/display", "/api/v1/kpi",
         "/api/v1/openapi.json", "/healthz", "/api/v1/indicators", "/api/v1/indicators/<code>/values",
-        "/wall/playlist.json",
+        "/wall/playlist.json", "/brief/<string:name>",
     }  # fmt: skip
     assert rules == known
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_daily_brief_downloads_only_for_analysts_and_admins(site: Site, clients, who: str | None) -> None:
+    client = clients[who]
+    pdf, html = client.get("/brief/2025-03-31.pdf"), client.get("/brief/2025-03-31.html")
+    if RANK[who] < RANK["analyst"]:
+        for response in (pdf, html):
+            assert_refused(response, who)
+        return
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    assert "attachment" in pdf.headers["Content-Disposition"]
+    assert html.status_code == 200 and "Bản tin điều hành ngày 31/03/2025" in html.text
+    assert HOSTILE not in html.text and "<script>" not in html.text
+    for wrong in ("/brief/2025-13-40.pdf", "/brief/2025-03-31.exe", "/brief/2025-3-31.pdf"):
+        assert client.get(wrong).status_code == 404, wrong
 
 
 # --- CSRF --------------------------------------------------------------------------------------------------------

@@ -105,6 +105,47 @@ def alive(pid: int) -> bool:
     return text[text.rindex(")") + 2] != "Z"
 
 
+def routed(client: httpx.Client, base: str, path: str) -> dict:
+    """The page at ``path`` as Dash's page router sends it to the browser (its layout as JSON), for ``client``."""
+    dependencies = client.get(f"{base}/_dash-dependencies").json()
+    router = next(d for d in dependencies if "_pages_content.children" in d["output"])
+    key = router["output"]
+    parts = key.strip(".").split("...") if key.startswith("..") else [key]
+    outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]} for part in parts]
+    values = {"_pages_location.pathname": path, "_pages_location.search": ""}
+
+    def item(dependency: dict) -> dict:
+        name = f"{dependency['id']}.{dependency['property']}"
+        return {"id": dependency["id"], "property": dependency["property"], "value": values.get(name)}
+
+    body = {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": [item(d) for d in router["inputs"]],
+        "state": [item(d) for d in router.get("state", [])],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    token = client.cookies.get("_csrf_token")
+    response = client.post(f"{base}/_dash-update-component", json=body, headers={"X-CSRFToken": token or ""})
+    assert response.status_code == 200, response.text[:300]
+    return response.json()
+
+
+def components(tree: object) -> list[dict]:
+    """Every component in a layout's JSON."""
+    if isinstance(tree, list):
+        return [found for item in tree for found in components(item)]
+    if not isinstance(tree, dict):
+        return []
+    found = [tree] if "props" in tree and "type" in tree else []
+    return found + [c for value in tree.values() for c in components(value)]
+
+
+def component(tree: object, component_id: str) -> dict | None:
+    """The props of the component with ``component_id`` in a layout's JSON."""
+    return next((c["props"] for c in components(tree) if c["props"].get("id") == component_id), None)
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
@@ -208,6 +249,16 @@ def test_the_demo_loads_the_simulator_serves_the_wall_and_leaves_nothing_behind_
             assert opened.status_code == 200 and opened.url.path == "/wall"
             assert screen.get(f"http://127.0.0.1:{port}/explore").status_code == 403  # a display reaches the wall only
             assert screen.get(f"http://127.0.0.1:{port}/wall/index").status_code == 200
+            # The display link's playlist shows the at-risk page, and the page lists the dossiers likely to be late.
+            playlist = screen.get(f"http://127.0.0.1:{port}/wall/playlist.json").json()
+            assert "/wall/risk" in [entry["href"] for entry in playlist["entries"]]
+            risk = routed(screen, f"http://127.0.0.1:{port}", "/wall/risk")
+            total = component(risk, "wall-risk-total")
+            assert total is not None and int(total["children"].replace(".", "")) > 0, total
+            assert any(
+                "risk-dossier" in str(item.get("props", {}).get("className"))
+                for item in components(component(risk, "wall-risk-agencies"))
+            )
         assert httpx.get(f"http://127.0.0.1:{port}/wall", timeout=30).status_code == 401
         assert "Sign in as admin with the password " in log.read_text()
         first = first_day_months_before(now_local().date(), 1)

@@ -8,7 +8,21 @@ import time
 
 import typer
 
-from ioc.cli import boundaries, collector, demo, indicator, kpi, risk, services, tokens, user, warehouse
+from ioc.cli import (
+    alert_rule,
+    boundaries,
+    brief,
+    collector,
+    demo,
+    indicator,
+    kpi,
+    risk,
+    services,
+    subscriber,
+    tokens,
+    user,
+    warehouse,
+)
 from ioc.config import TIMEZONE
 from ioc.errors import IOCError
 
@@ -31,6 +45,9 @@ app.add_typer(tokens.api_app, name="api-token")
 app.add_typer(tokens.display_app, name="display-token")
 app.add_typer(boundaries.app, name="boundaries")
 app.add_typer(user.app, name="user")
+brief.register(app)
+app.add_typer(subscriber.app, name="subscriber")
+app.add_typer(alert_rule.app, name="alert-rule")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -209,3 +210,20 @@ def dossier_page(
     )
     rows = [_row(dict(row), mask_names) for row in connection.execute(query).mappings()]
     return DossierPage(rows=rows, total=total)
+
+
+def applicant_names(connection: Connection, source_keys: Sequence[str], mask_names: bool = True) -> dict[str, str]:
+    """The applicants of the counted dossiers ``source_keys`` (at most :data:`MAX_LIMIT` × 4 of them), by source key,
+    masked as :func:`mask_name` does unless ``mask_names`` is False; a dossier without an applicant is left out."""
+    keys = list(dict.fromkeys(source_keys))
+    if len(keys) > 4 * MAX_LIMIT:
+        raise IOCError(f"at most {4 * MAX_LIMIT} dossiers' applicants at once, not {len(keys)}")
+    names: dict[str, str] = {}
+    for start in range(0, len(keys), MAX_LIMIT):  # a bounded IN list per query, which every database takes
+        chunk = keys[start : start + MAX_LIMIT]
+        query = counted_dossiers(DOSSIER.c.source_key, DOSSIER.c.applicant_name).where(
+            DOSSIER.c.source_key.in_(chunk), DOSSIER.c.applicant_name.is_not(None)
+        )
+        for key, name in connection.execute(query):
+            names[key] = mask_name(name) if mask_names else name
+    return names

@@ -286,3 +286,14 @@ def change_rows(
         }
         rows.append(row | {"previous": {k: before[k] for k in values} if before else None, "change": change})
     return rows
+
+
+def daily_sums(
+    connection: Connection, start: date, end: date, by: str | None = None, measures: tuple[str, ...] = FLOWS
+) -> list[tuple[object, date, Counter]]:
+    """(breakdown key or None, day, summed ``measures``) for each day of ``[start, end)`` that has a row, read from
+    the smallest daily aggregate holding the breakdown (``unit`` or ``agency``; None: all of them)."""
+    if by not in (None, "unit", "agency"):
+        raise IOCError(f"daily sums are kept by unit or agency, not {by!r}")
+    reader = _Reader.choose(connection, by, Filters())
+    return reader.sums(reader.daily, start, end, measures, True)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ioc.config import TIMEZONE
+from ioc.simulator.injection import Injection, parse, text_of
 from ioc.units import normalise_province_code
 
 AUTH_MODES = ("none", "apikey", "basic", "oauth2")
@@ -53,6 +54,8 @@ class SimulatorConfig:
     latency_ms: int = 0
     truncated_rate: float = 0.0
     malformed_page_rate: float = 0.0
+    #: Injected anomalies, ``kind:scope:code:YYYY-MM-DD:days`` separated by commas (:mod:`ioc.simulator.injection`).
+    anomalies: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "province", normalise_province_code(self.province))
@@ -73,6 +76,11 @@ class SimulatorConfig:
             raise ValueError("page_size_max and token_ttl_seconds must be ≥ 1, latency_ms ≥ 0")
         for name in ("malformed_rate", "error_rate", "truncated_rate", "malformed_page_rate"):
             _check_rate(name, getattr(self, name))
+        object.__setattr__(self, "anomalies", text_of(parse(self.anomalies, self.province)))
+
+    def injections(self) -> tuple[Injection, ...]:
+        """The anomalies injected into what is served."""
+        return parse(self.anomalies, self.province)
 
 
 @dataclass

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ioc.simulator.catalogue import OTHER_ORGANISATION_SHARE
-from ioc.simulator.lifecycle import EVENTS, draw_lifecycles, office_seconds
+from ioc.simulator.injection import Injector
+from ioc.simulator.lifecycle import EVENTS, LIFETIME_DAYS, draw_lifecycles, office_seconds
 from ioc.simulator.names import name_stops, name_table
 from ioc.simulator.rhythm import (
     POSTAL_SHARE,
@@ -140,9 +141,15 @@ def _applicants(world: World, rng: np.random.Generator, procedure: np.ndarray) -
 
 
 def generate_day(
-    world: World, calendar: WorkCalendar, seed: int, day: int, daily_volume: int, malformed_rate: float
+    world: World,
+    calendar: WorkCalendar,
+    seed: int,
+    day: int,
+    daily_volume: int,
+    malformed_rate: float,
+    inject: Injector | None = None,
 ) -> Dossiers:
-    """Every dossier first seen on ``day``."""
+    """Every dossier first seen on ``day`` (with ``inject``: as its injected anomalies change them)."""
     rng = stream(seed, world.province, "day", day)
     online_mean, desk_mean = expected_arrivals(calendar, day, daily_volume)
     noise = rng.lognormal(0.0, 0.06)
@@ -177,7 +184,10 @@ def generate_day(
         world.late_share[agency],
         world.supplement_share[procedure],
         world.financial_share[procedure] * world.has_fee[procedure],
+        collapsed=None if inject is None else inject.collapsed(agency),
     )
+    if inject is not None:
+        inject.surge(day, agency, lives.times, (day + LIFETIME_DAYS) * DAY - 1)
     pay = rng.random(count) < np.where(online, online_payment_share(day, True), online_payment_share(day, False))
     online_payment = np.where(world.has_fee[procedure], pay.astype(np.int8), -1).astype(np.int8)
     digitised = (rng.random(count) < digitised_share(day)).astype(np.int8)
@@ -202,9 +212,11 @@ def generate_day(
         ]
     ).astype(np.int32)
     times = np.column_stack([lives.times, lives.due_registered, lives.due_received, lives.due_final])
-    return Dossiers(
+    dossiers = Dossiers(
         attributes=attributes[order],
         times=times[order],
         origin=np.full(count, day, dtype=np.int32),
         rank=np.arange(1, count + 1, dtype=np.int32),
     )
+    served = None if inject is None else inject.gap_rows(day, dossiers.agency)
+    return dossiers if served is None else dossiers.take(np.flatnonzero(served))

@@ -9,6 +9,7 @@ hours. Every event falls within ``LIFETIME_DAYS`` of the dossier's first one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,8 @@ EXACTLY_DUE, SAME_DAY_EARLIER = 0.04, 0.10
 #: Of late dossiers: later on the due day; the rest some working days later.
 SAME_DAY_LATER = 0.25
 HALF_PAST_FIVE = 17 * 3600 + 30 * 60
+#: The late share of an injected punctuality collapse (:mod:`ioc.simulator.injection`).
+COLLAPSED_LATE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,10 @@ def draw_lifecycles(
     late_share: np.ndarray,
     supplement_share: np.ndarray,
     financial_share: np.ndarray,
+    collapsed: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Lifecycles:
-    """Lifecycles of the dossiers that first appear on ``day`` at ``first_times``."""
+    """Lifecycles of the dossiers that first appear on ``day`` at ``first_times``; ``collapsed`` (an injected anomaly,
+    :mod:`ioc.simulator.injection`) picks by final due time the dossiers late at its share instead of their agency's."""
     count = len(first_times)
     u = rng.random((count, 17))
     jitter = rng.integers(0, 7200, size=(count, 2))
@@ -128,6 +133,8 @@ def draw_lifecycles(
     supplement = u[:, 4] < supplement_share
     moved = calendar.add_working_days(due_received // DAY, pause) * DAY + due_received % DAY
     due_final = np.where(supplement, moved, due_received)
+    if collapsed is not None:
+        late_share = np.where(collapsed(due_final), COLLAPSED_LATE_SHARE, late_share)
     finished = _finish_times(calendar, rng, received, processing, due_final, late_share, u[:, 6:9])
     work = finished - processing
     requested = processing + (work * (0.1 + 0.4 * u[:, 9])).astype(np.int64)
@@ -162,7 +169,7 @@ def draw_lifecycles(
     times[:, FINANCIAL] = np.where(active & processed & financial, obligation, ABSENT)
     times[:, ENDED] = np.where(active, ended, ABSENT)
     times[:, RETURNED] = np.where(active & processed & (u[:, 11] < RETURNED_SHARE), returned_at, ABSENT)
-    _bound(times, (day + LIFETIME_DAYS) * DAY - 1)
+    bound_times(times, (day + LIFETIME_DAYS) * DAY - 1)
     return Lifecycles(
         times=times,
         received_status=np.where(refused, 3, 2).astype(np.int8),
@@ -173,7 +180,7 @@ def draw_lifecycles(
     )
 
 
-def _bound(times: np.ndarray, last: int) -> None:
+def bound_times(times: np.ndarray, last: int) -> None:
     """Keep every present event within the lifetime and the events in non-decreasing order, in place."""
     running = np.full(len(times), -1, dtype=np.int64)
     for column in range(EVENTS):

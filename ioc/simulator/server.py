@@ -27,7 +27,9 @@ TOKEN_PATH = "/oauth/token"
 HEALTH_PATH = "/_sim/health"
 CLOCK_PATH = "/_sim/clock"
 FAULTS_PATH = "/_sim/faults"
+ANOMALIES_PATH = "/_sim/anomalies"
 ROUTES = {PULL_PATH: "GET", HEALTH_PATH: "GET", TOKEN_PATH: "POST", CLOCK_PATH: "POST", FAULTS_PATH: "POST"}
+ROUTES[ANOMALIES_PATH] = "GET"
 ROUTES.update(dict.fromkeys(indicator_apis.PATHS, "GET"))
 TIME_FORMAT = "%Y%m%d%H%M%S"
 MAX_BODY = 1 << 20
@@ -144,6 +146,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._json(200, {"ok": True, "now": simulator.now().strftime(TIME_FORMAT)})
         elif path == CLOCK_PATH:
             self._set_clock(body)
+        elif path == ANOMALIES_PATH:
+            injected = [
+                {"kind": i.kind, "scope": i.scope, "code": i.code, "start": i.start.isoformat(), "days": i.days}
+                for i in simulator.config.injections()
+            ]
+            self._json(200, {"anomalies": injected})
         else:
             self._set_faults(body)
 

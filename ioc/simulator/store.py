@@ -19,6 +19,7 @@ import numpy as np
 from ioc.simulator.cache import NEVER, SizedCache, Validity, array_bytes
 from ioc.simulator.config import SimulatorConfig
 from ioc.simulator.generate import Dossiers, generate_day
+from ioc.simulator.injection import injector
 from ioc.simulator.lifecycle import LIFETIME_DAYS
 from ioc.simulator.render import Renderer
 from ioc.simulator.state import latest_events
@@ -89,6 +90,7 @@ class Store:
         self.calendar = calendar
         self.renderer = Renderer(world)
         self.start_day = day_number(config.start)
+        self.injector = injector(config.injections(), world, calendar, config.seed)
         self._lock = threading.RLock()
         self._batches = SizedCache(BATCH_BUDGET)
         self._orders = SizedCache(ORDER_BUDGET)
@@ -104,7 +106,9 @@ class Store:
         config = self.config
 
         def make() -> Dossiers:
-            return generate_day(self.world, self.calendar, config.seed, day, config.daily_volume, config.malformed_rate)
+            return generate_day(
+                self.world, self.calendar, config.seed, day, config.daily_volume, config.malformed_rate, self.injector
+            )
 
         with self._lock:
             return self._batches.get_or_make(day, 0, make, lambda b: b.nbytes)

@@ -1,6 +1,6 @@
 """``/admin``: the admins' pages — collectors and their runs, the quarantine, users, the indicators, their targets,
-boundaries, the audit log — and an index of them, under the data-health table of every source. The server lets only
-admins reach ``/admin`` and every ``admin-…`` callback."""
+boundaries, the e-mail subscribers, the audit log — and an index of them, under the data-health table of every
+source. The server lets only admins reach ``/admin`` and every ``admin-…`` callback."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ PAGES = (
     "names",
     "users",
     "displays",
+    "subscribers",
+    "alert_rules",
     "indicators",
     "targets",
     "boundaries",

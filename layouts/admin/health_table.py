@@ -45,13 +45,40 @@ def _row(source: SourceHealth, lang: str, indicators: dict[str, Indicator]) -> h
     )
 
 
+def deliveries_table(lang: str) -> list:
+    """The alert deliveries failed or being retried in the last day, with the latest error (nothing when none)."""
+    found = health_view.deliveries()
+    if not found:
+        return []
+    rows = []
+    for trouble in found:
+        what, counts, since = health_view.delivery_cells(trouble, lang)
+        light = "red" if trouble.failed else "amber"
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(what),
+                    html.Td([health_view.light(light, lang), html.Div(counts, className="health-figure")]),
+                    html.Td([html.Div(trouble.last_error, className="health-figure"), html.Div(since)]),
+                ],
+                id={"type": "admin-health-delivery", "rule": trouble.rule, "channel": trouble.channel},
+            )
+        )
+    header = html.Tr([html.Th(t(lang, f"health.delivery.column.{c}")) for c in ("rule", "state", "error")])
+    return [
+        dmc.Title(t(lang, "health.delivery.title"), order=4),
+        dmc.Table([html.Thead(header), html.Tbody(rows)], id="admin-health-deliveries", withTableBorder=True, mb="lg"),
+    ]
+
+
 def health_table(lang: str) -> list:
-    """The table's title, its summary and the table (or a line saying there is no source yet)."""
+    """The table's title, its summary and the table (or a line saying there is no source yet), then the alert
+    deliveries in trouble."""
     reading = health_view.read()
     sources = reading.sources
     title = dmc.Title(t(lang, "health.title"), order=3)
     if not sources:
-        return [title, dmc.Text(t(lang, "health.none"), c="dimmed", mb="md")]
+        return [title, dmc.Text(t(lang, "health.none"), c="dimmed", mb="md"), *deliveries_table(lang)]
     header = html.Tr(
         [
             html.Th(t(lang, "health.column.source")),
@@ -64,4 +91,5 @@ def health_table(lang: str) -> list:
         title,
         dmc.Text(f"{t(lang, 'health.subtitle')} · {health_view.summary(sources, lang)}", c="dimmed"),
         dmc.Table([html.Thead(header), body], id="admin-health-table", striped=True, withTableBorder=True, mb="lg"),
+        *deliveries_table(lang),
     ]

@@ -152,7 +152,7 @@ return Array.from(document.querySelectorAll(
 
 def test_every_page_is_vietnamese_clean_and_local(browser: WebDriver, dashboard: Dashboard) -> None:
     paths = registered_paths(dashboard)
-    assert {"/", "/wall", "/explore", "/admin"} <= set(paths)
+    assert {"/", "/wall", "/wall/risk", "/explore", "/admin"} <= set(paths)
     english = english_words()
     vi_titles, en_titles = _titles("vi"), _titles("en")
     sign_in(browser, dashboard, "admin")

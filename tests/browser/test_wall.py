@@ -107,12 +107,15 @@ def test_wall_rotates_between_its_pages(dashboard, browser):
     WebDriverWait(browser, 15).until(lambda d: d.current_url.startswith(f"{dashboard.url}/wall/rankings"))
     assert "rotate=5" in browser.current_url
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-agency-table tbody tr"))
-    # The rankings show each of their pages for the rotation's 5 s, then "Chính quyền số", the index, then the wall.
+    # The rankings show each of their pages for the rotation's 5 s, then "Chính quyền số", the index, the dossiers at
+    # risk, then the wall.
     WebDriverWait(browser, 60).until(lambda d: d.current_url.split("?")[0] == f"{dashboard.url}/wall/digital")
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-digital-tiles .digital-tile"))
     assert "rotate=5" in browser.current_url
     WebDriverWait(browser, 15).until(lambda d: d.current_url.split("?")[0] == f"{dashboard.url}/wall/index")
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-index-bars .index-bar"))
+    WebDriverWait(browser, 15).until(lambda d: d.current_url.split("?")[0] == f"{dashboard.url}/wall/risk")
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, "wall-risk-total"))
     WebDriverWait(browser, 15).until(lambda d: d.current_url.split("?")[0] == f"{dashboard.url}/wall")
     _wait_drawn(browser)
     assert console_errors(browser) == []

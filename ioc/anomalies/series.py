@@ -1,0 +1,89 @@
+"""The daily series the anomaly rules watch, read from the daily aggregates through :mod:`ioc.kpi.query`.
+
+One series per measure (:data:`ioc.anomalies.model.MEASURES`) and scope: the province, each unit, each agency, over
+calendar days. Only the working days of IOC's work calendar (:mod:`ioc.work_calendar`) are observed: weekends,
+holidays, Tết and nghỉ bù are masked. A working day without any row counts 0 dossiers (a collection gap shows as
+zeros). Bounds: counts need a median of :data:`MIN_DAILY_COUNT` dossiers a working day, else the series is not
+watched; a day's on-time rate is observed only over at least :data:`MIN_RATE_VOLUME` resolved dossiers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+from sqlalchemy import Connection, select
+
+from ioc.kpi.query import daily_sums
+from ioc.warehouse import schema
+from ioc.work_calendar import is_working_day
+
+#: Least median received or resolved a working day for a count series to be watched.
+MIN_DAILY_COUNT = 5
+#: Least resolved dossiers on a day for its on-time rate to be observed (a rate over 3 dossiers is noise).
+MIN_RATE_VOLUME = 10
+#: The floor of a series' scale: one dossier for counts, five percentage points for the on-time rate.
+MIN_SCALE = {"received": 1.0, "resolved": 1.0, "on_time_rate": 5.0}
+_READ = ("received", "resolved", "resolved_early", "resolved_on_time")
+_BREAKDOWNS = (("province", None), ("unit", "unit"), ("agency", "agency"))
+UNIT = schema.Unit.__table__
+
+
+@dataclass(frozen=True)
+class Series:
+    """One measure of one scope over calendar days, with which days are observed."""
+
+    measure: str
+    scope: str
+    code: str
+    days: tuple[date, ...]
+    values: np.ndarray
+    observed: np.ndarray
+
+
+def calendar_days(first: date, end: date) -> tuple[date, ...]:
+    """The days of ``[first, end)``."""
+    return tuple(first + timedelta(days=i) for i in range((end - first).days))
+
+
+def province_code(connection: Connection) -> str:
+    return connection.execute(select(UNIT.c.code).where(UNIT.c.level == "province")).scalar() or ""
+
+
+def watched_series(connection: Connection, first: date, end: date, measures: tuple[str, ...]) -> list[Series]:
+    """Every watched series of ``measures`` over the days of ``[first, end)``."""
+    days = calendar_days(first, end)
+    working = np.array([is_working_day(day) for day in days], dtype=bool)
+    position = {day: i for i, day in enumerate(days)}
+    province = province_code(connection)
+    found = []
+    for scope, by in _BREAKDOWNS:
+        table: dict[object, np.ndarray] = {}
+        for key, day, counts in daily_sums(connection, first, end, by, _READ):
+            if (by is not None and key is None) or day not in position:
+                continue
+            row = table.setdefault(key, np.zeros((len(days), len(_READ))))
+            row[position[day]] += [counts[m] for m in _READ]
+        for key in sorted(table, key=str):
+            found.extend(_of(table[key], working, scope, province if by is None else str(key), days, measures))
+    return found
+
+
+def _of(
+    counts: np.ndarray, working: np.ndarray, scope: str, code: str, days: tuple[date, ...], measures: tuple[str, ...]
+) -> list[Series]:
+    received, resolved = counts[:, 0], counts[:, 1]
+    found = []
+    for measure in measures:
+        if measure == "on_time_rate":
+            observed = working & (resolved >= MIN_RATE_VOLUME)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = np.where(observed, 100.0 * (counts[:, 2] + counts[:, 3]) / np.maximum(resolved, 1), 0.0)
+        else:
+            values = received if measure == "received" else resolved
+            if not working.any() or np.median(values[working]) < MIN_DAILY_COUNT:
+                continue
+            observed = working
+        found.append(Series(measure, scope, code, days, values.astype(float), observed))
+    return found
