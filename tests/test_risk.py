@@ -141,7 +141,7 @@ def test_probability_is_the_conditional_kaplan_meier_ratio(warehouse) -> None:
     late = Fraction(37, 47) * Fraction(26, 36) * Fraction(1, 2)
     assert rows["P-young"].probability == pytest.approx(float(late))  # S(0.1) = 1
     assert rows["P-mid"].probability == pytest.approx(float(late / Fraction(37, 47)))  # 13/36
-    assert rows["P-old"].probability == pytest.approx(0.5)  # S(0.6) = 37/47 · 26/36
+    assert rows["P-old"].probability == 0.5  # S(0.6) = 37/47 · 26/36: exactly one half, so "likely"
     assert {row.basis for row in rows.values()} == {"procedure"}
     assert {row.history for row in rows.values()} == {40}  # resolved dossiers; the withdrawn ones are not
     result = report(warehouse, horizon_days=10)

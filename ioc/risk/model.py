@@ -78,7 +78,9 @@ def estimate(
         survival = product_limit(group[known], times[known], history.resolved[known], query_groups, query_times)
         late, alive = survival[: len(chosen)], survival[len(chosen) :]
         ratio = np.divide(late, alive, out=np.ones_like(late), where=alive > 0)
-        probability[enough] = np.clip(ratio, 0.0, 1.0)
+        # Rounded to 12 decimals: the products are sums of logarithms, and a ratio that is exactly 1/2 must compare
+        # as 1/2 against LIKELY, not as 0.49999999999999994.
+        probability[enough] = np.clip(np.round(ratio, 12), 0.0, 1.0)
         basis[enough] = level
         sizes[enough] = resolved[group[chosen]]
         open_ &= ~enough
