@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ioc.cli.risk import as_of_day
 from ioc.collecting.store import add_collector
 from ioc.errors import IOCError
 from ioc.records import DossierRecord
 from ioc.risk import LIKELY, MIN_HISTORY, at_risk
+from ioc.risk import report as risk_report
 from ioc.risk.survival import product_limit
 from ioc.warehouse.load import load_page
 from tests.helpers import run_ioc
@@ -139,13 +141,18 @@ def test_probability_is_the_conditional_kaplan_meier_ratio(warehouse) -> None:
     late = Fraction(37, 47) * Fraction(26, 36) * Fraction(1, 2)
     assert rows["P-young"].probability == pytest.approx(float(late))  # S(0.1) = 1
     assert rows["P-mid"].probability == pytest.approx(float(late / Fraction(37, 47)))  # 13/36
-    assert rows["P-old"].probability == pytest.approx(0.5)  # S(0.6) = 37/47 · 26/36
+    assert rows["P-old"].probability == 0.5  # S(0.6) = 37/47 · 26/36: exactly one half, so "likely"
     assert {row.basis for row in rows.values()} == {"procedure"}
     assert {row.history for row in rows.values()} == {40}  # resolved dossiers; the withdrawn ones are not
     result = report(warehouse, horizon_days=10)
     assert [row.ma_ho_so for row in result.rows] == ["P-old", "P-mid", "P-young"]
     assert [row.ma_ho_so for row in result.likely] == ["P-old"]
     assert rows["P-old"].due == AS_OF - 6 * DAY + ALLOWANCE and rows["P-old"].unit == "46"
+
+
+def test_an_empty_warehouse_has_nothing_at_risk_and_nothing_refused(warehouse) -> None:
+    result = report(warehouse)
+    assert (result.rows, result.refused, result.as_of, result.horizon_days) == ([], 0, AS_OF, 7)
 
 
 def test_a_dossier_that_outlived_every_resolved_one_is_certain_to_be_late(warehouse) -> None:
@@ -223,6 +230,19 @@ def test_as_of_ignores_what_happened_after_it(warehouse) -> None:
     assert by_key(report(warehouse, AS_OF + timedelta(hours=1))).keys() == before.keys()
 
 
+def test_a_later_instant_of_the_same_day_sees_the_finishes_in_between(warehouse) -> None:
+    # "Q" is resolved at 14:00, in time (τ 0.91): at 12:00 it is pending (censored at τ 0.9), at 18:00 a finish. The
+    # second call reuses the day's window of dossiers read for the first; it must answer as a fresh read does.
+    in_time = dossier("Q", AS_OF - 9 * DAY, finished=AS_OF + timedelta(hours=2))
+    load(warehouse, [*resolved("A", MIN_HISTORY, 0.8), in_time, pending("P", 5 * DAY)])
+    noon = by_key(report(warehouse))["P"]  # at τ 0.8: 31 at risk, 30 finish; nothing after: S(1)/S(0.5) = 1/31
+    evening = by_key(report(warehouse, AS_OF + timedelta(hours=6)))["P"]  # … and Q finishes at 0.91: S(1) = 0
+    risk_report.clear()
+    fresh = by_key(report(warehouse, AS_OF + timedelta(hours=6)))["P"]
+    assert (noon.probability, noon.history) == (pytest.approx(1 / 31), 30)
+    assert (evening.probability, evening.history) == (fresh.probability, fresh.history) == (0.0, 31)
+
+
 def test_history_older_than_a_year_does_not_count(warehouse) -> None:
     old = resolved("O", 35, 1.5, start=AS_OF - 400 * DAY)  # received 400 … 366 days before as_of
     load(warehouse, old + resolved("A", MIN_HISTORY, 0.8) + [pending("P", 5 * DAY)])
@@ -294,6 +314,25 @@ def test_ioc_risk_prints_the_likely_dossiers_as_json(warehouse, warehouse_env) -
     assert table.returncode == 0 and "50,0" in table.stdout and "P-young" in table.stdout
 
 
-def test_ioc_risk_refuses_a_future_date_and_an_unknown_agency_in_one_line(warehouse, warehouse_env) -> None:
+def test_ioc_risk_refuses_a_future_date_an_unknown_code_and_a_bad_horizon_in_one_line(warehouse, warehouse_env) -> None:
     assert_one_line_error(run_ioc("risk", "--date", "2999-01-01", env=warehouse_env), "future")
     assert_one_line_error(run_ioc("risk", "--date", "2025-06-01", "--agency", "NOPE", env=warehouse_env), "NOPE")
+    assert_one_line_error(run_ioc("risk", "--date", "2025-06-01", "--horizon", "0", env=warehouse_env), "horizon")
+
+
+def test_a_date_means_the_end_of_that_day_or_now_when_it_is_today() -> None:
+    now = datetime(2025, 6, 1, 9, 15, 30, 123456)
+    assert as_of_day(datetime(2025, 5, 31), now) == datetime(2025, 5, 31, 23, 59, 59)
+    assert as_of_day(datetime(2025, 6, 1), now) == datetime(2025, 6, 1, 9, 15, 30)
+    with pytest.raises(IOCError, match="future"):
+        as_of_day(datetime(2025, 6, 2), now)
+
+
+def test_ioc_risk_csv_has_the_json_columns(warehouse, warehouse_env) -> None:
+    load(warehouse, [*resolved("A", MIN_HISTORY, 1.5), pending("P", 5 * DAY)])
+    result = run_ioc("risk", "--date", "2025-06-01", "--format", "csv", env=warehouse_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "ma_ho_so,agency,unit,procedure,due,probability",
+        f"P,SO-TP,46,1.000001,{(AS_OF + 5 * DAY).isoformat()},1.0",
+    ]

@@ -23,6 +23,9 @@ from ioc.kpi.query import Filters
 from ioc.risk import LIKELY, RiskReport, RiskRow, at_risk
 from ioc.risk.report import MAX_HORIZON_DAYS
 
+#: Whose history gave the estimate, as the table says it.
+BASIS_VI = {"procedure": "thủ tục", "field": "lĩnh vực", "agency": "cơ quan"}
+
 
 class RiskFormat(StrEnum):
     table = "table"
@@ -55,7 +58,7 @@ def risk(
     day: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="As of the end of this day (or now).")],
     agency: Annotated[str | None, typer.Option(help="Only this agency's dossiers.")] = None,
     unit: Annotated[str | None, typer.Option(help="Only this unit's dossiers (MaDVHC code).")] = None,
-    horizon: Annotated[int, typer.Option(min=1, max=MAX_HORIZON_DAYS, help="Dossiers due within this many days.")] = 7,
+    horizon: Annotated[int, typer.Option(help=f"Dossiers due within this many days (1 to {MAX_HORIZON_DAYS}).")] = 7,
     show_all: Annotated[bool, typer.Option("--all", help=f"Every predicted dossier, not only p ≥ {LIKELY:g}.")] = False,
     output: Annotated[RiskFormat, typer.Option("--format", help="table for people, json or csv for scripts.")] = (
         RiskFormat.table
@@ -80,8 +83,10 @@ def _print_table(report: RiskReport, rows: list[RiskRow]) -> None:
     table = Table(
         title=f"Hồ sơ có nguy cơ trễ hạn trong {report.horizon_days} ngày, tính đến {report.as_of:%d/%m/%Y %H:%M}"
     )
-    for label in ("Mã hồ sơ", "Cơ quan", "Đơn vị", "Thủ tục", "Hạn trả", "Xác suất trễ (%)", "Căn cứ"):
-        table.add_column(label, justify="right" if label.startswith("Xác suất") else "left")
+    for label in ("Mã hồ sơ", "Cơ quan", "Đơn vị", "Thủ tục", "Hạn trả"):
+        table.add_column(label, no_wrap=label in ("Mã hồ sơ", "Hạn trả"))
+    table.add_column("Xác suất trễ (%)", justify="right")
+    table.add_column("Căn cứ (số hồ sơ)")
     for row in rows:
         table.add_row(
             row.ma_ho_so,
@@ -90,7 +95,7 @@ def _print_table(report: RiskReport, rows: list[RiskRow]) -> None:
             row.procedure or "",
             f"{row.due:%d/%m/%Y %H:%M}",
             vietnamese_number(row.probability * 100, 1),
-            f"{row.basis} ({vietnamese_number(row.history)})",
+            f"{BASIS_VI[row.basis]} ({vietnamese_number(row.history)})",
         )
     console.print(table)
 

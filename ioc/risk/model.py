@@ -7,10 +7,12 @@ field and agency fallbacks; the back-test (tests/benchmarks/bench_risk.py) compa
 (P = S(allowance) / S(age) on raw durations), and the allowance scale had the lower Brier score at every cut-off
 (README, "Dossiers at risk").
 
-History levels, narrowest first, each within the dossier's agency (the simulator and real provinces alike differ in
-punctuality by agency more than by procedure): the agency's dossiers of the same procedure, then of the same field,
-then all the agency's dossiers. The first level with at least ``MIN_HISTORY`` dossiers resolved in the window gives
-the estimate; below it at every level the dossier is refused, never guessed.
+History levels, narrowest first, each within the dossier's agency: the agency's dossiers of the same procedure, then
+of the same field, then all the agency's dossiers. Within the agency, because punctuality is the handling office's
+(a commune procedure is run by each commune's own staff): on three cut-offs of a 14-month simulated history, nesting
+had the lower Brier score at each than pooling a procedure's and a field's dossiers across the province (0.140, 0.125,
+0.122 against 0.145, 0.133, 0.127). The first level with at least ``MIN_HISTORY`` dossiers resolved in the window
+gives the estimate; below it at every level the dossier is refused, never guessed.
 
 A dossier that has outlived every resolved dossier of its history (S(age) = 0) gets probability 1: nothing in the
 history finished that late, so nothing says it will finish in time.
@@ -25,8 +27,8 @@ import numpy as np
 from ioc.risk.history import LEVELS, History
 from ioc.risk.survival import product_limit
 
-#: Fewest resolved dossiers a history needs to predict from: about a month of a weekly procedure, and enough that
-#: one late dossier moves the estimate by no more than ~3 points.
+#: Fewest resolved dossiers a history needs to predict from: with 30, one late dossier more or less moves a late
+#: share by about 3 points; with fewer, the curve is a handful of steps and the estimate mostly noise.
 MIN_HISTORY = 30
 ALLOWANCE, ELAPSED = "allowance", "elapsed"
 
@@ -76,7 +78,9 @@ def estimate(
         survival = product_limit(group[known], times[known], history.resolved[known], query_groups, query_times)
         late, alive = survival[: len(chosen)], survival[len(chosen) :]
         ratio = np.divide(late, alive, out=np.ones_like(late), where=alive > 0)
-        probability[enough] = np.clip(ratio, 0.0, 1.0)
+        # Rounded to 12 decimals: the products are sums of logarithms, and a ratio that is exactly 1/2 must compare
+        # as 1/2 against LIKELY, not as 0.49999999999999994.
+        probability[enough] = np.clip(np.round(ratio, 12), 0.0, 1.0)
         basis[enough] = level
         sizes[enough] = resolved[group[chosen]]
         open_ &= ~enough

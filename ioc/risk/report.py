@@ -74,7 +74,9 @@ def at_risk(
 
 
 def _window(connection: Connection, version: tuple, as_of: datetime) -> Dossiers:
-    """The dossiers of the window ending at ``as_of``, read once per (database, data version, first day)."""
+    """The dossiers of the window ending at ``as_of``, read once per (database, data version, first day): those
+    received from the start of the day a year before ``as_of`` to the end of ``as_of``'s day, enough for any
+    ``as_of`` of that day."""
     since = datetime.combine((as_of - timedelta(days=HISTORY_DAYS)).date(), time.min)
     key = (*version, since)
     with _lock:
@@ -82,7 +84,7 @@ def _window(connection: Connection, version: tuple, as_of: datetime) -> Dossiers
         if window is not None:
             _windows.move_to_end(key)
     if window is None:
-        window = read_window(connection, since)
+        window = read_window(connection, since, since + timedelta(days=HISTORY_DAYS + 1))
         with _lock:
             _windows[key] = window
             while len(_windows) > WINDOW_CACHE_SIZE:

@@ -3,8 +3,9 @@
 ``S(t) = Π over event times tᵢ ≤ t of (1 − dᵢ / nᵢ)``: dᵢ events at tᵢ, nᵢ dossiers still at risk at tᵢ (time ≥ tᵢ).
 A dossier censored at tᵢ is still at risk at tᵢ (the usual convention: events come before censorings at a tie), so
 ``S(t) = P(T > t)``: a dossier finishing exactly at t has finished by t. statsmodels' ``SurvfuncRight`` gives the
-same values (tests/test_risk.py checks it) but builds one object per group; this answers every group's queries in
-one pass of sorts and cumulative sums, which matters with hundreds of (agency, procedure) groups.
+same values (tests/test_risk.py checks it), one object per group; this answers every group's queries in one pass of
+sorts and cumulative sums, without a Python loop over groups. On a demo-sized history (3,418 groups, 488 of them
+needed) both took about 80 ms (README, "Dossiers at risk").
 """
 
 from __future__ import annotations

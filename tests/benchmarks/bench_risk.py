@@ -26,7 +26,8 @@ Figures: Brier score (lower is better), precision and recall at the top k (k = 5
 late) and at p ≥ LIKELY; min / median / max over the cut-offs. Speed, at the last cut-off, interleaved ``--repeat``
 times: ``at_risk`` on cleared caches, at a new minute of the same day (the window's dossiers cached, the estimate
 made again: a wall's call every minute), the same call again (answer cached), and a hand-written SQL baseline that
-only fetches the same rows (the window's dossiers since the day a year before, the same columns) with the driver;
+only fetches the same rows (the window's dossiers from the day a year before to the cut-off's day, the same
+columns) with the driver;
 the ratio model (caches cleared) / baseline.
 """
 
@@ -83,7 +84,7 @@ HELD_OUT_DAYS = 60
 METHODS = ("model", "calendar time", "late share", "naive")
 BASELINE_SQL = (
     "SELECT source_key, agency_code, unit_code, procedure_code, field_code, received_at, due_at, status, finished_at "
-    "FROM dossier WHERE counted AND received_at > ? AND status NOT IN (1, 3) "
+    "FROM dossier WHERE counted AND received_at > ? AND received_at <= ? AND status NOT IN (1, 3) "
     "AND due_at > received_at AND (status NOT IN (7, 8) OR finished_at IS NOT NULL)"
 )
 
@@ -241,7 +242,8 @@ def speed(engine, cutoff: datetime, repeat: int) -> dict[str, list[float]]:
 
     def baseline() -> None:
         with engine.connect() as connection:
-            cursor = connection.connection.driver_connection.execute(BASELINE_SQL, [since.isoformat(" ")])
+            bounds = [since.isoformat(" "), (since + timedelta(days=HISTORY_DAYS + 1)).isoformat(" ")]
+            cursor = connection.connection.driver_connection.execute(BASELINE_SQL, bounds)
             cursor.fetchall()
 
     for _ in range(repeat):
