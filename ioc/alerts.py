@@ -22,6 +22,11 @@ Kinds:
   collector is not also reported stale.
 
 For both collector kinds ``value`` is the hours since the last successful run (one decimal), None when none.
+
+- ``anomaly`` (province, unit, agency): a day's received, resolved or on-time rate far from that series' own trend and
+  weekly rhythm (:mod:`ioc.anomalies`): the :data:`MAX_ANOMALY_ALERTS` strongest of the last working day, red from a
+  score of :data:`ANOMALY_RED_SCORE`. ``value``/``previous``: the day's figure and the expected one; ``measure``,
+  ``direction`` and ``day`` say which.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from typing import Literal
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Row, func, select
 
+from ioc.anomalies import THRESHOLD, anomalies
 from ioc.config import TIMEZONE
 from ioc.kpi.periods import Period
 from ioc.kpi.query import cached_kpi_rows, change_rows
 from ioc.warehouse import schema
+from ioc.work_calendar import nth_working_day_back
 
 #: overdue_backlog is red from this share of pending dossiers (percent), amber above zero.
 OVERDUE_RED_SHARE = 5.0
@@ -49,6 +56,11 @@ ON_TIME_DROP_RED = 20.0
 RECEIVED_WINDOW_DAYS = 7
 RECEIVED_DROP_SHARE = 50.0
 MIN_RECEIVED = 20
+#: anomaly: how many the strip shows (the strongest), the score from which one is red, how far back the last working
+#: day is looked for (Tết's days off are the longest run without one).
+MAX_ANOMALY_ALERTS = 5
+ANOMALY_RED_SCORE = 2 * THRESHOLD
+LOOK_BACK_DAYS = 14
 #: collector_stale: scheduled runs that may pass without a success, and the least silence that counts.
 STALE_RUNS = 3
 STALE_MIN = timedelta(hours=1)
@@ -69,6 +81,10 @@ class Alert:
     subject_code: str
     value: float | int | None = None
     previous: float | int | None = None
+    #: ``anomaly`` only: which measure, above or below what was expected, and on which day.
+    measure: str | None = None
+    direction: str | None = None
+    day: date | None = None
 
 
 def alerts(connection: Connection, today: date, now: datetime) -> list[Alert]:
@@ -78,6 +94,7 @@ def alerts(connection: Connection, today: date, now: datetime) -> list[Alert]:
         *overdue_backlog(connection, today, province),
         *on_time_drops(connection, today, province),
         *received_drop(connection, today, province),
+        *anomaly_alerts(connection, today),
         *collector_alerts(connection, now),
     ]
     return sorted(found, key=lambda alert: SEVERITIES.index(alert.severity))
@@ -134,6 +151,29 @@ def received_drop(connection: Connection, today: date, province: str) -> list[Al
     if previous < MIN_RECEIVED or 100 * current > (100 - RECEIVED_DROP_SHARE) * previous:
         return []
     return [Alert("received_drop", "amber", "province", province, current, previous)]
+
+
+def anomaly_alerts(connection: Connection, today: date) -> list[Alert]:
+    """The :data:`MAX_ANOMALY_ALERTS` strongest anomalies (:mod:`ioc.anomalies`) of the last working day before today
+    (on a Monday: Friday's), red from a score of :data:`ANOMALY_RED_SCORE`."""
+    last = nth_working_day_back(today - timedelta(days=1), 1, today - timedelta(days=LOOK_BACK_DAYS))
+    if last is None:
+        return []
+    found = anomalies(connection, today, days=(today - last).days)[:MAX_ANOMALY_ALERTS]
+    return [
+        Alert(
+            "anomaly",
+            "red" if abs(a.score) >= ANOMALY_RED_SCORE else "amber",
+            a.scope,  # type: ignore[arg-type]
+            a.code,
+            a.value if a.measure == "on_time_rate" else round(a.value),
+            a.expected if a.measure == "on_time_rate" else round(a.expected),
+            a.measure,
+            a.direction,
+            a.day,
+        )
+        for a in found
+    ]
 
 
 def collector_alerts(connection: Connection, now: datetime) -> list[Alert]:
