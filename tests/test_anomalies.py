@@ -122,6 +122,16 @@ def test_the_quiet_of_tet_a_holiday_and_their_weekends_is_never_an_anomaly(wareh
     assert found(warehouse, last + timedelta(days=1), days=14) == []
 
 
+def test_the_slow_restart_after_tet_is_masked_but_not_the_weeks_after(warehouse) -> None:
+    """Tết 2025's days off end on 2/2: 3/2–9/2 is its aftermath (TET_AFTERMATH_DAYS), 12/2 an ordinary Wednesday."""
+    counts = {day: 3 * usual(day, i) for i, day in enumerate(days_between(date(2024, 11, 18), date(2025, 2, 12)))}
+    for quiet in (date(2025, 2, 3), date(2025, 2, 4), date(2025, 2, 12)):
+        counts[quiet] = 0
+    load(warehouse, received_on(counts))
+    flagged = found(warehouse, date(2025, 2, 13), days=10, scope="province")
+    assert [(a.day, a.measure, a.direction) for a in flagged] == [(date(2025, 2, 12), "received", "below")]
+
+
 def test_a_weekend_or_a_holiday_with_dossiers_is_not_judged_either(warehouse) -> None:
     counts = ten_weeks(date(2025, 9, 5))
     counts[date(2025, 9, 2)] = 90  # National Day (a Tuesday): online dossiers, say
