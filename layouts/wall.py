@@ -103,12 +103,14 @@ def _alert_text(alert: Alert, names: lookups.Names, lang: str) -> str:
         "collector": alert.subject_code,
     }.get(alert.subject_kind, alert.subject_code)
     decimals = 2 if isinstance(alert.value, float) else 0
+    key = f"alert.anomaly_{alert.measure}_{alert.direction}" if alert.kind == "anomaly" else f"alert.{alert.kind}"
     return t(
         lang,
-        f"alert.{alert.kind}",
+        key,
         subject=subject,
         value=number(alert.value, lang, decimals),
         previous=number(alert.previous, lang, decimals),
+        day=day(alert.day),
     )
 
 

