@@ -1,11 +1,14 @@
-"""Helpers for tests: the repository's path and the real `ioc` command in a subprocess."""
+"""Helpers for tests: the repository's path, the real `ioc` command in a subprocess, and hand-built dossiers."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+
+from ioc.records import DossierRecord
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,3 +45,31 @@ def run_ioc(
         user=user,
         cwd=cwd,
     )
+
+
+def provincial_dossier(
+    key: str, received: datetime, due: datetime | None, finished: datetime | None, updated: datetime, **more: object
+) -> DossierRecord:
+    """A dossier of agency SO-A handled at province level (unit 46), procedure 1.001234 of field HT, filed in person:
+    resolved (status 10) when ``finished`` is given, else being handled (4); ``more`` overrides any field."""
+    values = {
+        "source_key": key,
+        "procedure_code": "1.001234",
+        "procedure_name": None,
+        "field_code": "HT",
+        "field_name": None,
+        "channel": 1,
+        "applicant_name": None,
+        "applicant_type": 1,
+        "agency_code": "SO-A",
+        "unit_code": "46",
+        "received_at": received,
+        "due_at": due,
+        "status": 10 if finished else 4,
+        "finished_at": finished,
+        "returned_at": None,
+        "paid_online": None,
+        "digitised": False,
+        "source_updated_at": updated,
+    }
+    return DossierRecord(**(values | more))

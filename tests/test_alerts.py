@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import insert, update
 
+from helpers import provincial_dossier
 from ioc.alerts import SEVERITIES, Alert, alerts, on_time_drops, received_drop
 from ioc.collecting.store import add_collector
 from ioc.records import DossierRecord
@@ -22,27 +23,7 @@ FLOW_ALERTS = {"on_time_drop": on_time_drops, "received_drop": received_drop}
 
 def record(key: str, received: datetime, due: datetime | None, finished: datetime | None = None, **more):
     """A provincial dossier, resolved (status 10) when ``finished`` is given, else being handled."""
-    values = {
-        "source_key": key,
-        "procedure_code": "1.001234",
-        "procedure_name": None,
-        "field_code": "HT",
-        "field_name": None,
-        "channel": 1,
-        "applicant_name": None,
-        "applicant_type": 1,
-        "agency_code": "SO-A",
-        "unit_code": "46",
-        "received_at": received,
-        "due_at": due,
-        "status": 10 if finished else 4,
-        "finished_at": finished,
-        "returned_at": None,
-        "paid_online": None,
-        "digitised": False,
-        "source_updated_at": NOW,
-    }
-    return DossierRecord(**(values | more))
+    return provincial_dossier(key, received, due, finished, NOW, **more)
 
 
 def resolved(key: str, agency: str, finished: datetime, late: bool) -> DossierRecord:

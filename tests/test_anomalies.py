@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from helpers import provincial_dossier
 from ioc.anomalies import HISTORY_DAYS, THRESHOLD, Anomaly, anomalies
 from ioc.anomalies.detect import MIN_HISTORY, expectation
 from ioc.collecting.store import add_collector
@@ -32,27 +33,7 @@ def record(key: str, received: datetime, finished: datetime | None = None, late:
     due = None
     if finished is not None:
         due = finished - timedelta(hours=1) if late else finished + timedelta(hours=1)
-    values = {
-        "source_key": key,
-        "procedure_code": "1.001234",
-        "procedure_name": None,
-        "field_code": "HT",
-        "field_name": None,
-        "channel": 1,
-        "applicant_name": None,
-        "applicant_type": 1,
-        "agency_code": "SO-A",
-        "unit_code": "46",
-        "received_at": received,
-        "due_at": due or received + timedelta(days=200),
-        "status": 10 if finished else 4,
-        "finished_at": finished,
-        "returned_at": None,
-        "paid_online": None,
-        "digitised": False,
-        "source_updated_at": NOW,
-    }
-    return DossierRecord(**(values | more))
+    return provincial_dossier(key, received, due or received + timedelta(days=200), finished, NOW, **more)
 
 
 def days_between(first: date, last: date) -> list[date]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_ioc
+from helpers import provincial_dossier, run_ioc
 from ioc.alerts import Alert, alerts
 from ioc.brief.figures import Block, Brief, DataHealth, IndexFigure, gather
 from ioc.brief.html import render_html, render_text
@@ -32,27 +32,7 @@ LOADED = datetime(2026, 12, 10, 6, 0)
 
 
 def dossier(key: str, received: datetime, due: datetime, finished: datetime | None = None, **more) -> DossierRecord:
-    values = {
-        "source_key": key,
-        "procedure_code": "1.001234",
-        "procedure_name": None,
-        "field_code": "HT",
-        "field_name": None,
-        "channel": 1,
-        "applicant_name": None,
-        "applicant_type": 1,
-        "agency_code": "SO-A",
-        "unit_code": "46",
-        "received_at": received,
-        "due_at": due,
-        "status": 10 if finished else 4,
-        "finished_at": finished,
-        "returned_at": None,
-        "paid_online": None,
-        "digitised": False,
-        "source_updated_at": LOADED,
-    }
-    return DossierRecord(**(values | more))
+    return provincial_dossier(key, received, due, finished, LOADED, **more)
 
 
 def hand_built() -> list[DossierRecord]:
