@@ -115,7 +115,13 @@ def build_scheduler(engine: Engine, workers: int = 4) -> BackgroundScheduler:
             "default": SQLAlchemyJobStore(engine=engine, tablename=apscheduler_jobs.name),
             "internal": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(max_workers=workers), JOB_EXECUTOR: ThreadPoolExecutor(max_workers=1)},
+        executors={
+            "default": ThreadPoolExecutor(max_workers=workers),
+            # the alerts and the brief each on one thread of their own: a slow webhook or SMTP server never holds a
+            # collector's worker
+            JOB_EXECUTOR: ThreadPoolExecutor(max_workers=1),
+            brief_job.EXECUTOR: ThreadPoolExecutor(max_workers=1),
+        },
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=TIMEZONE,
     )
@@ -131,6 +137,21 @@ def add_notification_job(scheduler: BackgroundScheduler, engine: Engine) -> None
         id=JOB_ID,
         jobstore="internal",
         executor=JOB_EXECUTOR,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+
+
+def add_brief_job(scheduler: BackgroundScheduler) -> None:
+    """The daily brief's job (:func:`ioc.brief.job.scheduled_brief`, from 07:00 local), in the in-memory store, on
+    its own one-thread executor."""
+    scheduler.add_job(
+        brief_job.scheduled_brief,
+        brief_job.trigger(),
+        id=brief_job.JOB_ID,
+        jobstore="internal",
+        executor=brief_job.EXECUTOR,
         replace_existing=True,
         max_instances=1,
         coalesce=True,
@@ -161,18 +182,7 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
         executor="default",
         replace_existing=True,
     )
-    # The daily brief on a one-thread executor of its own: a slow SMTP server never holds a collector's worker.
-    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), brief_job.EXECUTOR)
-    scheduler.add_job(
-        brief_job.scheduled_brief,
-        brief_job.trigger(),
-        id=brief_job.JOB_ID,
-        jobstore="internal",
-        executor=brief_job.EXECUTOR,
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-    )
+    add_brief_job(scheduler)
     add_notification_job(scheduler, engine)
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
