@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from types import ModuleType
 
 import dash
 import dash_mantine_components as dmc
@@ -19,6 +20,13 @@ from ioc.warehouse.reference import require_province
 from layouts import dash_requests, loading_text, plotly_bundle, security, wall_playlist, warehouse
 
 ASSETS = Path(__file__).parent / "assets"
+
+
+def page_modules() -> tuple[ModuleType, ...]:
+    """The page modules in the order they register, imported (which registers their callbacks)."""
+    from layouts import admin, explore, home, wall, wall_digital, wall_health, wall_index, wall_risk, wall_view
+
+    return (home, wall, wall_digital, wall_index, wall_risk, wall_health, wall_view, explore, admin)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -43,10 +51,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     app.config.include_assets_files = True
     # pages register themselves on an app using pages
-    from layouts import admin, explore, home, wall, wall_digital, wall_health, wall_index, wall_risk, wall_view
+    from layouts import wall
     from layouts.admin import subscribers
 
-    for page in (home, wall, wall_digital, wall_index, wall_risk, wall_health, wall_view, explore, admin):
+    for page in page_modules():
         page.register()
     app.layout = dmc.MantineProvider(dash.page_container, id="theme", theme={"primaryColor": "blue"})
     plotly_bundle.install(app)

@@ -35,15 +35,16 @@ from ioc.kpi.drill import MAX_OFFSET, dossier_page
 from ioc.kpi.periods import Period
 from ioc.warehouse.engine import make_engine
 from ioc.warehouse.load import load_page
-from layouts import admin, explore, home, wall, wall_digital, wall_health  # noqa: F401  (callbacks register as imported)
-from layouts.shell import create_app
+from layouts import admin
+from layouts.shell import create_app, page_modules
 from layouts.view import View, parse
 from tests.test_kpi_query import EDGE_CASES, NOW
 
 # Dash hands the callbacks registered at import to the first app that serves a request, and forgets them; this module
-# makes an app of its own, so it keeps them (collection imports every test module before any app exists; the admin
-# pages are imported here, as create_app would) and gives them back before and after its app takes them, for the
+# makes an app of its own, so it keeps them (collection imports every test module before any app exists; every page
+# is imported here, as create_app would) and gives them back before and after its app takes them, for the
 # other modules' apps.
+page_modules()
 admin.pages()
 _REGISTRY = (
     dict(dash_registry.GLOBAL_CALLBACK_MAP),
