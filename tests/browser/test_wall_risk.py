@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -77,9 +78,17 @@ def test_the_explorers_at_risk_grid_drills_by_agency_and_exports_what_it_lists(d
     assert "Có khả năng trễ hạn" in grid.headers(browser, "explore-risk-agencies")
     shown = grid.rows(browser, "explore-risk-agencies")[0]  # the agency with most likely-late dossiers
     name, likely = shown["agency_name"], int(shown["likely"].replace(".", ""))
-    first = grid.cell(browser, "explore-risk-agencies", "agency_name", index=0)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
-    first.click()
+
+    def clicked(driver) -> bool:  # the grid may still be redrawing its rows: find the cell again until it takes a click
+        try:
+            first = grid.cell(driver, "explore-risk-agencies", "agency_name", index=0)
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
+            first.click()
+        except (ElementNotInteractableException, StaleElementReferenceException):
+            return False
+        return True
+
+    WebDriverWait(browser, 20, 0.3).until(clicked)
     title = browser.find_element(By.ID, "explore-risk-title")
     WebDriverWait(browser, 30).until(lambda d: title.text == f"Hồ sơ của {name}")
     WebDriverWait(browser, 30).until(
