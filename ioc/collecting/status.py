@@ -45,6 +45,8 @@ class RunRow:
     inserted: int
     updated: int
     rejected: int
+    unchanged: int
+    records: int
     codes_mapped: int
     total: int | None
     error: str | None
@@ -57,8 +59,8 @@ class RunRow:
 
     @property
     def handled(self) -> int:
-        """Records written or rejected so far (records the source re-sent unchanged are not counted)."""
-        return self.inserted + self.updated + self.rejected
+        """Records read so far: inserted, updated, unchanged or rejected (what ``total`` counts at the source)."""
+        return self.records
 
 
 _RUN_COLUMNS = [RUN.c[f.name] for f in fields(RunRow) if f.name != "collector"]
