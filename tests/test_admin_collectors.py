@@ -19,7 +19,7 @@ from ioc.collecting.kind import AUTH_SECRETS
 from ioc.collecting.launch import KEEP_LOGS, _prune_logs, launch_run, launch_state, read_log
 from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import run_collector
-from ioc.collecting.runs import AlreadyRunningError, claim_run, finish_run
+from ioc.collecting.runs import AlreadyRunningError, claim_run, finish_run, record_page
 from ioc.collecting.status import (
     MODES,
     STATUSES,
@@ -38,6 +38,7 @@ from ioc.errors import IOCError
 from ioc.simulator import Simulator, SimulatorConfig, running_simulator
 from ioc.warehouse import aggregates, schema
 from ioc.warehouse.aggregates import data_version
+from ioc.warehouse.load import PageCounts
 from ioc.warehouse.schema import apscheduler_jobs
 from layouts import warehouse as dashboard_warehouse
 from layouts.admin import collector_actions as actions_page
@@ -504,6 +505,36 @@ def test_run_now_is_refused_clearly_while_a_run_is_going(pages):
     panel, disabled, running = progress_page.show_progress(0, "hue-dvc", None, False, "vi")
     assert disabled is False and running is True, "the page polls while the run goes on"
     assert "Đang chạy" in str(panel)
+
+
+def texts(component) -> str:  # type: ignore[no-untyped-def]
+    """Every text in a component tree, in order, separated by spaces."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(filter(None, map(texts, component)))
+    return texts(getattr(component, "children", None))
+
+
+def test_the_finished_panel_counts_what_the_run_read_and_the_unchanged_beside_the_others(pages):
+    config = add(pages, "http://127.0.0.1:9")
+    window = (datetime(2025, 1, 1), datetime(2025, 4, 1))
+    with pages.begin() as connection:  # a backfill over records loaded before: most come back unchanged
+        run_id = claim_run(connection, config.id, "backfill", *window, None)
+        record_page(connection, run_id, PageCounts(300, 100, 86379, 30), "20250331235959", 86809, records=86809)
+        finish_run(connection, run_id, "succeeded")
+    shown = texts(progress_page.show_progress(0, "sim", None, False, "vi")[0])
+    assert "Đã xử lý 86.809 / 86.809 bản ghi" in shown
+    assert "Thêm mới 300 Cập nhật 100 Không đổi 86.379 Bị loại 30" in shown
+    with pages.begin() as connection:  # the source counted more than the window held: that total is left out
+        run_id = claim_run(connection, config.id, "backfill", *window, None)
+        record_page(connection, run_id, PageCounts(inserted=430), "20250331235959", 86809, records=430)
+        finish_run(connection, run_id, "succeeded")
+    panel = progress_page.show_progress(0, "sim", None, False, "vi")[0]
+    assert texts(panel).startswith("Đã xử lý 430 bản ghi · thời gian")
+    assert "86.809" not in texts(panel)
 
 
 def test_a_backfill_needs_its_two_days(pages):

@@ -3,10 +3,12 @@ it was the count of the run's own window; over real HTTP on loopback, into SQLit
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from hostile_source import Reply, hostile_source, keyset_page, record
 
+from helpers import run_ioc
 from ioc.collecting.runner import run_collector
 from ioc.collecting.status import latest_run
 from ioc.collecting.store import add_collector
@@ -22,7 +24,7 @@ def add(engine, url: str, **options) -> None:
         add_collector(connection, "sim", "dossier-sync", url, "none", None, options=options)
 
 
-def test_a_backfill_over_loaded_records_counts_them_unchanged_and_reads_its_whole_window(warehouse):
+def test_a_backfill_over_loaded_records_counts_them_unchanged_and_reads_its_whole_window(warehouse, warehouse_env):
     window = Simulator(SIMULATED).truth(datetime(2025, 2, 1), datetime(2025, 2, 11))
     with running_simulator(SIMULATED) as url:
         add(warehouse, f"{url}/api/hoso", page_size=100)
@@ -36,6 +38,10 @@ def test_a_backfill_over_loaded_records_counts_them_unchanged_and_reads_its_whol
     assert run.unchanged == window.valid, "every valid record of the window was already loaded as it is"
     assert run.rejected == sum(window.malformed.values())
     assert run.handled == run.total == window.total, "the run read all of its window, as the source counted it"
+    shown = run_ioc("collector", "show", "sim", env=warehouse_env)
+    assert shown.returncode == 0, shown.stderr
+    latest = json.loads(shown.stdout)["recent_runs"][0]
+    assert (latest["unchanged"], latest["records"], latest["total"]) == (window.valid, window.total, window.total)
 
 
 def test_a_total_that_is_not_the_windows_count_is_left_out_once_the_run_has_read_its_window(warehouse):

@@ -25,7 +25,8 @@ POLL_MS = 2000
 
 
 def progress_panel(run: RunRow | None, lang: str) -> list:
-    """A run's progress bar (by the source's count, when it gave one), its counts, and how it ended."""
+    """A run's progress bar (by the source's count of the run's window, when it gave one; else a striped bar while it
+    runs), the records it read (of that count), its counts, and how it ended."""
     if run is None:
         return [dmc.Text(t(lang, "admin.collectors.no_runs"), c="dimmed")]
     running = run.status == "running"
@@ -34,7 +35,7 @@ def progress_panel(run: RunRow | None, lang: str) -> list:
         share = 100.0
     counted = t(
         lang,
-        "admin.collectors.progress",
+        "admin.collectors.progress" if run.total is not None else "admin.collectors.progress_count",
         handled=number(run.handled, lang),
         total=number(run.total, lang),
         elapsed=duration(run.elapsed(now_local())),
