@@ -2,8 +2,10 @@
 
 Each collector is one job whose id is the collector's name (``replace_existing``, ``max_instances=1``,
 ``coalesce``: missed runs collapse into one). A sync every few seconds compares the stored configurations with
-the jobs, so adding, changing, disabling or removing a collector needs no restart. SIGTERM or Ctrl-C lets each
-running collector finish the page in flight, then the process exits.
+the jobs, so adding, changing, disabling or removing a collector needs no restart (until that sync, a new collector
+has no job: the admin page says the scheduler has yet to pick it up). A heartbeat job in the same job store, due every
+:data:`HEARTBEAT_SECONDS`, tells the admin pages that a scheduler runs; it is removed when the scheduler stops.
+SIGTERM or Ctrl-C lets each running collector finish the page in flight, then the process exits.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from contextlib import suppress
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,6 +29,7 @@ from sqlalchemy import Engine
 from ioc.brief import job as brief_job
 from ioc.collecting.runner import run_collector
 from ioc.collecting.runs import AlreadyRunningError
+from ioc.collecting.status import HEARTBEAT_JOB
 from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, load_settings
 from ioc.errors import IOCError
@@ -35,6 +40,8 @@ from ioc.warehouse.schema import apscheduler_jobs
 
 log = logging.getLogger("ioc.scheduler")
 SYNC_JOB_ID = "ioc-sync-collectors"
+#: Seconds between the heartbeat job's runs (well within ``ioc.collecting.status.SCHEDULER_GRACE``).
+HEARTBEAT_SECONDS = 30
 #: Set on SIGTERM: running collectors stop after their page in flight.
 STOP = threading.Event()
 
@@ -73,6 +80,32 @@ def run_scheduled_collector(name: str) -> None:
         log.log(level, "%s: %s", name, result.error)
 
 
+def scheduler_heartbeat() -> None:
+    """The heartbeat job: it does nothing; the job store keeping its next run time is the heartbeat."""
+
+
+def add_heartbeat_job(scheduler: BackgroundScheduler) -> None:
+    """Keep :data:`~ioc.collecting.status.HEARTBEAT_JOB` in the warehouse's job store, due every
+    :data:`HEARTBEAT_SECONDS`: the admin pages read it to know that a scheduler runs."""
+    scheduler.add_job(
+        scheduler_heartbeat,
+        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=TIMEZONE),
+        id=HEARTBEAT_JOB,
+        name=HEARTBEAT_JOB,
+        jobstore="default",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+
+def remove_heartbeat_job(scheduler: BackgroundScheduler) -> None:
+    """Take the heartbeat out of the job store: the admin pages then say at once that no scheduler runs."""
+    with suppress(JobLookupError):
+        scheduler.remove_job(HEARTBEAT_JOB, jobstore="default")
+
+
 def schedule_key(config: CollectorConfig) -> str:
     """What identifies a collector's schedule; stored as the job's name to notice changes."""
     return f"{config.name} [{config.schedule}]"
@@ -82,7 +115,7 @@ def sync_jobs(scheduler: BackgroundScheduler, engine: Engine) -> None:
     """Make the scheduler's jobs match the enabled, scheduled collectors."""
     with transaction(engine) as connection:
         wanted = {c.name: c for c in list_collectors(connection) if c.enabled and (c.cron or c.interval_seconds)}
-    jobs = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
+    jobs = {job.id: job for job in scheduler.get_jobs(jobstore="default") if job.id != HEARTBEAT_JOB}
     for job_id in set(jobs) - set(wanted):
         scheduler.remove_job(job_id, jobstore="default")
         log.info("%s: unscheduled", job_id)
@@ -184,8 +217,10 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     )
     add_brief_job(scheduler)
     add_notification_job(scheduler, engine)
+    add_heartbeat_job(scheduler)
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
         pass
+    remove_heartbeat_job(scheduler)
     scheduler.shutdown(wait=True)
     log.info("scheduler stopped")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import run_collector
 from ioc.collecting.runs import AlreadyRunningError, claim_run, finish_run, record_page
 from ioc.collecting.status import (
+    HEARTBEAT_JOB,
     MODES,
     STATUSES,
     QuarantineFilters,
@@ -33,7 +35,7 @@ from ioc.collecting.status import (
     scheduled_times,
 )
 from ioc.collecting.store import CollectorConfig, add_collector, edit_collector, get_collector
-from ioc.config import TIMEZONE
+from ioc.config import TIMEZONE, now_local
 from ioc.errors import IOCError
 from ioc.simulator import Simulator, SimulatorConfig, running_simulator
 from ioc.warehouse import aggregates, schema
@@ -326,6 +328,20 @@ def test_the_scheduler_job_store_is_read_without_unpickling(warehouse):
     with warehouse.begin() as connection:
         connection.execute(apscheduler_jobs.insert().values(id="hue", next_run_time=stamp, job_state=b"not a pickle"))
         assert scheduled_times(connection) == {"hue": datetime(2026, 11, 27, 10, 0)}
+
+
+def test_a_new_collector_waits_for_the_running_scheduler_to_pick_it_up(pages):
+    submit(schedule_type="cron", schedule="30 1 * * *")
+    submit(name="hue-hourly", schedule="1h")
+    beat = (now_local() + timedelta(seconds=20)).replace(tzinfo=TIMEZONE).timestamp()
+    with pages.begin() as connection:  # a running scheduler's heartbeat; it has not synced the new collectors yet
+        connection.execute(apscheduler_jobs.insert().values(id=HEARTBEAT_JOB, next_run_time=beat, job_state=b"-"))
+    rows = {row["name"]: row["next_run"] for row in table_page.show_collectors(0, False, "vi")[0]}
+    assert re.fullmatch(r"01:30 \d\d/\d\d/\d{4} \(chờ bộ lập lịch nhận\)", rows["hue-dvc"]), rows
+    assert rows["hue-hourly"] == "ngay khi bộ lập lịch nhận"
+    english = {row["name"]: row["next_run"] for row in table_page.show_collectors(0, False, "en")[0]}
+    assert english["hue-dvc"].endswith("(waiting for the scheduler to pick it up)")
+    assert english["hue-hourly"] == "as soon as the scheduler picks it up"
 
 
 def test_the_history_filters_and_pages_newest_first(warehouse):

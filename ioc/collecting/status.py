@@ -23,6 +23,9 @@ QUARANTINE = schema.Quarantine.__table__
 OVERLAP = schema.CollectorOverlap.__table__
 #: A job whose next run is this far in the past is not being run: the scheduler that stored it has stopped.
 SCHEDULER_GRACE = timedelta(minutes=2)
+#: The running scheduler's own job in its job store, due every few seconds (``ioc.scheduler.add_heartbeat_job``); not a
+#: collector's name (a colon is not allowed in those).
+HEARTBEAT_JOB = "ioc:heartbeat"
 STATUSES = ("running", "succeeded", "failed", "stopped")
 MODES = ("incremental", "backfill")
 
@@ -78,9 +81,10 @@ def _run(row: Any) -> RunRow:
 
 @dataclass(frozen=True)
 class NextRun:
-    """When a collector runs next. ``source``: ``scheduler`` (its job in the running scheduler), ``schedule``
-    (computed from the schedule: the scheduler has no live job for it; ``at`` is None for an interval, which runs
-    as soon as a scheduler picks it up) or ``none`` (disabled, or run by hand only)."""
+    """When a collector runs next. ``source``: ``scheduler`` (its job in the running scheduler's job store),
+    ``waiting`` (the scheduler runs but has not picked the collector up yet, which its next sync does: ``at`` is
+    computed from the schedule), ``schedule`` (no scheduler runs: computed from the schedule) or ``none`` (disabled,
+    or run by hand only). A computed ``at`` is None for an interval, which runs as soon as a scheduler picks it up."""
 
     at: datetime | None
     source: str
@@ -95,18 +99,27 @@ def scheduled_times(connection: Connection) -> dict[str, datetime | None]:
     }
 
 
+def scheduler_running(scheduled: Mapping[str, datetime | None], now: datetime) -> bool:
+    """Whether a scheduler runs: its heartbeat job is in the job store and not long overdue."""
+    beat = scheduled.get(HEARTBEAT_JOB)
+    return beat is not None and beat >= now - SCHEDULER_GRACE
+
+
 def next_run(config: CollectorConfig, scheduled: Mapping[str, datetime | None], now: datetime) -> NextRun:
-    """The next run of ``config``: the scheduler's if it holds a live job for it, else from the schedule."""
+    """The next run of ``config``: its job's in the scheduler's job store when the scheduler holds a live one, else
+    from the schedule, waiting for a running scheduler to pick it up or for a scheduler to start."""
     trigger = trigger_for(config)
     if not config.enabled or trigger is None:
         return NextRun(None, "none")
+    running = scheduler_running(scheduled, now)
     stored = scheduled.get(config.name)
-    if stored is not None and stored >= now - SCHEDULER_GRACE:
+    if stored is not None and (running or stored >= now - SCHEDULER_GRACE):
         return NextRun(stored, "scheduler")
+    source = "waiting" if running else "schedule"
     if config.interval_seconds:
-        return NextRun(None, "schedule")
+        return NextRun(None, source)
     fire = trigger.get_next_fire_time(None, now.replace(tzinfo=TIMEZONE))
-    return NextRun(fire.astimezone(TIMEZONE).replace(tzinfo=None) if fire else None, "schedule")
+    return NextRun(fire.astimezone(TIMEZONE).replace(tzinfo=None) if fire else None, source)
 
 
 @dataclass(frozen=True)
