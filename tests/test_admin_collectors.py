@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dash import no_update
 from sqlalchemy import func, select
 
 from helpers import run_ioc
@@ -258,7 +257,7 @@ def test_a_process_that_cannot_start_its_run_says_why(pages, warehouse_env, monk
     assert "ioc: error: IOC_PROVINCE" in read_log(data_dir, launch.log_name)
     monkeypatch.setenv("IOC_PROVINCE", "46")
     launched = {"collector": "sim", "pid": launch.pid, "log": launch.log_name, "at": launch.started_at.isoformat()}
-    panel, polling_off, _ = progress_page.show_progress(0, "sim", launched, True, "vi")
+    panel, polling_off, *_ = progress_page.show_progress(0, "sim", launched, True, "vi")
     assert polling_off is True
     assert "Tiến trình đã dừng trước khi bắt đầu lượt chạy" in str(panel) and "ioc: error: IOC_PROVINCE" in str(panel)
     (data_dir / "secret_key").write_text("not-for-the-page")
@@ -517,8 +516,8 @@ def test_run_now_is_refused_clearly_while_a_run_is_going(pages):
     message, color, hidden, launched = actions_page.run_now(1, "hue-dvc", "vi")
     assert color == "orange" and hidden is False
     assert message.startswith("Bộ thu thập hue-dvc đang chạy")
-    assert launched is no_update
-    panel, disabled, running = progress_page.show_progress(0, "hue-dvc", None, False, "vi")
+    assert launched is None, "nothing started: the panel the click hid shows the latest run again"
+    panel, disabled, running, *_ = progress_page.show_progress(0, "hue-dvc", None, False, "vi")
     assert disabled is False and running is True, "the page polls while the run goes on"
     assert "Đang chạy" in str(panel)
 
@@ -553,11 +552,23 @@ def test_the_finished_panel_counts_what_the_run_read_and_the_unchanged_beside_th
     assert "86.809" not in texts(panel)
 
 
+def test_while_a_started_process_has_not_claimed_its_run_the_panel_says_starting_and_not_the_previous_run(pages):
+    config = add(pages, "http://127.0.0.1:9")
+    with pages.begin() as connection:
+        previous = claim_run(connection, config.id, "incremental", None, None, None)
+        finish_run(connection, previous, "succeeded")
+    time.sleep(1)  # the launch below starts a second after it (a run claimed at or after it would be the launch's)
+    launched = {"collector": "sim", "pid": os.getpid(), "log": "sim-x.log", "at": now_local().isoformat()}
+    panel, polling_off, running, *visibility = progress_page.show_progress(0, "sim", launched, False, "vi")
+    assert (texts(panel), polling_off, running) == ("Đang khởi động lượt chạy…", False, True)
+    assert visibility == [{}, {"display": "none"}], "the panel shown again, the click's own starting line hidden"
+
+
 def test_a_backfill_needs_its_two_days(pages):
     submit()
     message, color, _, launched = actions_page.backfill(1, "hue-dvc", [None, None], "vi")
     assert (message, color) == ("Hãy chọn cả ngày bắt đầu và ngày kết thúc.", "orange")
-    assert launched is no_update
+    assert launched is None
 
 
 def test_the_quarantine_page_reprocesses_and_says_what_it_did(rejected_by_a_wrong_map, pages):
