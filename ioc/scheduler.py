@@ -63,7 +63,7 @@ def run_scheduled_collector(name: str) -> None:
         log.error("%s: %s", name, error)
         return
     progress = result.progress
-    message = "%s: run %s %s — %s inserted, %s updated, %s rejected in %.1f s"
+    message = "%s: run %s %s — %s inserted, %s updated, %s unchanged, %s rejected in %.1f s"
     level = logging.ERROR if result.status == "failed" else logging.INFO
     log.log(
         level,
@@ -73,6 +73,7 @@ def run_scheduled_collector(name: str) -> None:
         result.status,
         progress.inserted,
         progress.updated,
+        progress.unchanged,
         progress.rejected,
         progress.elapsed,
     )
