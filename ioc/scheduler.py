@@ -206,6 +206,7 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, request_stop)
     scheduler.start()
+    add_heartbeat_job(scheduler)
     sync_jobs(scheduler, engine)
     scheduler.add_job(
         sync_jobs,
@@ -218,7 +219,6 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     )
     add_brief_job(scheduler)
     add_notification_job(scheduler, engine)
-    add_heartbeat_job(scheduler)
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
         pass

@@ -311,14 +311,17 @@ def _config(**changes) -> CollectorConfig:
 
 def test_the_next_run_is_the_schedulers_when_it_has_a_live_job_else_from_the_schedule():
     now = datetime(2026, 11, 27, 9, 0)
+    beat = {HEARTBEAT_JOB: datetime(2026, 11, 27, 9, 0, 20)}
     from_schedule = next_run(_config(), {}, now)
     assert (from_schedule.at, from_schedule.source) == (datetime(2026, 11, 28, 2, 30), "schedule")
-    live = next_run(_config(), {"hue": datetime(2026, 11, 27, 10, 0)}, now)
+    live = next_run(_config(), {"hue": datetime(2026, 11, 27, 10, 0)} | beat, now)
     assert (live.at, live.source) == (datetime(2026, 11, 27, 10, 0), "scheduler")
-    stale = next_run(_config(), {"hue": datetime(2026, 11, 26, 2, 30)}, now)
-    assert stale.source == "schedule", "a job long overdue belongs to a scheduler that has stopped"
+    left = next_run(_config(), {"hue": datetime(2026, 11, 27, 10, 0)}, now)
+    assert left.source == "schedule", "no heartbeat: the job was left in the store by a scheduler that has stopped"
+    stale = next_run(_config(), {"hue": datetime(2026, 11, 26, 2, 30), HEARTBEAT_JOB: datetime(2026, 11, 26, 2)}, now)
+    assert stale.source == "schedule", "a heartbeat long overdue belongs to a scheduler that has stopped"
     assert next_run(_config(cron=None, interval_seconds=900), {}, now).at is None
-    assert next_run(_config(enabled=False), {"hue": datetime(2026, 11, 27, 10, 0)}, now).source == "none"
+    assert next_run(_config(enabled=False), {"hue": datetime(2026, 11, 27, 10, 0)} | beat, now).source == "none"
     assert next_run(_config(cron=None), {}, now).source == "none"
 
 

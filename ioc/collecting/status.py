@@ -106,14 +106,15 @@ def scheduler_running(scheduled: Mapping[str, datetime | None], now: datetime) -
 
 
 def next_run(config: CollectorConfig, scheduled: Mapping[str, datetime | None], now: datetime) -> NextRun:
-    """The next run of ``config``: its job's in the scheduler's job store when the scheduler holds a live one, else
-    from the schedule, waiting for a running scheduler to pick it up or for a scheduler to start."""
+    """The next run of ``config``: its job's in the job store while a scheduler runs, else from the schedule, waiting
+    for the running scheduler to pick it up or for a scheduler to start (jobs a stopped scheduler left in the store
+    are not its next run)."""
     trigger = trigger_for(config)
     if not config.enabled or trigger is None:
         return NextRun(None, "none")
     running = scheduler_running(scheduled, now)
     stored = scheduled.get(config.name)
-    if stored is not None and (running or stored >= now - SCHEDULER_GRACE):
+    if running and stored is not None:
         return NextRun(stored, "scheduler")
     source = "waiting" if running else "schedule"
     if config.interval_seconds:
