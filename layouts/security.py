@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,15 @@ def _page(status: int, lang: str, message: str | None, form: bool, username: str
 
 
 def _first_page(engine: Engine, found: tuple[int, str], kept: dict[str, str]) -> str:
-    """Where a wall-screen opening its link goes: its playlist's first page, with the link's period and comparison and
+    """Where a wall-screen opening its link goes: the page its playlist's cycle is at now (where the playlist script
+    would take it, so the screen never shows another page first), with the link's period and comparison and
     ``?playlist=`` (the screen then follows the playlist); with ``?rotate=`` on the link, the wall rotating instead."""
     if "rotate" in kept:
         return "/wall" + (f"?{urlencode(kept)}" if kept else "")
     with engine.connect() as connection:
         playlist = playlists.playlist_of(connection, found[0])
-    first = urlsplit(playlist.href(playlist.entries[0]))
+    index, _ = playlists.position(playlist, time.time())
+    first = urlsplit(playlist.href(playlist.entries[index]))
     query = dict(parse_qsl(first.query)) | {"playlist": found[1]} | kept
     return f"{first.path}?{urlencode(query)}"
 

@@ -477,6 +477,11 @@ def test_a_display_token_opens_the_wall_only_until_revoked(site: Site) -> None:
     assert _actions(site.engine, "display")[-2:] == ["display.open", "display.refused"]
 
 
+def _playlist(site: Site, name: str) -> playlists.Playlist:
+    with site.engine.connect() as connection:
+        return playlists.playlist_named(connection, name)
+
+
 def test_a_display_link_opens_its_playlist_and_reads_only_its_own(site: Site) -> None:
     now = now_local()
     with site.engine.begin() as connection:
@@ -485,9 +490,14 @@ def test_a_display_link_opens_its_playlist_and_reads_only_its_own(site: Site) ->
     playlists.save_playlist(site.engine, "atrium", [("/wall/digital", 20), ("/wall", 40)], "year", "weekday", "a", now)
     playlists.save_playlist(site.engine, "office-2", [("/wall/rankings", 300)], None, None, "a", now)
     screen = site.app.server.test_client()
+    before = time.time()
     opened = screen.get(f"/display?token={hall}&lang=en")
+    due = {playlists.position(_playlist(site, "atrium"), at)[0] for at in (before, time.time())}
     assert opened.status_code == 302
-    assert opened.headers["Location"] == "/wall/digital?period=year&compare=weekday&playlist=atrium&lang=en"
+    pages = ["/wall/digital", "/wall"]
+    assert opened.headers["Location"] in {
+        f"{pages[i]}?period=year&compare=weekday&playlist=atrium&lang=en" for i in due
+    }
     for asked in ("", "?playlist=office-2", "?playlist=nobody"):  # a screen reads its own playlist, whatever it names
         answer = screen.get(f"/wall/playlist.json{asked}").get_json()
         assert answer["entries"] == [
@@ -595,6 +605,24 @@ def _call(site: Site, client: FlaskClient, output_part: str, values: dict[str, o
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 200, response.text[:300]
     return response.get_json()["response"]
+
+
+def test_a_display_link_opens_on_the_page_its_clock_is_at_not_always_the_first(site: Site) -> None:
+    """The screen lands where the cycle is, as the playlist script would take it: no flash of the first page, and a
+    rotation seen from the start keeps its order (a first page of three is due a third of the time, this one 1/721)."""
+    now = now_local()
+    with site.engine.begin() as connection:
+        token = tokens.create(connection, tokens.DISPLAY, "lobby-clock", "test", now)
+    playlists.save_playlist(
+        site.engine, "lobby-clock", [("/wall/digital", 5), ("/wall/rankings", 3600)], None, None, "a", now
+    )
+    before = time.time()
+    opened = site.app.server.test_client().get(f"/display?token={token}")
+    after = time.time()
+    playlist = _playlist(site, "lobby-clock")
+    due = {["/wall/digital", "/wall/rankings"][playlists.position(playlist, at)[0]] for at in (before, after)}
+    assert opened.status_code == 302
+    assert opened.headers["Location"] in {f"{page}?playlist=lobby-clock" for page in due}
 
 
 def test_an_admin_makes_and_revokes_a_display_link_from_the_admin_pages(site: Site, clients) -> None:
