@@ -73,7 +73,8 @@ def print_rows(rows: list[dict[str, Any]], output: OutputFormat, title: str) -> 
         print_json(rows)
         return
     names = list(rows[0]) if rows else ["(none)"]
-    columns = [Column(name, numeric=bool(rows) and all(_is_number(row[name]) for row in rows)) for name in names]
+    numeric = {name: bool(rows) and all(_is_number(row[name]) for row in rows) for name in names}
+    columns = [Column(name, numeric=numeric[name], key=index == 0) for index, name in enumerate(names)]  # the name
     print_tables(title, columns, [[display(value) for value in row.values()] for row in rows])
 
 

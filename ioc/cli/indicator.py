@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ioc.cli.common import console, print_json, print_tables, table_number
 from ioc.cli.kpi import FirstDay, KpiFormat, KpiFormatOption, LastDay, province_warehouse
@@ -40,12 +39,9 @@ def list_(output: Annotated[ListFormat, typer.Option("--format", help="table or 
     if output is ListFormat.json:
         print_json([asdict(indicator) for indicator in indicators])
         return
-    table = Table(title="Chỉ tiêu")
-    for column in ("code", "tên", "đơn vị", "tổng hợp", "chiều", "nguồn"):
-        table.add_column(column)
-    for item in indicators:
-        table.add_row(item.code, item.name_vi, item.unit, item.aggregation, item.direction, item.origin)
-    console.print(table)
+    columns = [Column("code", key=True), *(Column(name) for name in ("tên", "đơn vị", "tổng hợp", "chiều", "nguồn"))]
+    rows = [[item.code, item.name_vi, item.unit, item.aggregation, item.direction, item.origin] for item in indicators]
+    print_tables("Chỉ tiêu", columns, rows)
 
 
 @app.command("add")

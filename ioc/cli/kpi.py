@@ -114,8 +114,11 @@ def breakdown_names(connection: Connection, by: str) -> dict[str, str]:
 def print_kpi_table(rows: list[dict[str, Any]], title: str, names: dict[str, str]) -> None:
     """KPI rows as tables that fit the terminal: one row (no breakdown) as a list of KPIs and values; a breakdown
     as its code, the code's name and the KPIs, split in parts that repeat the code and name when too wide."""
-    kpis = [KPI_BY_KEY[key] for key in (rows[0] if rows else {}) if key in KPI_BY_KEY]
-    keys = [key for key in (rows[0] if rows else {}) if key not in KPI_BY_KEY]
+    if not rows:
+        console.print(f"{title}: không có dữ liệu (no rows)")
+        return
+    kpis = [KPI_BY_KEY[key] for key in rows[0] if key in KPI_BY_KEY]
+    keys = [key for key in rows[0] if key not in KPI_BY_KEY]
     if not keys and len(rows) == 1:
         (row,) = rows
         listed = [[_kpi_label(kpi), _kpi_cell(kpi, row[kpi.key])] for kpi in kpis]
