@@ -54,6 +54,26 @@ def create(connection: Connection, kind: TokenKind, name: str, actor: str, now: 
     return token
 
 
+def rotate(connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime) -> tuple[str, bool]:
+    """A new secret for the token ``name``, in place, or a new token of that name when there is none; returns the
+    token (shown once) and whether one existed.
+
+    Only hashes are kept, so an old secret cannot be shown again: rotating keeps one token of that name (its id, its
+    playlist, a wall-screen already open with it) instead of adding another, and the old secret stops working
+    at once. A revoked token of that name is made active again.
+    """
+    table = kind.table
+    found = connection.execute(select(table.c.id).where(table.c.name == name)).first()
+    if found is None:
+        return create(connection, kind, name, actor, now), False
+    token = kind.prefix + secrets.token_urlsafe(32)
+    connection.execute(
+        update(table).where(table.c.id == found.id).values(token_hash=token_hash(token), revoked_at=None)
+    )
+    audit.record(connection, actor, f"{kind.noun}.rotate", name, now)
+    return token, True
+
+
 def revoke(connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime) -> None:
     """Make a token useless from now on (it stays listed, revoked)."""
     table = kind.table

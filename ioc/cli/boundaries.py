@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ioc.cli.common import FormatOption, OutputFormat, console, print_json
+from ioc.cli.common import FormatOption, OutputFormat, console, number, print_json
 from ioc.cli.warehouse import Level
 from ioc.config import load_settings, now_local
 from ioc.geometry import Progress, boundary_fields, import_boundaries
@@ -72,7 +72,7 @@ def import_(
         return
     console.print(
         f"{len(report.matched)} {level.value} boundaries stored from {report.features} features "
-        f"({report.stored_bytes / 1024:,.0f} KiB, simplified at {report.tolerance:g}°)"
+        f"({number(report.stored_bytes / 1024)} KiB, simplified at {report.tolerance:g}°)"
     )
     if report.unmatched:
         console.print(f"[yellow]Not units of the province[/] ({len(report.unmatched)}): {', '.join(report.unmatched)}")
