@@ -143,7 +143,7 @@ def parse_options_text(text: str | None) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise OptionsTextError(error.lineno, error.colno, error.msg) from None
     if not isinstance(options, dict):
-        raise IOCError("options: write a JSON object: {…}")
+        raise IOCError("options: write a JSON object: {…}", key="options_object")
     return options
 
 
