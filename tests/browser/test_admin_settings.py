@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas
 import shapely
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -104,7 +105,8 @@ def test_a_user_added_in_the_browser_is_listed(dashboard, browser):
     assert row[1:4] == ["Trần Văn Bình", "Chuyên viên", "Đang hoạt động"]
     # The chosen role, chosen again, stays chosen (a single-choice dropdown never empties itself).
     _choose(browser, "admin-users-new-role", "Chuyên viên")
-    WebDriverWait(browser, 5).until_not(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"))
+    shown = lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if o.is_displayed()]  # noqa: E731
+    WebDriverWait(browser, 5, ignored_exceptions=(StaleElementReferenceException,)).until_not(shown)  # it closed
     assert browser.find_element(By.ID, "admin-users-new-role").get_attribute("value") == "Chuyên viên"
     assert _audited(dashboard, "user.add", "tran.binh") == ADMIN_ADDRESS
     for field in ("admin-users-new-password", "admin-users-new-password-again"):
