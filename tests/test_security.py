@@ -1064,3 +1064,59 @@ def test_every_single_choice_dropdown_keeps_its_value_unless_it_may_be_emptied(s
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "dmc.Select":
                 given = {k.arg: ast.unparse(k.value) for k in node.keywords if k.arg}
                 assert given.get("allowDeselect") == "False" or given.get("clearable") == "True", (source, node.lineno)
+
+
+def _callee(module: object, expression: ast.expr) -> object:
+    """What a call's ``name`` or ``name.attribute`` is in ``module``, or None (also for Flask's request proxies)."""
+    try:
+        if isinstance(expression, ast.Name):
+            return getattr(module, expression.id, None)
+        if isinstance(expression, ast.Attribute):
+            return getattr(_callee(module, expression.value), expression.attr, None)
+    except Exception:  # a proxy (Flask's request, Dash's ctx) outside a request
+        return None
+    return None
+
+
+def _gives_the_address(call: ast.Call, dicts_with_address: set[str]) -> bool:
+    for keyword in call.keywords:
+        if keyword.arg == "source_ip":
+            return True
+        if keyword.arg is None and ast.unparse(keyword.value) in dicts_with_address:  # **who
+            return True
+    return any(ast.unparse(a) in ("current_ip()", "request.remote_addr") for a in call.args)
+
+
+def test_every_page_that_calls_an_audited_action_hands_it_the_requests_address() -> None:
+    """The core's audited actions default to the local marker (the command line, the scheduler); a page calling
+    one must hand it the request's address, or its entries would say "local"."""
+    import importlib
+    import inspect
+
+    checked = 0
+    for source in sorted((Path(__file__).parents[1] / "layouts").rglob("*.py")):
+        name = ".".join(source.relative_to(Path(__file__).parents[1]).with_suffix("").parts)
+        module = importlib.import_module(name.removesuffix(".__init__"))
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        dicts_with_address = {
+            target.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+            and any(isinstance(k, ast.Constant) and k.value == "source_ip" for k in node.value.keys)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            function = _callee(module, node.func)
+            if not (callable(function) and (getattr(function, "__module__", None) or "").startswith("ioc.")):
+                continue
+            try:
+                parameters = inspect.signature(function).parameters
+            except (TypeError, ValueError):
+                continue
+            if "source_ip" in parameters:
+                checked += 1
+                assert _gives_the_address(node, dicts_with_address), (str(source), node.lineno, ast.unparse(node.func))
+    assert checked >= 20
