@@ -1120,3 +1120,13 @@ def test_every_page_that_calls_an_audited_action_hands_it_the_requests_address()
                 checked += 1
                 assert _gives_the_address(node, dicts_with_address), (str(source), node.lineno, ast.unparse(node.func))
     assert checked >= 20
+
+
+def test_a_request_whose_address_the_server_was_not_told_is_audited_as_unknown(site: Site) -> None:
+    from layouts.access import current_ip
+
+    with site.app.server.test_request_context(environ_base={"REMOTE_ADDR": ""}):
+        assert current_ip() == "unknown"  # never an empty address, which the audit log refuses
+    with site.app.server.test_request_context(environ_base={"REMOTE_ADDR": "10.3.2.1"}):
+        assert current_ip() == "10.3.2.1"
+    assert current_ip() is None  # outside a request: no address of a browser
