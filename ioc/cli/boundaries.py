@@ -15,7 +15,7 @@ from ioc.cli.warehouse import Level
 from ioc.config import load_settings, now_local
 from ioc.geometry import Progress, boundary_fields, import_boundaries
 from ioc.warehouse.access import open_warehouse, transaction
-from ioc.warehouse.audit import command_line_actor
+from ioc.warehouse.audit import LOCAL, command_line_actor
 
 app = typer.Typer(help="Unit boundaries for maps (bản đồ ranh giới).", no_args_is_help=True)
 FileArgument = Annotated[
@@ -55,6 +55,9 @@ def import_(
         str | None, typer.Option(hidden=True, help="Who the audit log names (the dashboard's admin).")
     ] = None,
     progress: Annotated[Path | None, typer.Option(hidden=True, help="A file to append each step to.")] = None,
+    source_ip: Annotated[
+        str, typer.Option(hidden=True, help="The address the audit log records (the admin's, from the dashboard).")
+    ] = LOCAL,
 ) -> None:
     """Import boundaries: reprojected to WGS84, checked against the province's units, simplified to under 1 MB."""
     with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
@@ -66,6 +69,7 @@ def import_(
             actor or command_line_actor(),
             now_local(),
             progress=_progress_file(progress),
+            source_ip=source_ip or LOCAL,
         )
     if output is OutputFormat.json:
         print_json(asdict(report))
