@@ -57,7 +57,15 @@ def _existing(connection: Connection, username: str):  # type: ignore[no-untyped
 
 
 def add_user(
-    connection: Connection, username: str, role: str, password: str, actor: str, now: datetime, full_name: str = ""
+    connection: Connection,
+    username: str,
+    role: str,
+    password: str,
+    actor: str,
+    now: datetime,
+    full_name: str = "",
+    *,
+    source_ip: str = audit.LOCAL,
 ) -> None:
     """A new, active user; the password is kept only as its hash."""
     if not USERNAME.match(username):
@@ -80,27 +88,39 @@ def add_user(
             created_at=now,
         )
     )
-    audit.record(connection, actor, "user.add", username, now, {"role": role})
+    audit.record(connection, actor, "user.add", username, now, {"role": role}, source_ip=source_ip)
 
 
 def create_user(
-    engine: Engine, username: str, role: str, password: str, actor: str, now: datetime, full_name: str = ""
+    engine: Engine,
+    username: str,
+    role: str,
+    password: str,
+    actor: str,
+    now: datetime,
+    full_name: str = "",
+    *,
+    source_ip: str = audit.LOCAL,
 ) -> None:
     """:func:`add_user`, committed (``ioc user add``, the admin page)."""
     with transaction(engine) as connection:
-        add_user(connection, username, role, password, actor, now, full_name)
+        add_user(connection, username, role, password, actor, now, full_name, source_ip=source_ip)
 
 
-def change_active(engine: Engine, username: str, active: bool, actor: str, now: datetime) -> None:
+def change_active(
+    engine: Engine, username: str, active: bool, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> None:
     """:func:`set_active`, committed (``ioc user enable|disable``, the admin page)."""
     with transaction(engine) as connection:
-        set_active(connection, username, active, actor, now)
+        set_active(connection, username, active, actor, now, source_ip=source_ip)
 
 
-def change_password(engine: Engine, username: str, password: str, actor: str, now: datetime) -> None:
+def change_password(
+    engine: Engine, username: str, password: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> None:
     """:func:`set_password`, committed (``ioc user passwd``, the admin page)."""
     with transaction(engine) as connection:
-        set_password(connection, username, password, actor, now)
+        set_password(connection, username, password, actor, now, source_ip=source_ip)
 
 
 def list_users(connection: Connection) -> list[dict]:
@@ -109,22 +129,26 @@ def list_users(connection: Connection) -> list[dict]:
     return [dict(row) for row in connection.execute(select(*columns).order_by(USER.c.username)).mappings()]
 
 
-def set_active(connection: Connection, username: str, active: bool, actor: str, now: datetime) -> None:
+def set_active(
+    connection: Connection, username: str, active: bool, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> None:
     """Enable or disable a user (a disabled user cannot sign in; the account and its history stay). Nobody disables
     their own account: an admin doing so would lock themselves out."""
     _existing(connection, username)
     if not active and actor == username:
         raise IOCError("you cannot disable your own account", key="disable_self")
     connection.execute(update(USER).where(USER.c.username == username).values(active=active))
-    audit.record(connection, actor, "user.enable" if active else "user.disable", username, now)
+    audit.record(connection, actor, "user.enable" if active else "user.disable", username, now, source_ip=source_ip)
 
 
-def set_password(connection: Connection, username: str, password: str, actor: str, now: datetime) -> None:
+def set_password(
+    connection: Connection, username: str, password: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> None:
     _existing(connection, username)
     _check_password(password, username)
     hashed = generate_password_hash(password, method=KDF)
     connection.execute(update(USER).where(USER.c.username == username).values(password_hash=hashed))
-    audit.record(connection, actor, "user.passwd", username, now)
+    audit.record(connection, actor, "user.passwd", username, now, source_ip=source_ip)
 
 
 @cache
@@ -217,7 +241,7 @@ def record_attempt(
         audit.record(connection, username or "-", "login.failed", None, now, source_ip=source_ip)
         return Attempt(None)
     connection.execute(update(USER).where(USER.c.id == row.id).values(last_login_at=now))
-    audit.record(connection, username, "login.success", None, now, {"role": row.role}, source_ip)
+    audit.record(connection, username, "login.success", None, now, {"role": row.role}, source_ip=source_ip)
     session = _start_session(connection, row.id, now)
     return Attempt(SignedIn(row.id, username, row.role, proof, session))
 
@@ -237,7 +261,7 @@ def attempt_sign_in(engine: Engine, username: str, password: str, source_ip: str
         return record_attempt(connection, username, proof, source_ip, now)
 
 
-def sign_out(engine: Engine, session: str, actor: str, now: datetime, source_ip: str | None = None) -> None:
+def sign_out(engine: Engine, session: str, actor: str, now: datetime, source_ip: str = audit.LOCAL) -> None:
     """End a session on the server and audit the sign-out, committed."""
     with transaction(engine) as connection:
         end_session(connection, session, now)

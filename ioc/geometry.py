@@ -126,6 +126,8 @@ def import_boundaries(
     actor: str,
     now: datetime,
     progress: Progress | None = None,
+    *,
+    source_ip: str = audit.LOCAL,
 ) -> BoundaryImport:
     """Replace the stored boundaries of ``level`` with the file's, for the codes that are units of the province;
     ``progress`` is told each step."""
@@ -165,7 +167,7 @@ def import_boundaries(
     connection.execute(delete(BOUNDARY).where(BOUNDARY.c.level == level))
     connection.execute(BOUNDARY.insert(), rows)
     details = {"file": path.name, "matched": len(report.matched), "unmatched": report.unmatched[:50]}
-    audit.record(connection, actor, "boundaries.import", level, now, details)
+    audit.record(connection, actor, "boundaries.import", level, now, details, source_ip=source_ip)
     return report
 
 

@@ -214,7 +214,7 @@ def save(
     compare: object,
     actor: str,
     now: datetime,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Playlist:
     """Check and store the playlist of the display link named ``link``, replacing its old one; audited."""
     token_id = _token_id(connection, link)
@@ -250,7 +250,7 @@ def save_playlist(
     compare: object,
     actor: str,
     now: datetime,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Playlist:
     """:func:`save`, committed (the admin page, ``ioc display-token playlist``)."""
     with transaction(engine) as connection:
@@ -263,7 +263,7 @@ def saved_views(connection: Connection) -> dict[str, str]:
     return {row.name: row.query for row in rows}
 
 
-def save_view(engine: Engine, name: str, query: str, actor: str, now: datetime, source_ip: str | None = None) -> None:
+def save_view(engine: Engine, name: str, query: str, actor: str, now: datetime, source_ip: str = audit.LOCAL) -> None:
     """Save (or replace) the explorer view ``name``; ``query`` must come from the explorer's own serialisation
     (``layouts.view``), so this only bounds it. Audited, committed."""
     name = name.strip() if isinstance(name, str) else ""

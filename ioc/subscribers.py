@@ -61,7 +61,7 @@ def save_subscriber(
     brief: bool = True,
     alerts: bool = True,
     active: bool = True,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Subscriber:
     """Add a subscriber, or change one with the same address. Audited, committed."""
     address = normalised_email(email)
@@ -79,7 +79,7 @@ def save_subscriber(
     return Subscriber(address, name, values["brief"], values["alerts"], values["active"])
 
 
-def remove_subscriber(engine: Engine, email: str, actor: str, now: datetime, source_ip: str | None = None) -> None:
+def remove_subscriber(engine: Engine, email: str, actor: str, now: datetime, source_ip: str = audit.LOCAL) -> None:
     """Remove a subscriber; :class:`IOCError` when there is none with that address. Audited, committed."""
     address = normalised_email(email)
     with transaction(engine) as connection:

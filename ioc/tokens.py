@@ -37,7 +37,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create(connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime) -> str:
+def create(
+    connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> str:
     """A new token named ``name``, returned once and never stored in clear."""
     name = name.strip()
     if not name or len(name) > 100:
@@ -50,11 +52,35 @@ def create(connection: Connection, kind: TokenKind, name: str, actor: str, now: 
     connection.execute(
         kind.table.insert().values(name=name, token_hash=token_hash(token), created_at=now, created_by=actor)
     )
-    audit.record(connection, actor, f"{kind.noun}.create", name, now)
+    audit.record(connection, actor, f"{kind.noun}.create", name, now, source_ip=source_ip)
     return token
 
 
-def revoke(connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime) -> None:
+def rotate(
+    connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> tuple[str, bool]:
+    """A new secret for the token ``name``, in place, or a new token of that name when there is none; returns the
+    token (shown once) and whether one existed.
+
+    Only hashes are kept, so an old secret cannot be shown again: rotating keeps one token of that name (its id, its
+    playlist, a wall-screen already open with it) instead of adding another, and the old secret stops working
+    at once. A revoked token of that name is made active again.
+    """
+    table = kind.table
+    found = connection.execute(select(table.c.id).where(table.c.name == name)).first()
+    if found is None:
+        return create(connection, kind, name, actor, now, source_ip=source_ip), False
+    token = kind.prefix + secrets.token_urlsafe(32)
+    connection.execute(
+        update(table).where(table.c.id == found.id).values(token_hash=token_hash(token), revoked_at=None)
+    )
+    audit.record(connection, actor, f"{kind.noun}.rotate", name, now, source_ip=source_ip)
+    return token, True
+
+
+def revoke(
+    connection: Connection, kind: TokenKind, name: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> None:
     """Make a token useless from now on (it stays listed, revoked)."""
     table = kind.table
     revoked = connection.execute(
@@ -62,22 +88,26 @@ def revoke(connection: Connection, kind: TokenKind, name: str, actor: str, now: 
     )
     if revoked.rowcount == 0:
         raise IOCError(f"no active token named {name!r}", key="no_token", name=name)
-    audit.record(connection, actor, f"{kind.noun}.revoke", name, now)
+    audit.record(connection, actor, f"{kind.noun}.revoke", name, now, source_ip=source_ip)
 
 
-def create_token(engine: Engine, kind: TokenKind, name: str, actor: str, now: datetime) -> str:
+def create_token(
+    engine: Engine, kind: TokenKind, name: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> str:
     """:func:`create`, committed (``ioc display-token create``, the admin page)."""
     with transaction(engine) as connection:
-        return create(connection, kind, name, actor, now)
+        return create(connection, kind, name, actor, now, source_ip=source_ip)
 
 
-def revoke_token(engine: Engine, kind: TokenKind, name: str, actor: str, now: datetime) -> None:
+def revoke_token(
+    engine: Engine, kind: TokenKind, name: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
+) -> None:
     """:func:`revoke`, committed (``ioc display-token revoke``, the admin page)."""
     with transaction(engine) as connection:
-        revoke(connection, kind, name, actor, now)
+        revoke(connection, kind, name, actor, now, source_ip=source_ip)
 
 
-def open_display(engine: Engine, token: str, now: datetime, source_ip: str | None = None) -> tuple[int, str] | None:
+def open_display(engine: Engine, token: str, now: datetime, source_ip: str = audit.LOCAL) -> tuple[int, str] | None:
     """A wall-screen opening its link: the display token's id and name, or None; audited either way, committed."""
     with transaction(engine) as connection:
         found = authenticate(connection, DISPLAY, token, now)

@@ -156,5 +156,6 @@ def is_admin() -> bool:
 
 
 def current_ip() -> str | None:
-    """The address the request came from, for the audit log (gunicorn on loopback or behind the province's proxy)."""
-    return request.remote_addr if has_request_context() else None
+    """The address the request came from, for the audit log (gunicorn on loopback, or the client's as the province's
+    proxy gives it in X-Forwarded-For when ``IOC_BEHIND_TLS``); "unknown" if the server was told none."""
+    return (request.remote_addr or "unknown") if has_request_context() else None

@@ -102,6 +102,7 @@ def layout(**params: object) -> dmc.AppShell:
                 id="explore-filter-preset",
                 label=t(lang, "filter.period"),
                 value=view.preset,
+                allowDeselect=False,
                 w=180,
                 data=[{"value": p, "label": t(lang, f"preset.{p}")} for p in PRESETS],
             ),

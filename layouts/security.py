@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from layouts.access import (
     Principal,
     allowed,
     callback_need,
+    current_ip,
     current_principal,
     dependency_need,
     output_ids,
@@ -118,13 +120,15 @@ def _page(status: int, lang: str, message: str | None, form: bool, username: str
 
 
 def _first_page(engine: Engine, found: tuple[int, str], kept: dict[str, str]) -> str:
-    """Where a wall-screen opening its link goes: its playlist's first page, with the link's period and comparison and
+    """Where a wall-screen opening its link goes: the page its playlist's cycle is at now (where the playlist script
+    would take it, so the screen never shows another page first), with the link's period and comparison and
     ``?playlist=`` (the screen then follows the playlist); with ``?rotate=`` on the link, the wall rotating instead."""
     if "rotate" in kept:
         return "/wall" + (f"?{urlencode(kept)}" if kept else "")
     with engine.connect() as connection:
         playlist = playlists.playlist_of(connection, found[0])
-    first = urlsplit(playlist.href(playlist.entries[0]))
+    index, _ = playlists.position(playlist, time.time())
+    first = urlsplit(playlist.href(playlist.entries[index]))
     query = dict(parse_qsl(first.query)) | {"playlist": found[1]} | kept
     return f"{first.path}?{urlencode(query)}"
 
@@ -283,7 +287,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
                 return redirect(next_)  # type: ignore[return-value]
             return _page(200, lang, None, True, next_=next_)
         username, password = request.form.get("username", ""), request.form.get("password", "")
-        attempt = auth.attempt_sign_in(engine, username, password, request.remote_addr, now_local())
+        attempt = auth.attempt_sign_in(engine, username, password, current_ip(), now_local())
         if attempt.retry_after is not None:
             response = _page(429, lang, t(lang, "sign_in.throttled", minutes=-(-attempt.retry_after // 60)), True)
             response.headers["Retry-After"] = str(attempt.retry_after)
@@ -300,7 +304,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
         principal = current_principal()
         if principal is not None and principal.role is not None:
             server_session = current_user.id.split(":")[-1]
-            auth.sign_out(engine, server_session, principal.name, now_local(), request.remote_addr)
+            auth.sign_out(engine, server_session, principal.name, now_local(), current_ip())
         logout_user()
         session.clear()
         return redirect("/login")  # type: ignore[return-value]
@@ -309,7 +313,7 @@ def install(app: dash.Dash, engine: Engine, settings: Settings) -> None:
     def open_display() -> Response:
         lang = language(request.args.get("lang"))
         token = request.args.get("token", "")
-        found = tokens.open_display(engine, token, now_local(), request.remote_addr)
+        found = tokens.open_display(engine, token, now_local(), current_ip())
         if found is None:
             return _page(401, lang, t(lang, "sign_in.display_refused"), False)
         session.clear()

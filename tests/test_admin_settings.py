@@ -50,6 +50,7 @@ def pages(warehouse, monkeypatch):
     monkeypatch.setattr(dashboard_warehouse, "_engine", warehouse)
     for page in (users, targets, boundaries):
         monkeypatch.setattr(page, "current_username", lambda: ADMIN)
+        monkeypatch.setattr(page, "current_ip", lambda: "10.0.0.1")
     with warehouse.begin() as connection:
         add_user(connection, ADMIN, "admin", PASSWORD, "cli:test", NOW, "Quản Trị Viên")
     return warehouse
@@ -92,7 +93,7 @@ ENTRIES = [  # at, actor, action, target
 def logged(warehouse):
     with warehouse.begin() as connection:
         for at, actor, action, target in ENTRIES:
-            audit.record(connection, actor, action, target, at, {"n": at.day}, "10.0.0.1")
+            audit.record(connection, actor, action, target, at, {"n": at.day}, source_ip="10.0.0.1")
     return warehouse
 
 
@@ -122,7 +123,9 @@ def test_the_audit_log_is_newest_first_and_each_filter_keeps_exactly_its_rows(lo
 
 def test_the_audit_log_pages_on_the_server_and_ties_go_newest_first(logged):
     with logged.begin() as connection:
-        audit.record(connection, "lan.anh", "user.passwd", "later", ENTRIES[-1][0])  # same time as the last entry
+        audit.record(
+            connection, "lan.anh", "user.passwd", "later", ENTRIES[-1][0], source_ip="10.0.0.1"
+        )  # same time as the last entry
     assert targets_of(logged, limit=2) == (["later", "MinhDuc 100%"], 6)
     assert targets_of(logged, limit=2, offset=4) == (["on_time_rate/province/", "minh.duc"], 6)
     assert targets_of(logged, limit=2, offset=6) == ([], 6)
@@ -141,7 +144,15 @@ def test_the_audit_log_pages_on_the_server_and_ties_go_newest_first(logged):
 def test_the_audit_page_filters_by_whole_days_and_shows_details_as_json_text(logged, monkeypatch):
     monkeypatch.setattr(dashboard_warehouse, "_engine", logged)
     with logged.begin() as connection:
-        audit.record(connection, "lan.anh", "user.add", "x", datetime(2026, 11, 5), {"note": "<img src=x onerror=1>"})
+        audit.record(
+            connection,
+            "lan.anh",
+            "user.add",
+            "x",
+            datetime(2026, 11, 5),
+            {"note": "<img src=x onerror=1>"},
+            source_ip="local",
+        )
     rows, pages, total = audit_page.entries(None, None, None, ["2026-11-03", "2026-11-03"], 0, "vi")
     assert [row["target"] for row in rows] == ["commune", "online_rate/unit/19753"]
     assert (pages, total) == (1, "2 mục")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import datetime
 
 import pytest
 
@@ -55,3 +56,29 @@ def test_the_access_log_leaves_out_query_strings_and_referrers():
     assert "%(U)s" in ACCESS_LOG_FORMAT
     for leaking in ("%(r)s", "%(q)s", "%(f)s", "%({"):
         assert leaking not in ACCESS_LOG_FORMAT
+
+
+def test_every_demo_start_reuses_the_demo_token_rotated_in_place(warehouse, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from ioc import tokens
+    from ioc.cli import demo
+
+    said = io.StringIO()
+    monkeypatch.setattr(demo, "console", Console(file=said, width=200, color_system=None))
+    starts = iter([datetime(2026, 12, 2, 9, 0), datetime(2026, 12, 2, 9, 5)])  # two starts, five minutes apart
+    monkeypatch.setattr(demo, "now_local", lambda: next(starts))
+    now = datetime(2026, 12, 2, 9, 6)
+    first, _ = demo._ways_in(warehouse)
+    second, _ = demo._ways_in(warehouse)
+    with warehouse.begin() as connection:
+        listed = [(row["name"], row["revoked_at"]) for row in tokens.list_all(connection, tokens.DISPLAY)]
+        assert len(listed) == 1, listed
+        assert listed == [(demo.DEMO_TOKEN, None)]
+        assert tokens.authenticate(connection, tokens.DISPLAY, first, now) is None  # only a hash was kept
+        assert tokens.authenticate(connection, tokens.DISPLAY, second, now) is not None
+    created, rotated = said.getvalue().strip().splitlines()
+    assert "created" in created and demo.DEMO_TOKEN in created
+    assert "rotated in place" in rotated and "previous" in rotated

@@ -140,8 +140,8 @@ def test_subscribers_are_saved_changed_removed_and_audited(warehouse):
         logged = connection.execute(select(audit.c.action, audit.c.target, audit.c.source_ip).order_by(audit.c.id))
         assert [tuple(row) for row in logged if row.action.startswith("subscriber.")] == [
             ("subscriber.add", "lanh.dao@tinh.gov.vn", "10.0.0.5"),
-            ("subscriber.add", "chuyen.vien@tinh.gov.vn", None),
-            ("subscriber.add", "cu@tinh.gov.vn", None),
-            ("subscriber.change", "lanh.dao@tinh.gov.vn", None),
-            ("subscriber.remove", "cu@tinh.gov.vn", None),
+            ("subscriber.add", "chuyen.vien@tinh.gov.vn", "local"),  # the command line: this machine
+            ("subscriber.add", "cu@tinh.gov.vn", "local"),
+            ("subscriber.change", "lanh.dao@tinh.gov.vn", "local"),
+            ("subscriber.remove", "cu@tinh.gov.vn", "local"),
         ]

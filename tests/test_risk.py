@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import numpy as np
@@ -322,10 +322,10 @@ def test_ioc_risk_refuses_a_future_date_an_unknown_code_and_a_bad_horizon_in_one
 
 def test_a_date_means_the_end_of_that_day_or_now_when_it_is_today() -> None:
     now = datetime(2025, 6, 1, 9, 15, 30, 123456)
-    assert as_of_day(datetime(2025, 5, 31), now) == datetime(2025, 5, 31, 23, 59, 59)
-    assert as_of_day(datetime(2025, 6, 1), now) == datetime(2025, 6, 1, 9, 15, 30)
+    assert as_of_day(date(2025, 5, 31), now) == datetime(2025, 5, 31, 23, 59, 59)
+    assert as_of_day(date(2025, 6, 1), now) == datetime(2025, 6, 1, 9, 15, 30)
     with pytest.raises(IOCError, match="future"):
-        as_of_day(datetime(2025, 6, 2), now)
+        as_of_day(date(2025, 6, 2), now)
 
 
 def test_ioc_risk_csv_has_the_json_columns(warehouse, warehouse_env) -> None:

@@ -7,6 +7,7 @@ classify fails the test, so a new one must be given its role on purpose.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import logging
@@ -477,6 +478,11 @@ def test_a_display_token_opens_the_wall_only_until_revoked(site: Site) -> None:
     assert _actions(site.engine, "display")[-2:] == ["display.open", "display.refused"]
 
 
+def _playlist(site: Site, name: str) -> playlists.Playlist:
+    with site.engine.connect() as connection:
+        return playlists.playlist_named(connection, name)
+
+
 def test_a_display_link_opens_its_playlist_and_reads_only_its_own(site: Site) -> None:
     now = now_local()
     with site.engine.begin() as connection:
@@ -485,9 +491,14 @@ def test_a_display_link_opens_its_playlist_and_reads_only_its_own(site: Site) ->
     playlists.save_playlist(site.engine, "atrium", [("/wall/digital", 20), ("/wall", 40)], "year", "weekday", "a", now)
     playlists.save_playlist(site.engine, "office-2", [("/wall/rankings", 300)], None, None, "a", now)
     screen = site.app.server.test_client()
+    before = time.time()
     opened = screen.get(f"/display?token={hall}&lang=en")
+    due = {playlists.position(_playlist(site, "atrium"), at)[0] for at in (before, time.time())}
     assert opened.status_code == 302
-    assert opened.headers["Location"] == "/wall/digital?period=year&compare=weekday&playlist=atrium&lang=en"
+    pages = ["/wall/digital", "/wall"]
+    assert opened.headers["Location"] in {
+        f"{pages[i]}?period=year&compare=weekday&playlist=atrium&lang=en" for i in due
+    }
     for asked in ("", "?playlist=office-2", "?playlist=nobody"):  # a screen reads its own playlist, whatever it names
         answer = screen.get(f"/wall/playlist.json{asked}").get_json()
         assert answer["entries"] == [
@@ -595,6 +606,24 @@ def _call(site: Site, client: FlaskClient, output_part: str, values: dict[str, o
     response = client.post("/_dash-update-component", json=body, headers=csrf(client))
     assert response.status_code == 200, response.text[:300]
     return response.get_json()["response"]
+
+
+def test_a_display_link_opens_on_the_page_its_clock_is_at_not_always_the_first(site: Site) -> None:
+    """The screen lands where the cycle is, as the playlist script would take it: no flash of the first page, and a
+    rotation seen from the start keeps its order (a first page of three is due a third of the time, this one 1/721)."""
+    now = now_local()
+    with site.engine.begin() as connection:
+        token = tokens.create(connection, tokens.DISPLAY, "lobby-clock", "test", now)
+    playlists.save_playlist(
+        site.engine, "lobby-clock", [("/wall/digital", 5), ("/wall/rankings", 3600)], None, None, "a", now
+    )
+    before = time.time()
+    opened = site.app.server.test_client().get(f"/display?token={token}")
+    after = time.time()
+    playlist = _playlist(site, "lobby-clock")
+    due = {["/wall/digital", "/wall/rankings"][playlists.position(playlist, at)[0]] for at in (before, after)}
+    assert opened.status_code == 302
+    assert opened.headers["Location"] in {f"{page}?playlist=lobby-clock" for page in due}
 
 
 def test_an_admin_makes_and_revokes_a_display_link_from_the_admin_pages(site: Site, clients) -> None:
@@ -909,3 +938,223 @@ def test_dash_dependencies_list_only_the_callbacks_the_role_may_use(site: Site, 
         assert "_pages_content" in shown and any(c.startswith("wall-") for c in shown), who
         assert not [c for c in shown if c.startswith(prefixes)], who
     assert {c for c in everything if c.startswith("admin-")} <= _dependency_ids(clients["admin"])
+
+
+# --- the audit log's address -------------------------------------------------------------------------------------
+
+#: Each audited action of the admin pages (the values its callback is sent, the button clicked first) and its entry.
+AUDITED_WEB_ACTIONS = [
+    (
+        {
+            "admin-users-add.n_clicks": 1,
+            "admin-users-new-name.value": "audit.address",
+            "admin-users-new-role.value": "leader",
+            "admin-users-new-password.value": password("audit"),
+            "admin-users-new-password-again.value": password("audit"),
+        },
+        ("user.add", "audit.address"),
+    ),
+    (
+        {
+            "admin-users-reset.n_clicks": 1,
+            "admin-users-pick.value": "audit.address",
+            "admin-users-reset-password.value": password("audit-2"),
+            "admin-users-reset-password-again.value": password("audit-2"),
+        },
+        ("user.passwd", "audit.address"),
+    ),
+    (
+        {"admin-users-disable.n_clicks": 1, "admin-users-pick.value": "audit.address"},
+        ("user.disable", "audit.address"),
+    ),
+    (
+        {"admin-users-enable.n_clicks": 1, "admin-users-pick.value": "audit.address"},
+        ("user.enable", "audit.address"),
+    ),
+    (
+        {"admin-displays-create.n_clicks": 1, "admin-displays-name.value": "audit-room"},
+        ("display_token.create", "audit-room"),
+    ),
+    (
+        {"admin-displays-revoke.n_clicks": 1, "admin-displays-pick.value": "audit-room"},
+        ("display_token.revoke", "audit-room"),
+    ),
+    (
+        {
+            "admin-targets-save.n_clicks": 1,
+            "admin-targets-kpi.value": "on_time_rate",
+            "admin-targets-target.value": 90,
+            "admin-targets-green_from.value": 90,
+            "admin-targets-amber_from.value": 70,
+            "admin-targets-scope.value": "province",
+        },
+        ("kpi_target.set", "on_time_rate/province/"),
+    ),
+]
+
+
+def _admin_callback(site: Site, client: FlaskClient, values: dict, address: str):  # type: ignore[no-untyped-def]
+    """Post the callback of the button named first in ``values`` as dash-renderer would, from ``address``."""
+    clicked = next(iter(values))
+    (key,) = [
+        key
+        for key, spec in server_callbacks(site.app).items()
+        if any(f"{d['id']}.{d['property']}" == clicked for d in spec["inputs"])
+    ]
+    spec = site.app.callback_map[key]
+
+    def item(dependency: dict) -> dict:
+        name = f"{dependency['id']}.{dependency['property']}"
+        return {"id": dependency["id"], "property": dependency["property"], "value": values.get(name)}
+
+    body = callback_body(key, spec) | {
+        "inputs": [item(d) for d in spec["inputs"]],
+        "state": [item(d) for d in spec.get("state", [])],
+        "changedPropIds": [clicked],
+    }
+    return client.post(
+        "/_dash-update-component", json=body, headers=csrf(client), environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def test_every_audited_action_of_the_admin_pages_records_the_address_it_came_from(site: Site, clients) -> None:
+    for number, (values, (action, target)) in enumerate(AUDITED_WEB_ACTIONS, start=1):
+        address = f"10.77.0.{number}"
+        response = _admin_callback(site, clients["admin"], values, address)
+        assert response.status_code == 200, (action, response.text[:300])
+        with site.engine.connect() as connection:
+            entry = connection.execute(
+                select(schema.AuditLog.actor, schema.AuditLog.target, schema.AuditLog.source_ip)
+                .where(schema.AuditLog.action == action)
+                .order_by(schema.AuditLog.id.desc())
+            ).first()
+        assert entry is not None, (action, response.text[:300])
+        assert tuple(entry) == ("test-admin", target, address), action
+
+
+def test_an_audit_entry_cannot_be_written_without_an_address(warehouse: Engine) -> None:
+    """The guard: ``source_ip`` is keyword-only with no default, so a new call site that forgets it is a TypeError
+    (and an empty one is refused); the command line and the scheduler give the local marker."""
+    from ioc.warehouse import audit
+
+    with warehouse.begin() as connection:
+        with pytest.raises(TypeError):
+            audit.record(connection, "someone", "thing.do", None, now_local())  # type: ignore[call-arg]
+        with pytest.raises(TypeError):
+            audit.record(connection, "someone", "thing.do", None, now_local(), {}, "10.0.0.1")  # type: ignore[misc]
+        for empty in (None, ""):
+            with pytest.raises(ValueError, match="address"):
+                audit.record(connection, "someone", "thing.do", None, now_local(), source_ip=empty)  # type: ignore[arg-type]
+        auth.add_user(connection, "local-added", "leader", password("local"), audit.command_line_actor(), now_local())
+        address = connection.execute(
+            select(schema.AuditLog.source_ip).where(schema.AuditLog.target == "local-added")
+        ).scalar_one()
+    assert address == audit.LOCAL == "local"
+
+
+# --- single-choice dropdowns -------------------------------------------------------------------------------------
+
+
+def _selects(tree: object) -> list[dict]:
+    """The props of every Mantine Select in a page's JSON."""
+    if isinstance(tree, list):
+        return [found for item in tree for found in _selects(item)]
+    if not isinstance(tree, dict):
+        return []
+    own = [tree["props"]] if tree.get("type") == "Select" and tree.get("namespace") == "dash_mantine_components" else []
+    return own + [found for value in tree.values() for found in _selects(value)]
+
+
+def _keeps_its_value(props: dict) -> bool:
+    """A Select either keeps its value when its chosen option is clicked again, or says it may be emptied."""
+    return props.get("allowDeselect") is False or props.get("clearable") is True
+
+
+def test_every_single_choice_dropdown_keeps_its_value_unless_it_may_be_emptied(site: Site, clients) -> None:
+    """Mantine's Select empties itself when its chosen option is clicked again (allowDeselect): every one in every
+    page an admin sees, and every one the pages' code makes (in callbacks too), keeps it or is clearable on purpose."""
+    client = clients["admin"]
+    router = next(k for k, s in server_callbacks(site.app).items() if s["callback"].__module__ == "dash.dash")
+    seen = 0
+    for path in pages():
+        routed = client.post(
+            "/_dash-update-component",
+            json=callback_body(router, site.app.callback_map[router], path),
+            headers=csrf(client),
+        )
+        assert routed.status_code == 200, path
+        for props in _selects(routed.get_json()):
+            seen += 1
+            assert _keeps_its_value(props), (path, props.get("id"))
+    assert seen >= 10
+    for source in sorted((Path(__file__).parents[1] / "layouts").rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "dmc.Select":
+                given = {k.arg: ast.unparse(k.value) for k in node.keywords if k.arg}
+                assert given.get("allowDeselect") == "False" or given.get("clearable") == "True", (source, node.lineno)
+
+
+def _callee(module: object, expression: ast.expr) -> object:
+    """What a call's ``name`` or ``name.attribute`` is in ``module``, or None (also for Flask's request proxies)."""
+    try:
+        if isinstance(expression, ast.Name):
+            return getattr(module, expression.id, None)
+        if isinstance(expression, ast.Attribute):
+            return getattr(_callee(module, expression.value), expression.attr, None)
+    except Exception:  # a proxy (Flask's request, Dash's ctx) outside a request
+        return None
+    return None
+
+
+def _gives_the_address(call: ast.Call, dicts_with_address: set[str]) -> bool:
+    for keyword in call.keywords:
+        if keyword.arg == "source_ip":
+            return True
+        if keyword.arg is None and ast.unparse(keyword.value) in dicts_with_address:  # **who
+            return True
+    return any(ast.unparse(a) in ("current_ip()", "request.remote_addr") for a in call.args)
+
+
+def test_every_page_that_calls_an_audited_action_hands_it_the_requests_address() -> None:
+    """The core's audited actions default to the local marker (the command line, the scheduler); a page calling
+    one must hand it the request's address, or its entries would say "local"."""
+    import importlib
+    import inspect
+
+    checked = 0
+    for source in sorted((Path(__file__).parents[1] / "layouts").rglob("*.py")):
+        name = ".".join(source.relative_to(Path(__file__).parents[1]).with_suffix("").parts)
+        module = importlib.import_module(name.removesuffix(".__init__"))
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        dicts_with_address = {
+            target.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+            and any(isinstance(k, ast.Constant) and k.value == "source_ip" for k in node.value.keys)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            function = _callee(module, node.func)
+            if not (callable(function) and (getattr(function, "__module__", None) or "").startswith("ioc.")):
+                continue
+            try:
+                parameters = inspect.signature(function).parameters
+            except (TypeError, ValueError):
+                continue
+            if "source_ip" in parameters:
+                checked += 1
+                assert _gives_the_address(node, dicts_with_address), (str(source), node.lineno, ast.unparse(node.func))
+    assert checked >= 20
+
+
+def test_a_request_whose_address_the_server_was_not_told_is_audited_as_unknown(site: Site) -> None:
+    from layouts.access import current_ip
+
+    with site.app.server.test_request_context(environ_base={"REMOTE_ADDR": ""}):
+        assert current_ip() == "unknown"  # never an empty address, which the audit log refuses
+    with site.app.server.test_request_context(environ_base={"REMOTE_ADDR": "10.3.2.1"}):
+        assert current_ip() == "10.3.2.1"
+    assert current_ip() is None  # outside a request: no address of a browser

@@ -261,6 +261,7 @@ def test_the_demo_loads_the_simulator_serves_the_wall_and_leaves_nothing_behind_
             )
         assert httpx.get(f"http://127.0.0.1:{port}/wall", timeout=30).status_code == 401
         assert "Sign in as admin with the password " in log.read_text()
+        assert "Display token demo-wall created; later starts rotate it in place." in log.read_text()
         first = first_day_months_before(now_local().date(), 1)
         kpi = run_ioc("kpi", "--from", f"{first}", "--to", f"{now_local().date()}", "--format", "json", env=ioc_env)
         assert kpi.returncode == 0, kpi.stderr

@@ -76,7 +76,7 @@ class HeldWrite:
 
     def _hold(self) -> None:
         with self.engine.begin() as connection:
-            audit.record(connection, "other-writer", "test.hold", None, now_local())
+            audit.record(connection, "other-writer", "test.hold", None, now_local(), source_ip="local")
             self.writing.set()
             time.sleep(self.seconds)
 

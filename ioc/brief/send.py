@@ -132,7 +132,7 @@ def finish(
     error: str | None,
     actor: str,
     now: datetime,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> None:
     """Record how the attempt ended (``sent``, or the error: ``pending`` again, ``failed`` at the last), audited."""
     given_up = error is not None and attempt >= MAX_ATTEMPTS
@@ -160,7 +160,7 @@ def send_brief(
     now: datetime,
     *,
     manual: bool = False,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Sending:
     """Send the brief of ``day`` to each brief subscriber not yet sent it (``manual``: now, whatever the backoff).
     SMTP errors are recorded and reported in the result, never raised; an SMTP server that is not configured is

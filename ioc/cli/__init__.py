@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -50,18 +51,45 @@ app.add_typer(subscriber.app, name="subscriber")
 app.add_typer(alert_rule.app, name="alert-rule")
 
 
-def main() -> None:
-    """Entry point: run the command, printing an IOCError as one line on stderr.
+#: Click's exceptions, wherever this typer takes click from (typer 0.2x carries its own copy of click).
+click_errors = importlib.import_module(typer.BadParameter.__module__)
 
+
+def usage_error_line(error: click_errors.UsageError) -> str:
+    """A usage error (wrong flag, missing argument, bad value) as one line, pointing at the command's ``--help``."""
+    message = " ".join(error.format_message().split())
+    if error.ctx is None:
+        return f"ioc: error: {message}"
+    return f"ioc: error: {message} (see '{error.ctx.command_path} --help')"
+
+
+def main() -> None:
+    """Entry point: run the command; a usage error or an IOCError is one line on stderr (exit 2 and 1).
+
+    Click runs outside its standalone mode, so that its usage errors come here instead of being drawn as a box;
+    ``--help`` and a group called without a command still print their full help.
     The process runs in Vietnam time, so that logs and anything else showing local time agree with the warehouse.
     """
     os.environ["TZ"] = TIMEZONE.key
     time.tzset()
     try:
-        app()
+        code = app(prog_name="ioc", standalone_mode=False)
+    except click_errors.UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # a group without its command: the help, printed already
+            sys.exit(2)
+        print(usage_error_line(error), file=sys.stderr)
+        sys.exit(2)
+    except click_errors.ClickException as error:  # e.g. a file option that cannot be opened
+        print(f"ioc: error: {' '.join(error.format_message().split())}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        print("ioc: interrupted", file=sys.stderr)
+        sys.exit(130)
     except IOCError as error:
         print(f"ioc: error: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("ioc: interrupted", file=sys.stderr)
         sys.exit(130)
+    if isinstance(code, int) and not isinstance(code, bool):  # typer.Exit(code) from a command
+        sys.exit(code)

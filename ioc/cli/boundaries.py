@@ -10,12 +10,12 @@ from typing import Annotated
 
 import typer
 
-from ioc.cli.common import FormatOption, OutputFormat, console, print_json
+from ioc.cli.common import FormatOption, OutputFormat, console, number, print_json
 from ioc.cli.warehouse import Level
 from ioc.config import load_settings, now_local
 from ioc.geometry import Progress, boundary_fields, import_boundaries
 from ioc.warehouse.access import open_warehouse, transaction
-from ioc.warehouse.audit import command_line_actor
+from ioc.warehouse.audit import LOCAL, command_line_actor
 
 app = typer.Typer(help="Unit boundaries for maps (bản đồ ranh giới).", no_args_is_help=True)
 FileArgument = Annotated[
@@ -55,6 +55,9 @@ def import_(
         str | None, typer.Option(hidden=True, help="Who the audit log names (the dashboard's admin).")
     ] = None,
     progress: Annotated[Path | None, typer.Option(hidden=True, help="A file to append each step to.")] = None,
+    source_ip: Annotated[
+        str, typer.Option(hidden=True, help="The address the audit log records (the admin's, from the dashboard).")
+    ] = LOCAL,
 ) -> None:
     """Import boundaries: reprojected to WGS84, checked against the province's units, simplified to under 1 MB."""
     with open_warehouse(load_settings()) as engine, transaction(engine) as connection:
@@ -66,13 +69,14 @@ def import_(
             actor or command_line_actor(),
             now_local(),
             progress=_progress_file(progress),
+            source_ip=source_ip or LOCAL,
         )
     if output is OutputFormat.json:
         print_json(asdict(report))
         return
     console.print(
         f"{len(report.matched)} {level.value} boundaries stored from {report.features} features "
-        f"({report.stored_bytes / 1024:,.0f} KiB, simplified at {report.tolerance:g}°)"
+        f"({number(report.stored_bytes / 1024)} KiB, simplified at {report.tolerance:g}°)"
     )
     if report.unmatched:
         console.print(f"[yellow]Not units of the province[/] ({len(report.unmatched)}): {', '.join(report.unmatched)}")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ioc.cli.common import console, errors
+from ioc.cli.common import console, day_option, errors
 from ioc.config import load_settings, now_local
 from ioc.errors import IOCError
 from ioc.warehouse.access import open_warehouse, transaction
@@ -24,10 +24,7 @@ class BriefFormat(StrEnum):
     text = "text"
 
 
-Day = Annotated[
-    datetime,
-    typer.Option("--date", formats=["%Y-%m-%d", "%d/%m/%Y"], help="The brief's day (YYYY-MM-DD or dd/mm/yyyy)."),
-]
+Day = Annotated[date, day_option("--date", help="The brief's day:")]
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -63,7 +60,7 @@ def brief(
         if output is not None:
             with transaction(engine) as connection:
                 require_province(connection, settings.province)
-                found = gather(connection, day.date(), now)
+                found = gather(connection, day, now)
             render = {"pdf": render_pdf, "html": render_html, "text": render_text}[output_format.value]
             content = render(found)
             _write(output, content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -72,11 +69,11 @@ def brief(
             _send(engine, day, now)
 
 
-def _send(engine, day: datetime, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _send(engine, day: date, now: datetime) -> None:  # type: ignore[no-untyped-def]
     from ioc.brief.send import send_brief
     from ioc.mail import load_smtp_settings
 
-    done = send_brief(engine, day.date(), load_smtp_settings(), command_line_actor(), now, manual=True)
+    done = send_brief(engine, day, load_smtp_settings(), command_line_actor(), now, manual=True)
     console.print(
         f"Brief of {day:%d/%m/%Y}: sent to {len(done.sent)}, failed for {len(done.failed)}, "
         f"{len(done.skipped)} already sent or left alone."

@@ -7,14 +7,24 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 from sqlalchemy import Connection, Engine, func, select
 
-from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.cli.common import FormatOption, OutputFormat, console, day_option, number, print_json, print_rows
 from ioc.collecting.configure import create_collector, delete_collector, switch_collector
 from ioc.collecting.mapping import map_and_reprocess
 from ioc.collecting.reprocess import reprocess_quarantine
@@ -178,12 +188,20 @@ def _stop_on_signals(stop: threading.Event | None = None) -> Iterator[threading.
             signal.signal(sig, handler)
 
 
+class _CountsColumn(ProgressColumn):
+    """Pages, records and records a second, in the one number format of the command's output (``1.234``)."""
+
+    def render(self, task: Task) -> Text:
+        pages, rate = task.fields["pages"], task.fields["rate"]
+        return Text(f"{number(pages)} pages · {number(task.completed)} records · {number(rate)}/s")
+
+
 def _progress_bar() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[pages]} pages · {task.completed:,.0f} records · {task.fields[rate]:,.0f}/s"),
+        _CountsColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
@@ -206,26 +224,33 @@ def run_with_progress(
 
     SIGTERM or a first Ctrl-C sets ``stop`` (a new event if none is given): the run ends after the page in flight.
     ``after_page`` is called after each committed page; it may set ``stop`` too.
+    The bar is drawn from the first page on, so a run refused before it starts (no such collector, a bad window,
+    a run in progress) is one line of error with no bar before it; its clock starts with the run all the same.
     """
-    with _stop_on_signals(stop) as stop_event, _progress_bar() as bar:
-        task = bar.add_task(name, total=None, pages=0, rate=0.0, visible=not quiet)
+    bar = _progress_bar()
+    task = bar.add_task(name, total=None, pages=0, rate=0.0, visible=not quiet)
+    with _stop_on_signals(stop) as stop_event:
 
         def on_page(progress: RunProgress) -> None:
+            if not bar.live.is_started:
+                bar.start()
             rate = progress.records / progress.elapsed if progress.elapsed else 0.0
             bar.update(task, completed=progress.records, total=progress.expected, pages=progress.pages, rate=rate)
             if after_page is not None:
                 after_page(progress)
 
-        return run_collector(engine, name, province, since, until, on_page=on_page, stop=stop_event)
+        try:
+            return run_collector(engine, name, province, since, until, on_page=on_page, stop=stop_event)
+        finally:
+            if bar.live.is_started:
+                bar.stop()
 
 
 @app.command()
 def run(
     name: str,
-    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Backfill from this day.")] = None,
-    until: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Backfill up to this day, included.")
-    ] = None,
+    since: Annotated[date | None, day_option("--since", help="Backfill from this day:")] = None,
+    until: Annotated[date | None, day_option("--until", help="Backfill up to this day, included:")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Run a collector now: incrementally from its cursor, or a backfill when --since and --until are given."""
@@ -235,8 +260,8 @@ def run(
             engine,
             name,
             settings.province,
-            since.date() if since else None,
-            until.date() if until else None,
+            since,
+            until,
             quiet=quiet,
         )
     report_run(name, result)
@@ -246,10 +271,10 @@ def report_run(name: str, result: RunResult) -> None:
     """One line on how a run ended; a failed run is an error."""
     progress = result.progress
     console.print(
-        f"Run {result.run_id} of {name}: [bold]{result.status}[/] in {progress.elapsed:,.1f} s — "
-        f"{progress.pages} pages, {progress.inserted} inserted, {progress.updated} updated, "
-        f"{progress.unchanged} unchanged, {progress.rejected} rejected"
-        + (f", {progress.codes_mapped} unit codes mapped from draft codes" if progress.codes_mapped else "")
+        f"Run {result.run_id} of {name}: [bold]{result.status}[/] in {number(progress.elapsed, 1)} s — "
+        f"{number(progress.pages)} pages, {number(progress.inserted)} inserted, {number(progress.updated)} updated, "
+        f"{number(progress.unchanged)} unchanged, {number(progress.rejected)} rejected"
+        + (f", {number(progress.codes_mapped)} unit codes mapped from draft codes" if progress.codes_mapped else "")
     )
     if result.status == "failed":
         raise IOCError(f"run {result.run_id} of {name} failed: {result.error}")

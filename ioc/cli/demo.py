@@ -43,6 +43,8 @@ from ioc.warehouse.audit import command_line_actor
 
 HOST = "127.0.0.1"
 COLLECTOR = "demo-dossiers"
+#: The demo's own display token: one, whatever the number of starts (see :func:`_ways_in`).
+DEMO_TOKEN = "demo-wall"
 #: Dossiers a working day at the simulator: 12 months (about 350,000 dossiers) load in 35–45 s on two cores.
 DEFAULT_DAILY_VOLUME = 1000
 #: The line scripts wait for (CI among them), followed by the wall's address with a display token.
@@ -156,11 +158,23 @@ def _ensure_collector(engine: Engine, url: str) -> None:
 
 
 def _ways_in(engine: Engine) -> tuple[str, str]:
-    """A new display token for the wall (named after this start), and how to sign in: as a new ``admin`` with a
-    random password when the warehouse has no user yet (shown once), else with the existing accounts."""
+    """The demo's own display token for the wall, and how to sign in: as a new ``admin`` with a random password when
+    the warehouse has no user yet (shown once), else with the existing accounts.
+
+    Only a token's hash is kept, so a start cannot show the previous start's link again: the demo keeps one token,
+    :data:`DEMO_TOKEN`, and gives it a new secret in place at every start (and says so) rather than adding another.
+    """
     now, actor = now_local(), command_line_actor()
     with transaction(engine) as connection:
-        token = tokens.create(connection, tokens.DISPLAY, f"demo-wall {now:%Y-%m-%d %H:%M:%S}", actor, now)
+        token, existed = tokens.rotate(connection, tokens.DISPLAY, DEMO_TOKEN, actor, now)
+        if existed:
+            console.print(
+                f"Display token {DEMO_TOKEN}: rotated in place, as at every start (IOC keeps only its hash): "
+                "the previous demo link no longer opens the wall (screens already open stay); the new one is below.",
+                soft_wrap=True,
+            )
+        else:
+            console.print(f"Display token {DEMO_TOKEN} created; later starts rotate it in place.", soft_wrap=True)
         if auth.list_users(connection):
             return token, "Sign in with an existing account (ioc user list; ioc user add NAME --role admin)."
         password = secrets.token_urlsafe(12)

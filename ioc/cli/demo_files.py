@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from ioc.cli.common import console
+from ioc.cli.common import console, number
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector, list_collectors
 from ioc.config import Settings, now_local
@@ -39,6 +39,6 @@ def add_monthly_reports(engine: Engine, settings: Settings, start: date, today: 
     loaded = result.progress.inserted + result.progress.updated
     console.print(
         f"Collector [bold]{COLLECTOR}[/] (file-drop, {folder}): {len(written)} monthly reports written, "
-        f"{loaded} values loaded, {result.progress.rejected} rejected ({result.status})",
+        f"{number(loaded)} values loaded, {number(result.progress.rejected)} rejected ({result.status})",
         soft_wrap=True,
     )

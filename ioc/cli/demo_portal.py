@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from ioc.cli.common import console
+from ioc.cli.common import console, number
 from ioc.collecting.runner import run_collector
 from ioc.collecting.store import add_collector, list_collectors, update_collector
 from ioc.warehouse.access import transaction
@@ -26,8 +26,8 @@ def ensure_portal_collector(engine: Engine, simulator: str, province: str) -> No
     result = run_collector(engine, PORTAL_COLLECTOR, province)
     progress = result.progress
     console.print(
-        f"Run {result.run_id} of {PORTAL_COLLECTOR}: {result.status}, {progress.inserted} scores inserted, "
-        f"{progress.updated} updated, {progress.rejected} waiting for a name mapping (admin page Names)"
+        f"Run {result.run_id} of {PORTAL_COLLECTOR}: {result.status}, {number(progress.inserted)} scores inserted, "
+        f"{number(progress.updated)} updated, {number(progress.rejected)} waiting for a name mapping (admin page Names)"
         + (f"; {result.error}" if result.error else ""),
         soft_wrap=True,
     )

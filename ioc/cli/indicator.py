@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from ioc.cli.common import console, print_json
-from ioc.cli.kpi import FirstDay, KpiFormat, KpiFormatOption, LastDay, province_warehouse, vietnamese_number
+from ioc.cli.common import console, print_json, print_tables, table_number
+from ioc.cli.kpi import FirstDay, KpiFormat, KpiFormatOption, LastDay, province_warehouse
+from ioc.cli.tables import Column
 from ioc.config import now_local
 from ioc.export import csv_text
 from ioc.indicators.model import AGGREGATIONS, DIRECTIONS, Indicator
@@ -39,12 +39,9 @@ def list_(output: Annotated[ListFormat, typer.Option("--format", help="table or 
     if output is ListFormat.json:
         print_json([asdict(indicator) for indicator in indicators])
         return
-    table = Table(title="Chỉ tiêu")
-    for column in ("code", "tên", "đơn vị", "tổng hợp", "chiều", "nguồn"):
-        table.add_column(column)
-    for item in indicators:
-        table.add_row(item.code, item.name_vi, item.unit, item.aggregation, item.direction, item.origin)
-    console.print(table)
+    columns = [Column("code", key=True), *(Column(name) for name in ("tên", "đơn vị", "tổng hợp", "chiều", "nguồn"))]
+    rows = [[item.code, item.name_vi, item.unit, item.aggregation, item.direction, item.origin] for item in indicators]
+    print_tables("Chỉ tiêu", columns, rows)
 
 
 @app.command("add")
@@ -80,7 +77,7 @@ def values(
     output: KpiFormatOption = KpiFormat.table,
 ) -> None:
     """An indicator's values for the days --from to --to, both included; a ratio as its rate in %."""
-    period = Period.inclusive(first.date(), last.date())
+    period = Period.inclusive(first, last)
     with province_warehouse() as connection:
         rows = value_rows(connection, code, period, by.value if by else None, unit, agency)
         indicator = get_indicator(connection, code)
@@ -89,15 +86,10 @@ def values(
     elif output is KpiFormat.csv:
         print(csv_text(rows), end="")
     else:
-        table = Table(
-            title=f"{indicator.name_vi} ({indicator.unit}) {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"
-        )
-        columns = list(rows[0]) if rows else []
-        for column in columns:
-            table.add_column(column, justify="right")
-        for row in rows:
-            table.add_row(*(_cell(value) for value in row.values()))
-        console.print(table)
+        title = f"{indicator.name_vi} ({indicator.unit}) {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"
+        names = list(rows[0]) if rows else []
+        columns = [Column(name, numeric=name not in BREAKDOWNS, key=name in BREAKDOWNS) for name in names]
+        print_tables(title, columns, [[_cell(value) for value in row.values()] for row in rows])
 
 
 def _cell(value: object) -> str:
@@ -105,4 +97,4 @@ def _cell(value: object) -> str:
         return "–"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    return vietnamese_number(value, 0 if float(value).is_integer() else 2)
+    return table_number(value)

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from babel.numbers import format_decimal
-from rich.table import Table
 from sqlalchemy import Connection
 
-from ioc.cli.common import FormatOption, OutputFormat, console, print_json, print_rows
+from ioc.cli.common import (
+    FormatOption,
+    OutputFormat,
+    console,
+    day_option,
+    display,
+    number,
+    print_json,
+    print_rows,
+    print_tables,
+)
+from ioc.cli.tables import Column
 from ioc.config import load_settings, now_local
 from ioc.export import csv_text
 from ioc.indicators.portal_compare import compared_rows
@@ -26,7 +35,7 @@ from ioc.kpi.service_index import index_rows
 from ioc.kpi.targets import effective_targets, save_target
 from ioc.warehouse.access import open_warehouse, transaction
 from ioc.warehouse.audit import command_line_actor
-from ioc.warehouse.reference import require_province
+from ioc.warehouse.reference import reference_rows, require_province
 
 Breakdown = StrEnum("Breakdown", {name: name for name in BREAKDOWNS})
 
@@ -37,8 +46,8 @@ class KpiFormat(StrEnum):
     csv = "csv"
 
 
-FirstDay = Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, included.")]
-LastDay = Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, included.")]
+FirstDay = Annotated[date, day_option("--from", help="First day, included:")]
+LastDay = Annotated[date, day_option("--to", help="Last day, included:")]
 KpiFormatOption = Annotated[KpiFormat, typer.Option("--format", help="table for people, json or csv for scripts.")]
 
 
@@ -71,42 +80,75 @@ def kpi(
     """Every KPI of the domain's definitions for the days --from to --to, both included."""
     if compare and output is not KpiFormat.json:
         raise typer.BadParameter("--compare needs --format json")
-    period = Period.inclusive(first.date(), last.date())
+    period = Period.inclusive(first, last)
     filters = Filters(unit, agency, field, procedure, channel, applicant_type)
     with province_warehouse(filters) as connection:
         if compare:
             rows = change_rows(connection, period, by.value if by else None, filters)
         else:
             rows = kpi_rows(connection, period, by.value if by else None, filters)
+        names = breakdown_names(connection, by.value) if by and output is KpiFormat.table else {}
     if output is KpiFormat.json:
         print_json(rows)
     elif output is KpiFormat.csv:
         print(csv_text(rows), end="")
     else:
-        _print_table(rows, f"Chỉ số {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}")
+        print_kpi_table(rows, f"Chỉ số {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}", names)
 
 
-def vietnamese_number(value: int | float | None, decimals: int = 0) -> str:
-    """``1.234,5`` as people in Vietnam read numbers; nothing for no data."""
-    if value is None:
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale="vi")
+def breakdown_names(connection: Connection, by: str) -> dict[str, str]:
+    """The names of a breakdown's codes (units, agencies, fields, procedures) from the warehouse's reference rows;
+    none for the other breakdowns (channel, month)."""
+    found = reference_rows(connection)
+    if by == "unit":
+        return {row.code: row.name for row in found.units}
+    if by == "agency":
+        return {row.code: row.name for row in found.agencies}
+    if by == "field":
+        return {row.field_code: row.field_name or row.field_code for row in found.procedures if row.field_code}
+    if by == "procedure":
+        return {row.code: row.name for row in found.procedures}
+    return {}
 
 
-def _print_table(rows: list[dict[str, Any]], title: str) -> None:
-    table = Table(title=title)
-    columns = list(rows[0]) if rows else []
-    for column in columns:
-        kpi = KPI_BY_KEY.get(column)
-        table.add_column(kpi.name_vi + (" (%)" if kpi.is_rate else "") if kpi else column, justify="right")
+def print_kpi_table(rows: list[dict[str, Any]], title: str, names: dict[str, str]) -> None:
+    """KPI rows as tables that fit the terminal: one row (no breakdown) as a list of KPIs and values; a breakdown
+    as its code, the code's name and the KPIs, split in parts that repeat the code and name when too wide."""
+    if not rows:
+        console.print(f"{title}: không có dữ liệu (no rows)")
+        return
+    kpis = [KPI_BY_KEY[key] for key in rows[0] if key in KPI_BY_KEY]
+    keys = [key for key in rows[0] if key not in KPI_BY_KEY]
+    if not keys and len(rows) == 1:
+        (row,) = rows
+        listed = [[_kpi_label(kpi), _kpi_cell(kpi, row[kpi.key])] for kpi in kpis]
+        print_tables(title, [Column("Chỉ số", key=True), Column("Giá trị", numeric=True)], listed)
+        return
+    columns = [Column(key, key=True) for key in keys]
+    if names:
+        columns.append(Column("tên", key=True))
+    columns += [Column(_kpi_label(kpi), numeric=True) for kpi in kpis]
+    table_rows = []
     for row in rows:
-        cells = []
-        for column, value in row.items():
-            kpi = KPI_BY_KEY.get(column)
-            cells.append(vietnamese_number(value, 2 if kpi.is_rate else 0) if kpi else str(value or ""))
-        table.add_row(*cells)
-    console.print(table)
+        codes = [_key_cell(key, row[key]) for key in keys]
+        named = [names.get(str(row[keys[0]]), "")] if names else []
+        table_rows.append(codes + named + [_kpi_cell(kpi, row[kpi.key]) for kpi in kpis])
+    print_tables(title, columns, table_rows)
+
+
+def _kpi_label(kpi: Any) -> str:
+    return kpi.name_vi + (" (%)" if kpi.is_rate else "")
+
+
+def _kpi_cell(kpi: Any, value: float | None) -> str:
+    return number(value, 2 if kpi.is_rate else 0)
+
+
+def _key_cell(key: str, value: object) -> str:
+    """A breakdown's code as people read it: a month ``2025-03`` as ``03/2025``."""
+    if key == "month" and isinstance(value, str) and len(value) == 7:
+        return f"{value[5:]}/{value[:4]}"
+    return "" if value is None else str(value)
 
 
 class IndexBreakdown(StrEnum):
@@ -127,7 +169,7 @@ def index766(
     """The national service index (Decision 766/QĐ-TTg) as far as IOC's data allow: points earned and computable."""
     if portal and output is KpiFormat.table:
         raise typer.BadParameter("--portal needs --format json or csv")
-    period = Period.inclusive(first.date(), last.date())
+    period = Period.inclusive(first, last)
     with province_warehouse() as connection:
         if portal:
             rows = compared_rows(connection, period, by.value if by else None)
@@ -138,21 +180,23 @@ def index766(
     elif output is KpiFormat.csv:
         print(csv_text(rows), end="")
     else:
-        table = Table(title=f"Bộ chỉ số 766 {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}")
-        shown = [*([by.value] if by else []), "points", "computable_points", *(f"group_{g}" for g in GROUPS)]
-        for column in shown:
-            label = GROUPS[column.removeprefix("group_")][0] if column.startswith("group_") else column
-            table.add_column(label, justify="right")
-        for row in rows:
-            table.add_row(*(_index_cell(row[column]) for column in shown))
-        console.print(table)
+        title = f"Bộ chỉ số 766 {period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"
+        scores = ["points", "computable_points", *(f"group_{g}" for g in GROUPS)]
+        columns = [Column(by.value, key=True)] if by else []
+        columns += [Column(_index_label(score), numeric=True) for score in scores]
+        shown = [*([by.value] if by else []), *scores]
+        print_tables(title, columns, [[_index_cell(row[column]) for column in shown] for row in rows])
         console.print("Nhóm trống: chưa có dữ liệu (IOC chưa thu thập dữ liệu cho nhóm này).")
+
+
+def _index_label(score: str) -> str:
+    return GROUPS[score.removeprefix("group_")][0] if score.startswith("group_") else score
 
 
 def _index_cell(value: object) -> str:
     if value is None:
         return "–"
-    return vietnamese_number(value, 2) if isinstance(value, float) else str(value)
+    return number(value, 2) if isinstance(value, float) else display(value)
 
 
 targets_app = typer.Typer(help="KPI targets and traffic-light bands (chỉ tiêu).", no_args_is_help=True)

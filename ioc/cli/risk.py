@@ -7,15 +7,15 @@ refused: the warehouse cannot know it yet.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ioc.cli.common import console, errors, print_json
-from ioc.cli.kpi import province_warehouse, vietnamese_number
+from ioc.cli.common import console, day_option, errors, number, print_json
+from ioc.cli.kpi import province_warehouse
 from ioc.config import now_local
 from ioc.errors import IOCError
 from ioc.export import csv_text
@@ -33,13 +33,13 @@ class RiskFormat(StrEnum):
     csv = "csv"
 
 
-def as_of_day(day: datetime, now: datetime) -> datetime:
+def as_of_day(day: date, now: datetime) -> datetime:
     """The end of ``day``, or ``now`` when it is today; a day after today is refused."""
-    if day.date() > now.date():
-        raise IOCError(f"--date {day:%Y-%m-%d} is in the future: give today or an earlier day")
-    if day.date() == now.date():
+    if day > now.date():
+        raise IOCError(f"--date {day:%d/%m/%Y} is in the future: give today or an earlier day")
+    if day == now.date():
         return now.replace(microsecond=0)
-    return datetime.combine(day.date(), time(23, 59, 59))
+    return datetime.combine(day, time(23, 59, 59))
 
 
 def risk_record(row: RiskRow) -> dict[str, object]:
@@ -55,7 +55,7 @@ def risk_record(row: RiskRow) -> dict[str, object]:
 
 
 def risk(
-    day: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="As of the end of this day (or now).")],
+    day: Annotated[date, day_option("--date", help="As of the end of this day (or now when today):")],
     agency: Annotated[str | None, typer.Option(help="Only this agency's dossiers.")] = None,
     unit: Annotated[str | None, typer.Option(help="Only this unit's dossiers (MaDVHC code).")] = None,
     horizon: Annotated[int, typer.Option(help=f"Dossiers due within this many days (1 to {MAX_HORIZON_DAYS}).")] = 7,
@@ -94,8 +94,8 @@ def _print_table(report: RiskReport, rows: list[RiskRow]) -> None:
             row.unit,
             row.procedure or "",
             f"{row.due:%d/%m/%Y %H:%M}",
-            vietnamese_number(row.probability * 100, 1),
-            f"{BASIS_VI[row.basis]} ({vietnamese_number(row.history)})",
+            number(row.probability * 100, 1),
+            f"{BASIS_VI[row.basis]} ({number(row.history)})",
         )
     console.print(table)
 

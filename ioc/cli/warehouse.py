@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from ioc.cli.common import FormatOption, OutputFormat, console, display, print_json, print_rows
+from ioc.cli.common import FormatOption, OutputFormat, console, display, number, print_json, print_rows
 from ioc.config import Settings, load_settings
 from ioc.initialise import InitReport, initialise
 from ioc.warehouse import backup as backups
@@ -48,7 +48,8 @@ def print_init_report(report: InitReport) -> None:
         + ("" if report.changed else " (nothing to change)")
     )
     console.print(
-        f"[bold]Holds[/] {summary.procedures} procedures, {summary.dossiers} dossiers, {summary.collectors} collectors"
+        f"[bold]Holds[/] {number(summary.procedures)} procedures, {number(summary.dossiers)} dossiers, "
+        f"{number(summary.collectors)} collectors"
     )
 
 
@@ -151,13 +152,13 @@ def _print_check(report: recount.CheckReport) -> None:
     for column in ("table", "key", "measure", "stored", "recounted"):
         table.add_column(column, justify="right" if column in ("stored", "recounted") else "left", overflow="fold")
     for d in report.differences:
-        table.add_row(d.table, " · ".join(display(v) for v in d.key), d.measure, f"{d.stored:,}", f"{d.recounted:,}")
+        table.add_row(d.table, " · ".join(display(v) for v in d.key), d.measure, number(d.stored), number(d.recounted))
     console.print(table)
-    tables = ", ".join(f"{name} {cells:,}" for name, cells in sorted(report.by_table.items()))
-    shown = f"the first {len(report.differences):,} shown; " if len(report.differences) < report.cells else ""
+    tables = ", ".join(f"{name} {number(cells)}" for name, cells in sorted(report.by_table.items()))
+    shown = f"the first {number(len(report.differences))} shown; " if len(report.differences) < report.cells else ""
     console.print(
-        f"[bold red]{report.cells:,} cells differ[/] ({shown}{report.missing_rows:,} rows missing, "
-        f"{report.extra_rows:,} extra) in {tables}. Repair with `ioc warehouse rebuild`."
+        f"[bold red]{number(report.cells)} cells differ[/] ({shown}{number(report.missing_rows)} rows missing, "
+        f"{number(report.extra_rows)} extra) in {tables}. Repair with `ioc warehouse rebuild`."
     )
 
 
@@ -167,7 +168,7 @@ def rebuild() -> None:
         progress, on_month = _month_bar("Rebuilding")
         with progress:
             result = recount.rebuild(engine, on_month=on_month)
-    console.print(f"[bold]rebuilt[/] the aggregates: {result.months} months, {result.rows:,} rows")
+    console.print(f"[bold]rebuilt[/] the aggregates: {number(result.months)} months, {number(result.rows)} rows")
 
 
 def backup(
@@ -179,7 +180,7 @@ def backup(
     with open_warehouse(settings):  # a warehouse of this IOC, reachable
         pass
     report = backups.backup(settings.warehouse_url, file, force=force)
-    console.print(f"[bold]backed up[/] {report.source} to {report.target} ({report.bytes:,} bytes)")
+    console.print(f"[bold]backed up[/] {report.source} to {report.target} ({number(report.bytes)} bytes)")
 
 
 def register(app: typer.Typer) -> None:

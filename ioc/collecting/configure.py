@@ -15,6 +15,7 @@ from ioc.collecting.store import (
     remove_collector,
     set_enabled,
 )
+from ioc.warehouse import audit
 from ioc.warehouse.access import transaction
 from ioc.warehouse.purge import Purged
 
@@ -32,7 +33,7 @@ def create_collector(
     enabled: bool = True,
     *,
     actor: str | None = None,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> CollectorConfig:
     """Validate and store a new collector (:func:`~ioc.collecting.store.add_collector`), committed."""
     with transaction(engine) as connection:
@@ -64,7 +65,7 @@ def change_collector(
     enabled: bool,
     *,
     actor: str | None = None,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> CollectorConfig:
     """Replace a collector's configuration, its name and kind kept (:func:`~ioc.collecting.store.edit_collector`)."""
     with transaction(engine) as connection:
@@ -84,7 +85,7 @@ def change_collector(
 
 
 def switch_collector(
-    engine: Engine, name: str, enabled: bool, *, actor: str | None = None, source_ip: str | None = None
+    engine: Engine, name: str, enabled: bool, *, actor: str | None = None, source_ip: str = audit.LOCAL
 ) -> CollectorConfig:
     """Switch a collector on or off (the scheduler follows within seconds)."""
     with transaction(engine) as connection:
@@ -92,7 +93,7 @@ def switch_collector(
 
 
 def toggle_collector(
-    engine: Engine, name: str, *, actor: str | None = None, source_ip: str | None = None
+    engine: Engine, name: str, *, actor: str | None = None, source_ip: str = audit.LOCAL
 ) -> CollectorConfig:
     """Switch a collector to the other state than the one it is in, read and changed in one transaction."""
     with transaction(engine) as connection:
@@ -101,7 +102,7 @@ def toggle_collector(
 
 
 def delete_collector(
-    engine: Engine, name: str, purge: bool = False, *, actor: str | None = None, source_ip: str | None = None
+    engine: Engine, name: str, purge: bool = False, *, actor: str | None = None, source_ip: str = audit.LOCAL
 ) -> Purged:
     """Remove a collector with its runs and quarantine, its dossiers too with ``purge``
     (:func:`~ioc.collecting.store.remove_collector`)."""

@@ -74,7 +74,7 @@ def launch_run(
     until: date | None = None,
     *,
     actor: str,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Launch:
     """Start a run of collector ``name`` (a backfill of ``[since, until]`` when given) and return without waiting.
 
@@ -107,7 +107,7 @@ def launch_run(
             "pid": process.pid,
             "log": log_name,
         }
-        audit.record(connection, actor, "collector.run", name, started_at, details, source_ip)
+        audit.record(connection, actor, "collector.run", name, started_at, details, source_ip=source_ip)
     # Reap the process when it ends, so that it never lingers as a zombie of the web worker.
     threading.Thread(target=process.wait, name=f"ioc-run-{process.pid}", daemon=True).start()
     _prune_logs(folder, name)

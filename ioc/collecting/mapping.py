@@ -12,6 +12,7 @@ from ioc.collecting.reprocess import ReprocessResult, reprocess_quarantine
 from ioc.collecting.store import get_collector
 from ioc.config import now_local
 from ioc.indicators.names import UnmatchedName, map_name, unmatched_names
+from ioc.warehouse import audit
 from ioc.warehouse.access import transaction
 
 
@@ -38,7 +39,7 @@ def map_and_reprocess(
     province: str,
     *,
     actor: str,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Mapped:
     """Map ``source_name`` of collector ``collector`` to (unit, agency), audited, then re-process its quarantine."""
     with transaction(engine) as connection:

@@ -113,7 +113,7 @@ def reprocess_quarantine(
     ids: Sequence[int] | None = None,
     *,
     actor: str,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> ReprocessResult:
     """Re-parse collector ``name``'s open quarantine (or only the records ``ids``) and load what now passes.
 
@@ -141,5 +141,5 @@ def reprocess_quarantine(
         details = {key: getattr(result, key) for key in ReprocessResult.__dataclass_fields__}
         if ids is not None:
             details["ids"] = sorted(set(ids))
-        audit.record(connection, actor, "quarantine.reprocess", name, now, details, source_ip)
+        audit.record(connection, actor, "quarantine.reprocess", name, now, details, source_ip=source_ip)
     return result

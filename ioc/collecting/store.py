@@ -143,7 +143,7 @@ def parse_options_text(text: str | None) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise OptionsTextError(error.lineno, error.colno, error.msg) from None
     if not isinstance(options, dict):
-        raise IOCError("options: write a JSON object: {…}")
+        raise IOCError("options: write a JSON object: {…}", key="options_object")
     return options
 
 
@@ -250,7 +250,7 @@ def add_collector(
     enabled: bool = True,
     *,
     actor: str | None = None,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> CollectorConfig:
     """Validate and store a new collector; audited (``actor`` defaults to the command line's)."""
     if not NAME_PATTERN.match(name):
@@ -273,7 +273,7 @@ def add_collector(
         name,
         now,
         {"kind": kind, **fields, "enabled": enabled},
-        source_ip,
+        source_ip=source_ip,
     )
     return get_collector(connection, name)
 
@@ -290,7 +290,7 @@ def edit_collector(
     enabled: bool,
     *,
     actor: str | None = None,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> CollectorConfig:
     """Replace a collector's configuration (its kind and name stay), validated as :func:`add_collector` does."""
     config = get_collector(connection, name)
@@ -310,7 +310,7 @@ def list_collectors(connection: Connection) -> list[CollectorConfig]:
 
 
 def update_collector(
-    connection: Connection, name: str, *, actor: str | None = None, source_ip: str | None = None, **changes: Any
+    connection: Connection, name: str, *, actor: str | None = None, source_ip: str = audit.LOCAL, **changes: Any
 ) -> CollectorConfig:
     """Change stored fields (already validated by the caller), stamp ``updated_at`` and audit what changed."""
     config = get_collector(connection, name)
@@ -324,12 +324,12 @@ def update_collector(
     action = "collector.update"
     if set(changed) == {"enabled"}:
         action = "collector.enable" if changed["enabled"] else "collector.disable"
-    audit.record(connection, actor or audit.command_line_actor(), action, name, now, changed, source_ip)
+    audit.record(connection, actor or audit.command_line_actor(), action, name, now, changed, source_ip=source_ip)
     return get_collector(connection, name)
 
 
 def set_enabled(
-    connection: Connection, name: str, enabled: bool, *, actor: str | None = None, source_ip: str | None = None
+    connection: Connection, name: str, enabled: bool, *, actor: str | None = None, source_ip: str = audit.LOCAL
 ) -> CollectorConfig:
     return update_collector(connection, name, actor=actor, source_ip=source_ip, enabled=enabled)
 
@@ -340,7 +340,7 @@ def remove_collector(
     purge: bool = False,
     *,
     actor: str | None = None,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Purged:
     """Remove a collector with its runs and quarantine; its dossiers too with ``purge``, the figures then as if it had
     never been added (``ioc.warehouse.purge``: its counts out, its dossiers another collector also delivers counted
@@ -360,5 +360,7 @@ def remove_collector(
     connection.execute(delete(schema.CollectorRun.__table__).where(schema.CollectorRun.collector_id == config.id))
     connection.execute(delete(COLLECTOR).where(COLLECTOR.c.id == config.id))
     details = {"kind": config.kind, "dossiers_removed": purged.removed, "dossiers_handed_over": purged.handed_over}
-    audit.record(connection, actor or audit.command_line_actor(), "collector.remove", name, now, details, source_ip)
+    audit.record(
+        connection, actor or audit.command_line_actor(), "collector.remove", name, now, details, source_ip=source_ip
+    )
     return purged

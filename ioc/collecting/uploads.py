@@ -72,7 +72,7 @@ def _write(folder: Path, name: str, content: bytes) -> Path:
 
 
 def save_upload(
-    engine: Engine, collector_name: str, filename: str, content: bytes, actor: str, source_ip: str | None = None
+    engine: Engine, collector_name: str, filename: str, content: bytes, actor: str, source_ip: str = audit.LOCAL
 ) -> Upload:
     """Save an uploaded report into ``collector_name``'s folder; audited as ``collector.upload``."""
     with transaction(engine) as connection:
@@ -95,7 +95,9 @@ def save_upload(
     try:
         with transaction(engine) as connection:
             details = {"file": name, "bytes": len(content), "sha256": digest, "folder": str(folder)}
-            audit.record(connection, actor, "collector.upload", collector_name, now_local(), details, source_ip)
+            audit.record(
+                connection, actor, "collector.upload", collector_name, now_local(), details, source_ip=source_ip
+            )
     except BaseException:
         path.unlink(missing_ok=True)  # an upload nobody can account for is not kept
         raise

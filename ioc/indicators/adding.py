@@ -9,11 +9,12 @@ from sqlalchemy import Engine
 
 from ioc.indicators.model import Indicator
 from ioc.indicators.registry import add_indicator
+from ioc.warehouse import audit
 from ioc.warehouse.access import transaction
 
 
 def register_indicator(
-    engine: Engine, indicator: Indicator, actor: str, now: datetime, source_ip: str | None = None
+    engine: Engine, indicator: Indicator, actor: str, now: datetime, source_ip: str = audit.LOCAL
 ) -> Indicator:
     """:func:`add_indicator`, committed; a one-line IOCError (bad or taken code, a database error) changes nothing."""
     with transaction(engine) as connection:

@@ -152,7 +152,7 @@ def map_name(
     agency_code: str,
     actor: str,
     now: datetime,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> str:
     """Record that the collector's source name ``name`` is (unit, agency); returns the normalised name. A name mapped
     before is mapped again. Audited. Refuses an unknown unit or agency, and the province itself (it is the parent)."""
@@ -192,5 +192,5 @@ def map_name(
     collector = schema.Collector.__table__
     target = connection.execute(select(collector.c.name).where(collector.c.id == collector_id)).scalar()
     details = {"name": text, "unit": unit_code, "agency": agency_code}
-    audit.record(connection, actor, "collector.map_name", target, now, details, source_ip)
+    audit.record(connection, actor, "collector.map_name", target, now, details, source_ip=source_ip)
     return text

@@ -56,7 +56,7 @@ def sync_shipped(connection: Connection, now: datetime) -> SyncCount:
 
 
 def add_indicator(
-    connection: Connection, indicator: Indicator, actor: str, now: datetime, source_ip: str | None = None
+    connection: Connection, indicator: Indicator, actor: str, now: datetime, source_ip: str = audit.LOCAL
 ) -> Indicator:
     """Register a new indicator (origin ``custom``), audited; one-line errors for a bad or taken code."""
     indicator = Indicator(**{**asdict(indicator), "origin": "custom"})
@@ -68,5 +68,5 @@ def add_indicator(
         raise IOCError(f"indicator {indicator.code!r} is already registered")
     connection.execute(insert(INDICATOR).values(**asdict(indicator), created_at=now, updated_at=now))
     details = {name: getattr(indicator, name) for name in ("name_vi", "name_en", "unit", "aggregation", "direction")}
-    audit.record(connection, actor, "indicator.add", indicator.code, now, details, source_ip)
+    audit.record(connection, actor, "indicator.add", indicator.code, now, details, source_ip=source_ip)
     return indicator

@@ -90,7 +90,15 @@ def check_target(kpi_key: str, target: Target, connection: Connection | None = N
 
 
 def set_target(
-    connection: Connection, kpi_key: str, target: Target, scope: str, scope_code: str, actor: str, now: datetime
+    connection: Connection,
+    kpi_key: str,
+    target: Target,
+    scope: str,
+    scope_code: str,
+    actor: str,
+    now: datetime,
+    *,
+    source_ip: str = audit.LOCAL,
 ) -> None:
     """Save a target for a scope and record it in the audit log."""
     check_target(kpi_key, target, connection)
@@ -105,12 +113,22 @@ def set_target(
             index_elements=list(key), set_={**values, "updated_at": now, "updated_by": actor}
         )
     )
-    audit.record(connection, actor, "kpi_target.set", f"{kpi_key}/{scope}/{scope_code}", now, values)
+    audit.record(
+        connection, actor, "kpi_target.set", f"{kpi_key}/{scope}/{scope_code}", now, values, source_ip=source_ip
+    )
 
 
 def save_target(
-    engine: Engine, kpi_key: str, target: Target, scope: str, scope_code: str, actor: str, now: datetime
+    engine: Engine,
+    kpi_key: str,
+    target: Target,
+    scope: str,
+    scope_code: str,
+    actor: str,
+    now: datetime,
+    *,
+    source_ip: str = audit.LOCAL,
 ) -> None:
     """:func:`set_target`, committed (``ioc kpi-target set``, the admin page)."""
     with transaction(engine) as connection:
-        set_target(connection, kpi_key, target, scope, scope_code, actor, now)
+        set_target(connection, kpi_key, target, scope, scope_code, actor, now, source_ip=source_ip)

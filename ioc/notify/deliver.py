@@ -109,17 +109,25 @@ def _record(engine: Engine, row: Any, now: datetime, error: str | None, actor: s
         where = NOTIFICATION.update().where(NOTIFICATION.c.id == row.id)
         if error is None:
             connection.execute(where.values(status="sent", attempts=attempts, sent_at=now, last_error=None))
-            audit.record(connection, actor, "notification.sent", target, now, details)
+            audit.record(connection, actor, "notification.sent", target, now, details, source_ip=audit.LOCAL)
             return Outcome(row.id, row.channel, row.recipient, "sent")
         error = error[:1000]
         if final or attempts >= MAX_ATTEMPTS:
             connection.execute(where.values(status="failed", attempts=attempts, last_error=error, next_attempt_at=None))
-            audit.record(connection, actor, "notification.failed", target, now, details | {"error": error})
+            audit.record(
+                connection, actor, "notification.failed", target, now, details | {"error": error}, source_ip=audit.LOCAL
+            )
             return Outcome(row.id, row.channel, row.recipient, "failed", error)
         retry_at = now + backoff(attempts)
         connection.execute(where.values(attempts=attempts, last_error=error, next_attempt_at=retry_at))
         audit.record(
-            connection, actor, "notification.retry", target, now, details | {"error": error, "retry_at": str(retry_at)}
+            connection,
+            actor,
+            "notification.retry",
+            target,
+            now,
+            details | {"error": error, "retry_at": str(retry_at)},
+            source_ip=audit.LOCAL,
         )
         return Outcome(row.id, row.channel, row.recipient, "retry", error)
 

@@ -240,7 +240,7 @@ def save_rule(
     now: datetime,
     *,
     replace: str | None = None,
-    source_ip: str | None = None,
+    source_ip: str = audit.LOCAL,
 ) -> Rule:
     """Add a rule, or with ``replace`` change the rule of that name (it may be renamed). Audited, committed."""
     with transaction(engine) as connection:
@@ -266,7 +266,7 @@ def save_rule(
 
 
 def set_rule_enabled(
-    engine: Engine, name: str, enabled: bool, actor: str, now: datetime, *, source_ip: str | None = None
+    engine: Engine, name: str, enabled: bool, actor: str, now: datetime, *, source_ip: str = audit.LOCAL
 ) -> Rule:
     """Switch a rule on or off. Audited, committed."""
     with transaction(engine) as connection:
@@ -279,7 +279,7 @@ def set_rule_enabled(
         return get_rule(connection, name)
 
 
-def remove_rule(engine: Engine, name: str, actor: str, now: datetime, *, source_ip: str | None = None) -> None:
+def remove_rule(engine: Engine, name: str, actor: str, now: datetime, *, source_ip: str = audit.LOCAL) -> None:
     """Remove a rule (its notifications stay, without their rule). Audited, committed."""
     with transaction(engine) as connection:
         rule = get_rule(connection, name)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Connection, String, or_, type_coerce
 
 from ioc.dossiers.events import NOT_RECEIVED, RESOLVED
@@ -173,6 +172,8 @@ def level_groups(agency: np.ndarray, procedure: np.ndarray, field: np.ndarray, l
 
 def _codes(values: np.ndarray) -> np.ndarray:
     """Each code's index among the distinct codes, −1 for a missing (None or empty) one."""
+    import pandas as pd  # here, not at the top: every `ioc` command imports this module, few need pandas
+
     codes, uniques = pd.factorize(values)
     empty = [i for i, value in enumerate(uniques) if not value]
     return np.where(np.isin(codes, empty), -1, codes).astype(np.int64)
@@ -181,10 +182,14 @@ def _codes(values: np.ndarray) -> np.ndarray:
 def _shared(column: tuple) -> np.ndarray:
     """A column of codes as an object array whose equal codes are one string object: a window keeps a few hundred
     distinct codes, not one copy per dossier (some 70 MB less at a province's size)."""
+    import pandas as pd
+
     codes, uniques = pd.factorize(np.array(column, dtype=object))
     return np.append(np.asarray(uniques, dtype=object), None)[codes]  # code −1 (missing) → None
 
 
 def _times(column: tuple) -> np.ndarray:
     """Times (datetimes, or SQLite's ISO texts read raw) as ``datetime64[s]``, NaT for null."""
+    import pandas as pd
+
     return pd.to_datetime(pd.Series(column, dtype=object), format="ISO8601").to_numpy(dtype="datetime64[s]")

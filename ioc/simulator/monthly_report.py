@@ -18,8 +18,6 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import openpyxl
-
 from ioc.units import official_units
 
 UNIT, NAME, PERIOD = "Mã ĐVHC", "Tên đơn vị", "Kỳ báo cáo"
@@ -82,6 +80,8 @@ def _fixed(content: bytes) -> bytes:
 
 def monthly_workbook(province: str, month: date, seed: int = 0) -> bytes:
     """The month's report as XLSX bytes: two title rows, the header, one row a unit."""
+    import openpyxl  # here: `ioc demo` imports this module, and only the demo's file source needs a workbook
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Báo cáo tháng"

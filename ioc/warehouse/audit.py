@@ -15,6 +15,8 @@ AUDIT = schema.AuditLog.__table__
 #: The most entries one page of :func:`query` returns.
 MAX_PAGE = 500
 LIKE_ESCAPE = "\\"
+#: The address of an action taken on this machine rather than through the dashboard: the command line, the scheduler.
+LOCAL = "local"
 
 
 def command_line_actor() -> str:
@@ -32,9 +34,14 @@ def record(
     target: str | None,
     at: datetime,
     details: dict[str, Any] | None = None,
-    source_ip: str | None = None,
+    *,
+    source_ip: str,
 ) -> None:
-    """Append one entry, in the caller's transaction (so the action and its record commit together)."""
+    """Append one entry, in the caller's transaction (so the action and its record commit together). ``source_ip`` is
+    where the action came from: the request's address for the dashboard, :data:`LOCAL` for this machine; it has no
+    default, so that no call site can leave it out."""
+    if not source_ip:
+        raise ValueError(f"the audit entry {action!r} needs the address it came from (source_ip)")
     connection.execute(
         AUDIT.insert().values(
             at=at, actor=actor, action=action, target=target, details=details or {}, source_ip=source_ip

@@ -23,7 +23,7 @@ from ioc import boundary_jobs
 from ioc.errors import IOCError
 from ioc.geometry import LEVELS, BoundaryImport, boundary_state, map_layer
 from layouts import figures, lookups, theme, warehouse
-from layouts.access import current_username
+from layouts.access import current_ip, current_username
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import error_text, language, t
@@ -186,6 +186,7 @@ def layout(**params: object) -> dmc.AppShell:
                             id="admin-boundaries-code-field",
                             label=t(lang, "admin.boundaries.code_field"),
                             data=[],
+                            allowDeselect=False,
                             w=240,
                         ),
                     ],
@@ -384,7 +385,8 @@ def import_file(_clicks, data, level, code_field, lang):  # type: ignore[no-unty
     if not code_field:
         return t(lang, "admin.boundaries.choose_field"), "red", False, [], no_update, no_update, no_update, []
     job = _job(data)
-    arguments = [f"--level={level}", f"--code-field={code_field}", f"--actor={current_username()}"]
+    arguments = [f"--level={level}", f"--code-field={code_field}"]
+    arguments += [f"--actor={current_username()}", f"--source-ip={current_ip()}"]  # who, and from where, for the audit
     try:
         if job is None or level not in LEVELS:
             raise IOCError(t(lang, "admin.boundaries.no_file"))

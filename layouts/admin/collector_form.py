@@ -19,7 +19,6 @@ from ioc.collecting.registry import collector_kinds, get_kind
 from ioc.collecting.store import (
     ENV_NAME_PATTERN,
     NAME_PATTERN,
-    OptionsTextError,
     check_cron,
     check_url,
     format_interval,
@@ -31,23 +30,13 @@ from ioc.collecting.store import (
 from ioc.errors import IOCError
 from layouts import warehouse
 from layouts.access import current_ip, current_username
+from layouts.admin.collector_options import options_error
 from layouts.i18n import error_text, t
 
 ROLES = tuple(dict.fromkeys(role for roles in AUTH_SECRETS.values() for role in roles))
 SCHEDULES = ("manual", "interval", "cron")
 #: The form's fields that can be wrong, each with its own message under it.
 FIELDS = ("name", "url", "schedule", "options", *(f"secret-{role}" for role in ROLES))
-#: What Python's JSON parser says is wrong, as the translations' keys (``admin.collectors.json.*``).
-JSON_PROBLEMS = {
-    "Expecting value": "value",
-    "Expecting ',' delimiter": "comma",
-    "Expecting ':' delimiter": "colon",
-    "Expecting property name enclosed in double quotes": "property_name",
-    "Extra data": "extra",
-    "Unterminated string starting at": "unterminated",
-    "Invalid control character at": "control",
-    "Invalid \\escape": "escape",
-}
 
 
 def _secret_input(role: str, lang: str) -> dmc.TextInput:
@@ -253,15 +242,6 @@ def options_help(kind, lang):  # type: ignore[no-untyped-def]
     )
 
 
-def _options_error(error: IOCError, lang: str) -> str:
-    """What is wrong with the options, in the person's language; for JSON that does not parse, where."""
-    if isinstance(error, OptionsTextError):
-        key = JSON_PROBLEMS.get(error.problem)
-        problem = t(lang, f"admin.collectors.json.{key}") if key else error.problem
-        return t(lang, "admin.collectors.error.json", line=error.line, column=error.column, problem=problem)
-    return f"{t(lang, 'admin.collectors.error.options')} — {error_text(error, lang)}"
-
-
 def check_form(
     lang: str,
     adding: bool,
@@ -306,7 +286,7 @@ def check_form(
         validate_options(kind or "", options)
         values["options"] = options
     except IOCError as error:
-        errors["options"] = _options_error(error, lang)
+        errors["options"] = options_error(error, lang)
     return errors, values
 
 

@@ -12,7 +12,7 @@ from ioc import tokens
 from ioc.config import now_local
 from ioc.errors import IOCError
 from layouts import grid, warehouse
-from layouts.access import current_username
+from layouts.access import current_ip, current_username
 from layouts.admin.playlists import panel
 from layouts.chrome import frame
 from layouts.formatting import moment
@@ -64,7 +64,12 @@ def layout(**params: object) -> dmc.AppShell:
         dmc.Stack(
             [
                 dmc.Title(t(lang, "admin.displays.revoke_title"), order=4),
-                dmc.Select(id="admin-displays-pick", label=t(lang, "admin.displays.pick"), data=_active(listed)),
+                dmc.Select(
+                    id="admin-displays-pick",
+                    label=t(lang, "admin.displays.pick"),
+                    data=_active(listed),
+                    clearable=True,
+                ),
                 dmc.Group(dmc.Button(t(lang, "admin.displays.revoke"), id="admin-displays-revoke", color="red")),
                 dmc.Alert(id="admin-displays-revoked", hide=True),
             ],
@@ -103,7 +108,9 @@ def create(_clicks, name, lang):  # type: ignore[no-untyped-def]
     """A new token; its link is shown here once (IOC keeps only its hash)."""
     lang = language(lang)
     try:
-        token = tokens.create_token(warehouse.engine(), tokens.DISPLAY, name or "", current_username(), now_local())
+        token = tokens.create_token(
+            warehouse.engine(), tokens.DISPLAY, name or "", current_username(), now_local(), source_ip=current_ip()
+        )
     except IOCError as error:
         return error_text(error, lang), "red", False, "", no_update, no_update
     link = f"{request.host_url.rstrip('/')}/display?token={token}"
@@ -128,7 +135,9 @@ def revoke(_clicks, name, lang):  # type: ignore[no-untyped-def]
     if not name:
         return t(lang, "admin.displays.pick_first"), "red", False, no_update, no_update
     try:
-        tokens.revoke_token(warehouse.engine(), tokens.DISPLAY, name, current_username(), now_local())
+        tokens.revoke_token(
+            warehouse.engine(), tokens.DISPLAY, name, current_username(), now_local(), source_ip=current_ip()
+        )
     except IOCError as error:
         return error_text(error, lang), "red", False, no_update, no_update
     listed = _tokens()

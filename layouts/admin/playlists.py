@@ -83,7 +83,9 @@ def panel(lang: str, links: list[str]) -> dmc.Paper:
             [
                 dmc.Title(t(lang, "playlist.title"), order=4),
                 dmc.Text(t(lang, "playlist.intro"), c="dimmed", size="sm"),
-                dmc.Select(id="admin-playlist-link", label=t(lang, "admin.displays.pick"), data=links),
+                dmc.Select(
+                    id="admin-playlist-link", label=t(lang, "admin.displays.pick"), data=links, allowDeselect=False
+                ),
                 dmc.Text(id="admin-playlist-current", size="sm"),
                 html.Div(id="admin-playlist-rows"),
                 dmc.Group(

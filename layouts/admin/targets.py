@@ -19,7 +19,7 @@ from ioc.indicators.registry import registered
 from ioc.kpi.registry import Target
 from ioc.kpi.targets import SCOPES, TargetSetting, save_target, target_settings
 from layouts import grid, lookups, warehouse
-from layouts.access import current_username
+from layouts.access import current_ip, current_username
 from layouts.chrome import frame
 from layouts.formatting import moment, number
 from layouts.i18n import error_text, language, t
@@ -98,6 +98,7 @@ def _form(lang: str) -> dmc.Paper:
                     data=[{"value": c, "label": f"{_name(i, lang)} ({c})"} for c, i in _indicators().items()],
                     searchable=True,
                     nothingFoundMessage=t(lang, "select.nothing_found"),
+                    allowDeselect=False,
                     w=360,
                 ),
                 dmc.Text(id="admin-targets-hint", size="sm", c="dimmed"),
@@ -127,6 +128,7 @@ def layout(**params: object) -> dmc.AppShell:
                 disabled=True,
                 searchable=True,
                 nothingFoundMessage=t(lang, "select.nothing_found"),
+                allowDeselect=False,
                 w=360,
             ),
         ],
@@ -239,7 +241,9 @@ def _saved(kpi: str | None, values: list, scope: str, code: str | None, lang: st
     actor = current_username()
     scope_code = code if scope in ("unit", "agency") else ""
     try:
-        save_target(warehouse.engine(), kpi, target, scope, scope_code or "", actor, now_local())
+        save_target(
+            warehouse.engine(), kpi, target, scope, scope_code or "", actor, now_local(), source_ip=current_ip()
+        )
     except IOCError as error:
         return error_text(error, lang)
     return None

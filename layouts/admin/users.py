@@ -15,7 +15,7 @@ from ioc.auth import MIN_PASSWORD, ROLES, change_active, change_password, create
 from ioc.config import now_local
 from ioc.errors import IOCError
 from layouts import grid, warehouse
-from layouts.access import current_username
+from layouts.access import current_ip, current_username
 from layouts.chrome import frame
 from layouts.formatting import moment
 from layouts.i18n import error_text, language, t
@@ -83,7 +83,13 @@ def _add_form(lang: str) -> dmc.Paper:
                     autoComplete="off",
                 ),
                 dmc.TextInput(id="admin-users-new-full-name", label=t(lang, "admin.users.full_name")),
-                dmc.Select(id="admin-users-new-role", label=t(lang, "admin.users.role"), data=roles, value=ROLES[0]),
+                dmc.Select(
+                    id="admin-users-new-role",
+                    label=t(lang, "admin.users.role"),
+                    data=roles,
+                    value=ROLES[0],
+                    allowDeselect=False,
+                ),
                 *_password_pair("admin-users-new", lang),
                 dmc.Alert(id="admin-users-add-message", hide=True),
                 dmc.Group(dmc.Button(t(lang, "admin.users.add"), id="admin-users-add")),
@@ -186,7 +192,10 @@ def add(_clicks, username, full_name, role, password, again, lang):  # type: ign
     else:
         actor = current_username()
         error = _apply(
-            lambda e: create_user(e, username, role or "", password or "", actor, now_local(), full_name or ""), lang
+            lambda e: create_user(
+                e, username, role or "", password or "", actor, now_local(), full_name or "", source_ip=current_ip()
+            ),
+            lang,
         )
     message = _feedback(error, t(lang, "admin.users.added", name=username))
     if error:
@@ -203,7 +212,7 @@ def _set_active(username: str | None, active: bool, lang: str) -> tuple:
     actor = current_username()
     if not active and username == actor:  # an admin locking themselves out would need the command line to return
         return (*_feedback(t(lang, "admin.users.not_yourself")), no_update, no_update)
-    error = _apply(lambda e: change_active(e, username, active, actor, now_local()), lang)
+    error = _apply(lambda e: change_active(e, username, active, actor, now_local(), source_ip=current_ip()), lang)
     done = t(lang, "admin.users.enabled" if active else "admin.users.disabled", name=username)
     users = _users()
     return (*_feedback(error, done), _table_rows(users, lang), _choices(users))
@@ -264,7 +273,9 @@ def reset_password(_clicks, username, password, again, lang):  # type: ignore[no
         error = t(lang, "admin.users.passwords_differ")
     else:
         actor = current_username()
-        error = _apply(lambda e: change_password(e, username, password or "", actor, now_local()), lang)
+        error = _apply(
+            lambda e: change_password(e, username, password or "", actor, now_local(), source_ip=current_ip()), lang
+        )
     return (*_feedback(error, t(lang, "admin.users.password_set", name=username)), "", "")
 
 

@@ -23,6 +23,8 @@ SIMULATED = SimulatorConfig(start=date(2020, 1, 1), now=datetime(2020, 2, 1, 12)
 NAME = "browser-sim"
 WRONG_OPTIONS = '{"page_size": 100, "field_map": {"MaDVHC": "MaDonVi"}}'
 RIGHT_OPTIONS = '{"page_size": 100}'
+#: Options a comma short, on their third line (the editor keeps the line breaks typed).
+MISSING_COMMA = '{\n  "page_size": 100,\n  "field_map": {"MaDVHC": "MaDonVi"} "x": 1\n}'
 
 
 #: Keeps what the run panel shows (the "starting" line and the panel, each when visible) after every change of either,
@@ -226,6 +228,21 @@ def test_a_bad_cron_and_a_bad_variable_name_are_shown_and_nothing_is_saved(dashb
     error = browser.find_element(By.ID, "admin-collectors-form-schedule-error")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", error)
     screenshot(browser, "admin-collectors-bad-cron")
+    # Options that are not JSON say what is wrong and where as soon as the editor is left, before any Save.
+    _type(browser, "admin-collectors-form-options", MISSING_COMMA)
+    browser.find_element(By.ID, "admin-collectors-form-options").send_keys(Keys.TAB)
+    said = "Tùy chọn không hợp lệ — JSON sai ở dòng 3, cột 38: thiếu dấu phẩy giữa hai mục"
+    _wait(browser, lambda d: _text(d, "admin-collectors-form-options-error") == said)
+    # JSON that is not one object says so, in Vietnamese.
+    _type(browser, "admin-collectors-form-options", '["page_size", 100]')
+    browser.find_element(By.ID, "admin-collectors-form-options").send_keys(Keys.TAB)
+    _wait(browser, lambda d: "phải là một đối tượng JSON" in _text(d, "admin-collectors-form-options-error"))
+    browser.find_element(By.ID, "admin-collectors-form-save").click()
+    _wait(browser, lambda d: _text(d, "admin-collectors-form-error") == "Chưa lưu: hãy sửa các ô được đánh dấu.")
+    assert "phải là một đối tượng JSON" in _text(browser, "admin-collectors-form-options-error")
+    error = browser.find_element(By.ID, "admin-collectors-form-options-error")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", error)
+    screenshot(browser, "admin-collectors-options-not-an-object")
     browser.find_element(By.ID, "admin-collectors-form-cancel").click()
     _open_collectors(browser, dashboard.url)
     assert _row(browser, "admin-collectors-table", "name", "never-saved") is None

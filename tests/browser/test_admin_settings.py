@@ -8,17 +8,23 @@ from pathlib import Path
 
 import geopandas
 import shapely
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import select
 
 from browser import grid
 from browser.conftest import Dashboard, console_errors, map_drawn, requests_leaving_loopback, screenshot, sign_in
+from ioc.warehouse import schema
+from ioc.warehouse.engine import make_engine
 
 #: The browser tests' admin account (``sign_in(…, "admin")``), whose name the audit log records.
 ADMIN = Dashboard.username("admin")
 PASSWORD = "một mật khẩu đủ dài"
+#: The address the browser's requests come from, as the dashboard sees it.
+ADMIN_ADDRESS = "127.0.0.1"
 
 
 def _open(driver: WebDriver, url: str, ready: str) -> None:
@@ -44,6 +50,18 @@ def _choose(driver: WebDriver, select_id: str, label: str) -> None:
 def _table(driver: WebDriver, table_id: str) -> list[list[str]]:
     """A grid's cells as shown, read in one step (Dash redraws grids, so element handles go stale)."""
     return grid.table(driver, table_id)
+
+
+def _audited(dashboard: Dashboard, action: str, target: str) -> str | None:
+    """The address the newest audit entry of ``action`` on ``target`` records."""
+    engine = make_engine(f"sqlite:///{dashboard.env['IOC_DATA_DIR']}/ioc.db")
+    try:
+        with engine.connect() as connection:
+            log = schema.AuditLog.__table__
+            query = select(log.c.source_ip).where(log.c.action == action, log.c.target == target)
+            return connection.execute(query.order_by(log.c.id.desc()).limit(1)).scalar_one_or_none()
+    finally:
+        engine.dispose()
 
 
 def _clean(driver: WebDriver) -> None:
@@ -85,6 +103,12 @@ def test_a_user_added_in_the_browser_is_listed(dashboard, browser):
     sign_in(browser, dashboard, "admin")
     row = add_user(browser, dashboard.url, "tran.binh", "Trần Văn Bình")
     assert row[1:4] == ["Trần Văn Bình", "Chuyên viên", "Đang hoạt động"]
+    # The chosen role, chosen again, stays chosen (a single-choice dropdown never empties itself).
+    _choose(browser, "admin-users-new-role", "Chuyên viên")
+    shown = lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if o.is_displayed()]  # noqa: E731
+    WebDriverWait(browser, 5, ignored_exceptions=(StaleElementReferenceException,)).until_not(shown)  # it closed
+    assert browser.find_element(By.ID, "admin-users-new-role").get_attribute("value") == "Chuyên viên"
+    assert _audited(dashboard, "user.add", "tran.binh") == ADMIN_ADDRESS
     for field in ("admin-users-new-password", "admin-users-new-password-again"):
         assert browser.find_element(By.ID, field).get_attribute("value") == ""  # never kept, never echoed
     screenshot(browser, "admin-users")
@@ -131,6 +155,7 @@ def test_an_uploaded_boundary_file_is_imported_and_previewed(dashboard, browser,
         "Tỉnh: 1/1 đơn vị có ranh giới (tệp tinh.geojson" in browser.find_element(By.ID, "admin-boundaries-state").text
     )
     WebDriverWait(browser, 30).until(lambda d: map_drawn(d, "admin-boundaries-map"))
+    assert _audited(dashboard, "boundaries.import", "province") == ADMIN_ADDRESS  # from the page, through its process
     screenshot(browser, "admin-boundaries")
     _clean(browser)
 

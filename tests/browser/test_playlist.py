@@ -10,9 +10,11 @@ from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser.conftest import Dashboard, console_errors, sign_in
@@ -94,7 +96,7 @@ def _open_without_red(driver: WebDriver, link: str, name: str) -> None:
     driver.get(link)
     WebDriverWait(driver, 20).until(lambda d: _path(d).startswith("/wall"))
     driver.execute_async_script(FORGET_RED, name, SHOWN_KEY)
-    driver.get(link)  # the link again: its first page, with no red alert new to this screen
+    driver.get(link)  # the link again: the page due now, with no red alert new to this screen
 
 
 PAGES = ["/wall/rankings", "/wall/digital", "/wall"]
@@ -169,6 +171,24 @@ def _choose(driver: WebDriver, input_id: str, label: str) -> None:
     shown(driver)[0].click()
 
 
+def _playlist_field(driver: WebDriver, kind: str, index: int) -> WebElement:
+    """The ``index``-th row's ``kind`` field of the playlist editor, found afresh (rows are redrawn on each change)."""
+    return driver.find_element(
+        By.XPATH, f"//input[contains(@id, '\"admin-playlist-{kind}\"') and contains(@id, '\"index\":{index}')]"
+    )
+
+
+def _type(driver: WebDriver, kind: str, index: int, text: str) -> None:
+    field = WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: _playlist_field(d, kind, index)
+    )
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(text)
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: _playlist_field(d, kind, index).get_attribute("value").removesuffix(" s") == text  # "15 s"
+    )
+
+
 def test_an_admin_orders_a_links_pages_and_sets_its_seconds_and_period(dashboard, browser):
     _link(dashboard, "playlist-admin", "/wall=30", "/wall/rankings=40")
     sign_in(browser, dashboard, "admin")
@@ -177,25 +197,19 @@ def test_an_admin_orders_a_links_pages_and_sets_its_seconds_and_period(dashboard
     _choose(browser, "admin-playlist-link", "playlist-admin")
     current = "Đang chiếu: /wall (30 s) → /wall/rankings (40 s) — một vòng 70 giây."
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "admin-playlist-current").text == current)
+    redrawn = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+    redrawn.until(lambda d: _playlist_field(d, "page", 0).get_attribute("value") == "/wall")
     down = "//button[contains(@id, '\"admin-playlist-down\"') and contains(@id, '\"index\":0')]"
     browser.find_element(By.XPATH, down).click()  # /wall after /wall/rankings
-    first_page = "//input[contains(@id, '\"admin-playlist-page\"') and contains(@id, '\"index\":0')]"
-    WebDriverWait(browser, 10).until(
-        lambda d: d.find_element(By.XPATH, first_page).get_attribute("value") == "/wall/rankings"
-    )
-    seconds = browser.find_element(
-        By.XPATH, "//input[contains(@id, '\"admin-playlist-seconds\"') and contains(@id, '\"index\":1')]"
-    )
-    seconds.send_keys(Keys.CONTROL, "a")
-    seconds.send_keys("15")
+    redrawn.until(lambda d: _playlist_field(d, "page", 0).get_attribute("value") == "/wall/rankings")
+    _type(browser, "seconds", 1, "15")
     _choose(browser, "admin-playlist-period", "Tháng trước (trọn tháng)")
     browser.find_element(By.ID, "admin-playlist-save").click()
     saved = "Đang chiếu: /wall/rankings (40 s) → /wall (15 s) — một vòng 55 giây."
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "admin-playlist-current").text == saved)
     printed = run_ioc("display-token", "playlist", "playlist-admin", env=dashboard.env).stdout.split()
     assert printed == ["/wall/rankings?period=last_month=40", "/wall?period=last_month=15"]
-    seconds.send_keys(Keys.CONTROL, "a")
-    seconds.send_keys("2")
+    _type(browser, "seconds", 1, "2")
     browser.find_element(By.ID, "admin-playlist-save").click()
     refused = "Số giây mỗi trang phải là số nguyên từ 5 đến 3600."
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "admin-playlist-saved").text == refused)
