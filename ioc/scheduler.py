@@ -13,18 +13,16 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from contextlib import suppress
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from ioc.brief import job as brief_job
 from ioc.collecting.runner import run_collector
@@ -101,10 +99,11 @@ def add_heartbeat_job(scheduler: BackgroundScheduler) -> None:
     )
 
 
-def remove_heartbeat_job(scheduler: BackgroundScheduler) -> None:
-    """Take the heartbeat out of the job store: the admin pages then say at once that no scheduler runs."""
-    with suppress(JobLookupError):
-        scheduler.remove_job(HEARTBEAT_JOB, jobstore="default")
+def remove_heartbeat(engine: Engine) -> None:
+    """Take the heartbeat out of the job store once the scheduler has stopped (its jobs ended): the admin pages then
+    say at once that no scheduler runs."""
+    with transaction(engine) as connection:
+        connection.execute(delete(apscheduler_jobs).where(apscheduler_jobs.c.id == HEARTBEAT_JOB))
 
 
 def schedule_key(config: CollectorConfig) -> str:
@@ -222,6 +221,6 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     log.info("scheduler started: %d collector jobs", len(scheduler.get_jobs(jobstore="default")))
     while not STOP.wait(0.5):
         pass
-    remove_heartbeat_job(scheduler)
     scheduler.shutdown(wait=True)
+    remove_heartbeat(engine)
     log.info("scheduler stopped")
