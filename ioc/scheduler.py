@@ -2,8 +2,10 @@
 
 Each collector is one job whose id is the collector's name (``replace_existing``, ``max_instances=1``,
 ``coalesce``: missed runs collapse into one). A sync every few seconds compares the stored configurations with
-the jobs, so adding, changing, disabling or removing a collector needs no restart. SIGTERM or Ctrl-C lets each
-running collector finish the page in flight, then the process exits.
+the jobs, so adding, changing, disabling or removing a collector needs no restart (until that sync, a new collector
+has no job: the admin page says the scheduler has yet to pick it up). A heartbeat job in the same job store, due every
+:data:`HEARTBEAT_SECONDS`, tells the admin pages that a scheduler runs; it is removed when the scheduler stops.
+SIGTERM or Ctrl-C lets each running collector finish the page in flight, then the process exits.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from ioc.brief import job as brief_job
 from ioc.collecting.runner import run_collector
 from ioc.collecting.runs import AlreadyRunningError
+from ioc.collecting.status import HEARTBEAT_JOB
 from ioc.collecting.store import CollectorConfig, list_collectors, trigger_for
 from ioc.config import TIMEZONE, load_settings
 from ioc.errors import IOCError
@@ -35,6 +38,8 @@ from ioc.warehouse.schema import apscheduler_jobs
 
 log = logging.getLogger("ioc.scheduler")
 SYNC_JOB_ID = "ioc-sync-collectors"
+#: Seconds between the heartbeat job's runs (well within ``ioc.collecting.status.SCHEDULER_GRACE``).
+HEARTBEAT_SECONDS = 30
 #: Set on SIGTERM: running collectors stop after their page in flight.
 STOP = threading.Event()
 
@@ -56,7 +61,7 @@ def run_scheduled_collector(name: str) -> None:
         log.error("%s: %s", name, error)
         return
     progress = result.progress
-    message = "%s: run %s %s — %s inserted, %s updated, %s rejected in %.1f s"
+    message = "%s: run %s %s — %s inserted, %s updated, %s unchanged, %s rejected in %.1f s"
     level = logging.ERROR if result.status == "failed" else logging.INFO
     log.log(
         level,
@@ -66,11 +71,39 @@ def run_scheduled_collector(name: str) -> None:
         result.status,
         progress.inserted,
         progress.updated,
+        progress.unchanged,
         progress.rejected,
         progress.elapsed,
     )
     if result.error:
         log.log(level, "%s: %s", name, result.error)
+
+
+def scheduler_heartbeat() -> None:
+    """The heartbeat job: it does nothing; the job store keeping its next run time is the heartbeat."""
+
+
+def add_heartbeat_job(scheduler: BackgroundScheduler) -> None:
+    """Keep :data:`~ioc.collecting.status.HEARTBEAT_JOB` in the warehouse's job store, due every
+    :data:`HEARTBEAT_SECONDS`: the admin pages read it to know that a scheduler runs."""
+    scheduler.add_job(
+        scheduler_heartbeat,
+        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=TIMEZONE),
+        id=HEARTBEAT_JOB,
+        name=HEARTBEAT_JOB,
+        jobstore="default",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+
+def remove_heartbeat(engine: Engine) -> None:
+    """Take the heartbeat out of the job store once the scheduler has stopped (its jobs ended): the admin pages then
+    say at once that no scheduler runs."""
+    with transaction(engine) as connection:
+        connection.execute(delete(apscheduler_jobs).where(apscheduler_jobs.c.id == HEARTBEAT_JOB))
 
 
 def schedule_key(config: CollectorConfig) -> str:
@@ -82,7 +115,7 @@ def sync_jobs(scheduler: BackgroundScheduler, engine: Engine) -> None:
     """Make the scheduler's jobs match the enabled, scheduled collectors."""
     with transaction(engine) as connection:
         wanted = {c.name: c for c in list_collectors(connection) if c.enabled and (c.cron or c.interval_seconds)}
-    jobs = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
+    jobs = {job.id: job for job in scheduler.get_jobs(jobstore="default") if job.id != HEARTBEAT_JOB}
     for job_id in set(jobs) - set(wanted):
         scheduler.remove_job(job_id, jobstore="default")
         log.info("%s: unscheduled", job_id)
@@ -172,6 +205,7 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, request_stop)
     scheduler.start()
+    add_heartbeat_job(scheduler)
     sync_jobs(scheduler, engine)
     scheduler.add_job(
         sync_jobs,
@@ -188,4 +222,5 @@ def run_scheduler(sync_seconds: float = 10.0, workers: int = 4) -> None:
     while not STOP.wait(0.5):
         pass
     scheduler.shutdown(wait=True)
+    remove_heartbeat(engine)
     log.info("scheduler stopped")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dash import no_update
 from sqlalchemy import func, select
 
 from helpers import run_ioc
@@ -19,8 +19,9 @@ from ioc.collecting.kind import AUTH_SECRETS
 from ioc.collecting.launch import KEEP_LOGS, _prune_logs, launch_run, launch_state, read_log
 from ioc.collecting.reprocess import reprocess_quarantine
 from ioc.collecting.runner import run_collector
-from ioc.collecting.runs import AlreadyRunningError, claim_run, finish_run
+from ioc.collecting.runs import AlreadyRunningError, claim_run, finish_run, record_page
 from ioc.collecting.status import (
+    HEARTBEAT_JOB,
     MODES,
     STATUSES,
     QuarantineFilters,
@@ -33,11 +34,12 @@ from ioc.collecting.status import (
     scheduled_times,
 )
 from ioc.collecting.store import CollectorConfig, add_collector, edit_collector, get_collector
-from ioc.config import TIMEZONE
+from ioc.config import TIMEZONE, now_local
 from ioc.errors import IOCError
 from ioc.simulator import Simulator, SimulatorConfig, running_simulator
 from ioc.warehouse import aggregates, schema
 from ioc.warehouse.aggregates import data_version
+from ioc.warehouse.load import PageCounts
 from ioc.warehouse.schema import apscheduler_jobs
 from layouts import warehouse as dashboard_warehouse
 from layouts.admin import collector_actions as actions_page
@@ -255,7 +257,7 @@ def test_a_process_that_cannot_start_its_run_says_why(pages, warehouse_env, monk
     assert "ioc: error: IOC_PROVINCE" in read_log(data_dir, launch.log_name)
     monkeypatch.setenv("IOC_PROVINCE", "46")
     launched = {"collector": "sim", "pid": launch.pid, "log": launch.log_name, "at": launch.started_at.isoformat()}
-    panel, polling_off, _ = progress_page.show_progress(0, "sim", launched, True, "vi")
+    panel, polling_off, *_ = progress_page.show_progress(0, "sim", launched, True, "vi")
     assert polling_off is True
     assert "Tiến trình đã dừng trước khi bắt đầu lượt chạy" in str(panel) and "ioc: error: IOC_PROVINCE" in str(panel)
     (data_dir / "secret_key").write_text("not-for-the-page")
@@ -309,14 +311,17 @@ def _config(**changes) -> CollectorConfig:
 
 def test_the_next_run_is_the_schedulers_when_it_has_a_live_job_else_from_the_schedule():
     now = datetime(2026, 11, 27, 9, 0)
+    beat = {HEARTBEAT_JOB: datetime(2026, 11, 27, 9, 0, 20)}
     from_schedule = next_run(_config(), {}, now)
     assert (from_schedule.at, from_schedule.source) == (datetime(2026, 11, 28, 2, 30), "schedule")
-    live = next_run(_config(), {"hue": datetime(2026, 11, 27, 10, 0)}, now)
+    live = next_run(_config(), {"hue": datetime(2026, 11, 27, 10, 0)} | beat, now)
     assert (live.at, live.source) == (datetime(2026, 11, 27, 10, 0), "scheduler")
-    stale = next_run(_config(), {"hue": datetime(2026, 11, 26, 2, 30)}, now)
-    assert stale.source == "schedule", "a job long overdue belongs to a scheduler that has stopped"
+    left = next_run(_config(), {"hue": datetime(2026, 11, 27, 10, 0)}, now)
+    assert left.source == "schedule", "no heartbeat: the job was left in the store by a scheduler that has stopped"
+    stale = next_run(_config(), {"hue": datetime(2026, 11, 26, 2, 30), HEARTBEAT_JOB: datetime(2026, 11, 26, 2)}, now)
+    assert stale.source == "schedule", "a heartbeat long overdue belongs to a scheduler that has stopped"
     assert next_run(_config(cron=None, interval_seconds=900), {}, now).at is None
-    assert next_run(_config(enabled=False), {"hue": datetime(2026, 11, 27, 10, 0)}, now).source == "none"
+    assert next_run(_config(enabled=False), {"hue": datetime(2026, 11, 27, 10, 0)} | beat, now).source == "none"
     assert next_run(_config(cron=None), {}, now).source == "none"
 
 
@@ -325,6 +330,20 @@ def test_the_scheduler_job_store_is_read_without_unpickling(warehouse):
     with warehouse.begin() as connection:
         connection.execute(apscheduler_jobs.insert().values(id="hue", next_run_time=stamp, job_state=b"not a pickle"))
         assert scheduled_times(connection) == {"hue": datetime(2026, 11, 27, 10, 0)}
+
+
+def test_a_new_collector_waits_for_the_running_scheduler_to_pick_it_up(pages):
+    submit(schedule_type="cron", schedule="30 1 * * *")
+    submit(name="hue-hourly", schedule="1h")
+    beat = (now_local() + timedelta(seconds=20)).replace(tzinfo=TIMEZONE).timestamp()
+    with pages.begin() as connection:  # a running scheduler's heartbeat; it has not synced the new collectors yet
+        connection.execute(apscheduler_jobs.insert().values(id=HEARTBEAT_JOB, next_run_time=beat, job_state=b"-"))
+    rows = {row["name"]: row["next_run"] for row in table_page.show_collectors(0, False, "vi")[0]}
+    assert re.fullmatch(r"01:30 \d\d/\d\d/\d{4} \(chờ bộ lập lịch nhận\)", rows["hue-dvc"]), rows
+    assert rows["hue-hourly"] == "ngay khi bộ lập lịch nhận"
+    english = {row["name"]: row["next_run"] for row in table_page.show_collectors(0, False, "en")[0]}
+    assert english["hue-dvc"].endswith("(waiting for the scheduler to pick it up)")
+    assert english["hue-hourly"] == "as soon as the scheduler picks it up"
 
 
 def test_the_history_filters_and_pages_newest_first(warehouse):
@@ -500,17 +519,59 @@ def test_run_now_is_refused_clearly_while_a_run_is_going(pages):
     message, color, hidden, launched = actions_page.run_now(1, "hue-dvc", "vi")
     assert color == "orange" and hidden is False
     assert message.startswith("Bộ thu thập hue-dvc đang chạy")
-    assert launched is no_update
-    panel, disabled, running = progress_page.show_progress(0, "hue-dvc", None, False, "vi")
+    assert launched is None, "nothing started: the panel the click hid shows the latest run again"
+    panel, disabled, running, *_ = progress_page.show_progress(0, "hue-dvc", None, False, "vi")
     assert disabled is False and running is True, "the page polls while the run goes on"
     assert "Đang chạy" in str(panel)
+
+
+def texts(component) -> str:  # type: ignore[no-untyped-def]
+    """Every text in a component tree, in order, separated by spaces."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(filter(None, map(texts, component)))
+    return texts(getattr(component, "children", None))
+
+
+def test_the_finished_panel_counts_what_the_run_read_and_the_unchanged_beside_the_others(pages):
+    config = add(pages, "http://127.0.0.1:9")
+    window = (datetime(2025, 1, 1), datetime(2025, 4, 1))
+    with pages.begin() as connection:  # a backfill over records loaded before: most come back unchanged
+        run_id = claim_run(connection, config.id, "backfill", *window, None)
+        record_page(connection, run_id, PageCounts(300, 100, 86379, 30), "20250331235959", 86809, records=86809)
+        finish_run(connection, run_id, "succeeded")
+    shown = texts(progress_page.show_progress(0, "sim", None, False, "vi")[0])
+    assert "Đã xử lý 86.809 / 86.809 bản ghi" in shown
+    assert "Thêm mới 300 Cập nhật 100 Không đổi 86.379 Bị loại 30" in shown
+    with pages.begin() as connection:  # the source counted more than the window held: that total is left out
+        run_id = claim_run(connection, config.id, "backfill", *window, None)
+        record_page(connection, run_id, PageCounts(inserted=430), "20250331235959", 86809, records=430)
+        finish_run(connection, run_id, "succeeded")
+    panel = progress_page.show_progress(0, "sim", None, False, "vi")[0]
+    assert texts(panel).startswith("Đã xử lý 430 bản ghi · thời gian")
+    assert "86.809" not in texts(panel)
+
+
+def test_while_a_started_process_has_not_claimed_its_run_the_panel_says_starting_and_not_the_previous_run(pages):
+    config = add(pages, "http://127.0.0.1:9")
+    with pages.begin() as connection:
+        previous = claim_run(connection, config.id, "incremental", None, None, None)
+        finish_run(connection, previous, "succeeded")
+    time.sleep(1)  # the launch below starts a second after it (a run claimed at or after it would be the launch's)
+    launched = {"collector": "sim", "pid": os.getpid(), "log": "sim-x.log", "at": now_local().isoformat()}
+    panel, polling_off, running, *visibility = progress_page.show_progress(0, "sim", launched, False, "vi")
+    assert (texts(panel), polling_off, running) == ("Đang khởi động lượt chạy…", False, True)
+    assert visibility == [{}, {"display": "none"}], "the panel shown again, the click's own starting line hidden"
 
 
 def test_a_backfill_needs_its_two_days(pages):
     submit()
     message, color, _, launched = actions_page.backfill(1, "hue-dvc", [None, None], "vi")
     assert (message, color) == ("Hãy chọn cả ngày bắt đầu và ngày kết thúc.", "orange")
-    assert launched is no_update
+    assert launched is None
 
 
 def test_the_quarantine_page_reprocesses_and_says_what_it_did(rejected_by_a_wrong_map, pages):

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from helpers import start_ioc
 from ioc.collecting.runs import AlreadyRunningError, RunOwner, claim_run
+from ioc.collecting.status import HEARTBEAT_JOB, NextRun, overview, scheduled_times, scheduler_running
 from ioc.collecting.store import add_collector, remove_collector, set_enabled, update_collector
-from ioc.scheduler import build_scheduler, sync_jobs
+from ioc.config import TIMEZONE, now_local
+from ioc.scheduler import add_heartbeat_job, build_scheduler, sync_jobs
 from ioc.simulator import SimulatorConfig, running_simulator
 from ioc.warehouse import schema
 
@@ -129,6 +131,8 @@ def test_the_scheduler_process_runs_new_collectors_and_stops_cleanly_on_sigterm(
                     return any(count > 0 for count in connection.execute(query).scalars())
 
             _wait_until(lambda: succeeded("first"), 60, process)
+            with warehouse.connect() as connection:
+                assert scheduler_running(scheduled_times(connection), now_local()), "its heartbeat is in the job store"
             with warehouse.begin() as connection:
                 add_collector(connection, "second", "dossier-sync", f"{url}/api/hoso", every="1h")
             _wait_until(lambda: succeeded("second"), 60, process)
@@ -141,4 +145,38 @@ def test_the_scheduler_process_runs_new_collectors_and_stops_cleanly_on_sigterm(
     assert "scheduler stopped" in output
     with warehouse.connect() as connection:
         assert connection.execute(select(RUN.c.id).where(RUN.c.status == "running")).all() == []
-    assert stored_job_ids(warehouse) == {"first", "second"}
+    assert stored_job_ids(warehouse) == {"first", "second"}, "a scheduler that stopped leaves no heartbeat"
+
+
+def test_a_new_collectors_next_run_is_the_job_stores_once_the_running_scheduler_picks_it_up(warehouse):
+    scheduler = build_scheduler(warehouse)
+    with warehouse.connect() as connection:
+        assert not scheduler_running(scheduled_times(connection), now_local()), "no scheduler has started yet"
+    scheduler.start(paused=True)  # its job store is the warehouse's; paused, so no collector runs
+    try:
+        add_heartbeat_job(scheduler)
+        add(warehouse, "nightly", cron="30 1 * * *")
+        add(warehouse, "hourly", every="1h")
+        with warehouse.connect() as connection:
+            before = {entry.config.name: entry.next_run for entry in overview(connection)}
+        today = datetime.combine(now_local().date(), datetime.min.time()).replace(hour=1, minute=30)
+        nightly = today if today > now_local() else today + timedelta(days=1)
+        assert before["nightly"] == NextRun(nightly, "waiting"), "the scheduler runs; it has not picked it up yet"
+        assert before["hourly"] == NextRun(None, "waiting"), "an interval collector runs as soon as it is picked up"
+        sync_jobs(scheduler, warehouse)
+        with warehouse.connect() as connection:
+            after = {entry.config.name: entry.next_run for entry in overview(connection)}
+        stored = scheduler.get_job("nightly").next_run_time.astimezone(TIMEZONE).replace(tzinfo=None, microsecond=0)
+        assert (after["nightly"].source, after["nightly"].at.replace(microsecond=0)) == ("scheduler", stored)
+        assert after["hourly"].source == "scheduler"
+        sync_jobs(scheduler, warehouse)
+        assert HEARTBEAT_JOB in stored_job_ids(warehouse), "a sync leaves the scheduler's heartbeat alone"
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_a_heartbeat_long_overdue_is_a_scheduler_that_has_stopped():
+    now = datetime(2026, 12, 2, 9, 0)
+    assert scheduler_running({HEARTBEAT_JOB: now + timedelta(seconds=20)}, now)
+    assert not scheduler_running({HEARTBEAT_JOB: now - timedelta(minutes=10)}, now)
+    assert not scheduler_running({"nightly": now + timedelta(hours=3)}, now), "a collector's job left behind"

@@ -126,7 +126,8 @@ def show(name: str) -> None:
         config = get_collector(connection, name)
         run = schema.CollectorRun.__table__
         columns = (run.c.id, run.c.mode, run.c.status, run.c.started_at, run.c.finished_at, run.c.pages)
-        columns += (run.c.inserted, run.c.updated, run.c.rejected, run.c.codes_mapped, run.c.error)
+        columns += (run.c.inserted, run.c.updated, run.c.unchanged, run.c.rejected, run.c.records, run.c.total)
+        columns += (run.c.codes_mapped, run.c.error)
         recent = connection.execute(
             select(*columns).where(run.c.collector_id == config.id).order_by(run.c.id.desc()).limit(10)
         ).mappings()

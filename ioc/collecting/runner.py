@@ -233,7 +233,8 @@ def run_collector(
             sorted_page = sort_page(engine.dialect.name, page.records, page.rejections)  # before the write lock
             with transaction(engine) as connection:
                 counts = load_sorted(connection, config.id, run_id, sorted_page, now_local())
-                record_page(connection, run_id, counts, page.cursor, plausible_total(page.remaining), page.codes_mapped)
+                total = plausible_total(page.remaining)
+                record_page(connection, run_id, counts, page.cursor, total, page.codes_mapped, page.size)
                 if moves_cursor and (mode == "incremental" or committed is None or page.cursor > committed):
                     collector = schema.Collector.__table__
                     connection.execute(update(collector).where(collector.c.id == config.id).values(cursor=page.cursor))

@@ -6,8 +6,9 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, case, func, insert, null, select, update
 
 from ioc.config import now_local
 from ioc.errors import IOCError
@@ -125,8 +126,11 @@ def record_page(
     cursor: str,
     remaining: int | None,
     codes_mapped: int = 0,
+    records: int | None = None,
 ) -> None:
-    """Add a loaded page to the run, in the page's transaction (``codes_mapped``: its draft unit codes mapped)."""
+    """Add a loaded page to the run, in the page's transaction (``codes_mapped``: its draft unit codes mapped;
+    ``records``: how many it held, else the sum of ``counts``)."""
+    read = counts.inserted + counts.updated + counts.unchanged + counts.rejected if records is None else records
     connection.execute(
         update(RUN)
         .where(RUN.c.id == run_id)
@@ -134,7 +138,9 @@ def record_page(
             pages=RUN.c.pages + 1,
             inserted=RUN.c.inserted + counts.inserted,
             updated=RUN.c.updated + counts.updated,
+            unchanged=RUN.c.unchanged + counts.unchanged,
             rejected=RUN.c.rejected + counts.rejected,
+            records=RUN.c.records + read,
             codes_mapped=RUN.c.codes_mapped + codes_mapped,
             cursor_after=cursor,
             heartbeat_at=now_local(),
@@ -144,6 +150,9 @@ def record_page(
 
 
 def finish_run(connection: Connection, run_id: int, status: str, error: str | None = None) -> None:
-    connection.execute(
-        update(RUN).where(RUN.c.id == run_id).values(status=status, finished_at=now_local(), error=error)
-    )
+    """End the run. A run that succeeded has read its whole window: a total the source gave that differs from what it
+    read was not the window's count (a source-wide one, or the window changed meanwhile), so it is left out."""
+    values: dict[str, Any] = {"status": status, "finished_at": now_local(), "error": error}
+    if status == "succeeded":
+        values["total"] = case((RUN.c.total == RUN.c.records, RUN.c.total), else_=null())
+    connection.execute(update(RUN).where(RUN.c.id == run_id).values(**values))

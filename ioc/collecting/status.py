@@ -23,6 +23,9 @@ QUARANTINE = schema.Quarantine.__table__
 OVERLAP = schema.CollectorOverlap.__table__
 #: A job whose next run is this far in the past is not being run: the scheduler that stored it has stopped.
 SCHEDULER_GRACE = timedelta(minutes=2)
+#: The running scheduler's own job in its job store, due every few seconds (``ioc.scheduler.add_heartbeat_job``); not a
+#: collector's name (a colon is not allowed in those).
+HEARTBEAT_JOB = "ioc:heartbeat"
 STATUSES = ("running", "succeeded", "failed", "stopped")
 MODES = ("incremental", "backfill")
 
@@ -45,6 +48,8 @@ class RunRow:
     inserted: int
     updated: int
     rejected: int
+    unchanged: int
+    records: int
     codes_mapped: int
     total: int | None
     error: str | None
@@ -57,8 +62,8 @@ class RunRow:
 
     @property
     def handled(self) -> int:
-        """Records written or rejected so far (records the source re-sent unchanged are not counted)."""
-        return self.inserted + self.updated + self.rejected
+        """Records read so far: inserted, updated, unchanged or rejected (what ``total`` counts at the source)."""
+        return self.records
 
 
 _RUN_COLUMNS = [RUN.c[f.name] for f in fields(RunRow) if f.name != "collector"]
@@ -76,9 +81,10 @@ def _run(row: Any) -> RunRow:
 
 @dataclass(frozen=True)
 class NextRun:
-    """When a collector runs next. ``source``: ``scheduler`` (its job in the running scheduler), ``schedule``
-    (computed from the schedule: the scheduler has no live job for it; ``at`` is None for an interval, which runs
-    as soon as a scheduler picks it up) or ``none`` (disabled, or run by hand only)."""
+    """When a collector runs next. ``source``: ``scheduler`` (its job in the running scheduler's job store),
+    ``waiting`` (the scheduler runs but has not picked the collector up yet, which its next sync does: ``at`` is
+    computed from the schedule), ``schedule`` (no scheduler runs: computed from the schedule) or ``none`` (disabled,
+    or run by hand only). A computed ``at`` is None for an interval, which runs as soon as a scheduler picks it up."""
 
     at: datetime | None
     source: str
@@ -93,18 +99,28 @@ def scheduled_times(connection: Connection) -> dict[str, datetime | None]:
     }
 
 
+def scheduler_running(scheduled: Mapping[str, datetime | None], now: datetime) -> bool:
+    """Whether a scheduler runs: its heartbeat job is in the job store and not long overdue."""
+    beat = scheduled.get(HEARTBEAT_JOB)
+    return beat is not None and beat >= now - SCHEDULER_GRACE
+
+
 def next_run(config: CollectorConfig, scheduled: Mapping[str, datetime | None], now: datetime) -> NextRun:
-    """The next run of ``config``: the scheduler's if it holds a live job for it, else from the schedule."""
+    """The next run of ``config``: its job's in the job store while a scheduler runs, else from the schedule, waiting
+    for the running scheduler to pick it up or for a scheduler to start (jobs a stopped scheduler left in the store
+    are not its next run)."""
     trigger = trigger_for(config)
     if not config.enabled or trigger is None:
         return NextRun(None, "none")
+    running = scheduler_running(scheduled, now)
     stored = scheduled.get(config.name)
-    if stored is not None and stored >= now - SCHEDULER_GRACE:
+    if running and stored is not None:
         return NextRun(stored, "scheduler")
+    source = "waiting" if running else "schedule"
     if config.interval_seconds:
-        return NextRun(None, "schedule")
+        return NextRun(None, source)
     fire = trigger.get_next_fire_time(None, now.replace(tzinfo=TIMEZONE))
-    return NextRun(fire.astimezone(TIMEZONE).replace(tzinfo=None) if fire else None, "schedule")
+    return NextRun(fire.astimezone(TIMEZONE).replace(tzinfo=None) if fire else None, source)
 
 
 @dataclass(frozen=True)

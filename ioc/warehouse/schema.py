@@ -146,8 +146,13 @@ class CollectorRun(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Records the source sent as the warehouse already held them.
+    unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Every record the run read (inserted, updated, unchanged or rejected).
+    records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Records whose unit code was a draft code, mapped to the official one (``ioc.unit_codes``).
     codes_mapped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The source's count of the run's window, when it gave one and a finished run did not prove it wrong.
     total: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))

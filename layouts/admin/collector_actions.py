@@ -46,7 +46,8 @@ def toggle(_clicks, name, lang):  # type: ignore[no-untyped-def]
 
 
 def start_run(name: str | None, lang: str, since: date | None = None, until: date | None = None) -> tuple:
-    """Start a run in its own process: the message, and what the page keeps to follow the process."""
+    """Start a run in its own process: the message, and what the page keeps to follow the process (None when nothing
+    started, so that the progress panel, hidden by the click, shows the latest run again)."""
     if not name:
         raise PreventUpdate
     try:
@@ -60,9 +61,9 @@ def start_run(name: str | None, lang: str, since: date | None = None, until: dat
             source_ip=current_ip(),
         )
     except AlreadyRunningError as error:
-        return *message(f"{t(lang, 'admin.collectors.already_running', name=name)} — {error}", "orange"), no_update
+        return *message(f"{t(lang, 'admin.collectors.already_running', name=name)} — {error}", "orange"), None
     except IOCError as error:
-        return *message(f"{t(lang, 'admin.collectors.error.refused')} — {error_text(error, lang)}", "red"), no_update
+        return *message(f"{t(lang, 'admin.collectors.error.refused')} — {error_text(error, lang)}", "red"), None
     stored = {"collector": name, "pid": launch.pid, "log": launch.log_name, "at": launch.started_at.isoformat()}
     key = "admin.collectors.backfill_started" if since else "admin.collectors.run_started"
     return *message(t(lang, key, name=name), "blue"), stored
@@ -93,7 +94,7 @@ def run_now(_clicks, name, lang):  # type: ignore[no-untyped-def]
 def backfill(_clicks, name, dates, lang):  # type: ignore[no-untyped-def]
     """A backfill of the chosen days, both included."""
     if not dates or len(dates) != 2 or not all(dates):
-        return *message(t(lang, "admin.collectors.error.dates"), "orange"), no_update
+        return *message(t(lang, "admin.collectors.error.dates"), "orange"), None
     first, last = (date.fromisoformat(value[:10]) for value in dates)
     return start_run(name, lang, first, last)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, html, no_update
 
 from ioc.collecting.launch import Launch, launch_state, read_log
 from ioc.collecting.status import (
@@ -25,7 +25,8 @@ POLL_MS = 2000
 
 
 def progress_panel(run: RunRow | None, lang: str) -> list:
-    """A run's progress bar (by the source's count, when it gave one), its counts, and how it ended."""
+    """A run's progress bar (by the source's count of the run's window, when it gave one; else a striped bar while it
+    runs), the records it read (of that count), its counts, and how it ended."""
     if run is None:
         return [dmc.Text(t(lang, "admin.collectors.no_runs"), c="dimmed")]
     running = run.status == "running"
@@ -34,7 +35,7 @@ def progress_panel(run: RunRow | None, lang: str) -> list:
         share = 100.0
     counted = t(
         lang,
-        "admin.collectors.progress",
+        "admin.collectors.progress" if run.total is not None else "admin.collectors.progress_count",
         handled=number(run.handled, lang),
         total=number(run.total, lang),
         elapsed=duration(run.elapsed(now_local())),
@@ -67,10 +68,27 @@ def _log_end(log_name: str) -> str:
         return "–"
 
 
+#: The panel shown again, and the line said while a run is being started hidden.
+SHOWN = ({}, {"display": "none"})
+
+# A click on "run now" or "backfill" hides the panel at once and says a run is starting, until the progress callback
+# below follows the started process (or shows the latest run again when nothing started): never the previous run.
+clientside_callback(
+    "function () { return [{display: 'none'}, {}]; }",
+    Output("admin-collectors-progress", "style", allow_duplicate=True),
+    Output("admin-collectors-launching", "style", allow_duplicate=True),
+    Input("admin-collectors-run", "n_clicks"),
+    Input("admin-collectors-backfill", "n_clicks"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output("admin-collectors-progress", "children"),
     Output("admin-collectors-tick", "disabled"),
     Output("admin-collectors-running", "data"),
+    Output("admin-collectors-progress", "style"),
+    Output("admin-collectors-launching", "style"),
     Input("admin-collectors-tick", "n_intervals"),
     Input("admin-collectors-selected", "data"),
     Input("admin-collectors-launch", "data"),
@@ -79,9 +97,10 @@ def _log_end(log_name: str) -> str:
 )
 def show_progress(_tick, name, launched, was_running, lang):  # type: ignore[no-untyped-def]
     """The chosen collector's latest run, read again every few seconds while it runs; a started process that has not
-    claimed its run yet is "starting", and one that ended without a run shows the end of its log."""
+    claimed its run yet is "starting" (and the previous run is not shown), and one that ended without a run shows the
+    end of its log."""
     if not name:
-        return None, True, no_update if not was_running else False
+        return None, True, no_update if not was_running else False, *SHOWN
     notice = []
     starting = False
     with warehouse.engine().connect() as connection:
@@ -98,5 +117,5 @@ def show_progress(_tick, name, launched, was_running, lang):  # type: ignore[no-
                 ]
         run = latest_run(connection, name)
     running = starting or (run is not None and run.status == "running")
-    panel = [*notice, *progress_panel(run, lang)]
-    return panel, not running, running if bool(running) != bool(was_running) else no_update
+    panel = notice if starting else [*notice, *progress_panel(run, lang)]
+    return panel, not running, running if bool(running) != bool(was_running) else no_update, *SHOWN

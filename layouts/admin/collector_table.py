@@ -45,11 +45,17 @@ def _schedule(entry: CollectorOverview, lang: str) -> str:
 
 
 def _next_run(entry: CollectorOverview, lang: str) -> str:
+    """The job store's next run; else the schedule's, waiting for the running scheduler to pick the collector up (at
+    its next sync) or for a scheduler to start."""
     upcoming = entry.next_run
     if upcoming.source == "none":
         return "–"
     if upcoming.source == "scheduler":
         return moment(upcoming.at)
+    if upcoming.source == "waiting":
+        if upcoming.at is None:
+            return t(lang, "admin.collectors.next_on_pickup")
+        return f"{moment(upcoming.at)} ({t(lang, 'admin.collectors.scheduler_waiting')})"
     when = moment(upcoming.at) if upcoming.at else t(lang, "admin.collectors.next_on_start")
     return f"{when} ({t(lang, 'admin.collectors.scheduler_not_running')})"
 

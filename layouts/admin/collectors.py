@@ -54,6 +54,9 @@ def _actions(lang: str) -> dmc.Paper:
                     gap="sm",
                 ),
                 file_upload.panel(lang),
+                dmc.Text(
+                    t(lang, "admin.collectors.starting"), id="admin-collectors-launching", style={"display": "none"}
+                ),
                 html.Div(id="admin-collectors-progress"),
             ],
             gap="sm",

@@ -26,7 +26,9 @@ TITLE_KEY = "admin.runs.title"
 PAGE_SIZE = 20
 STATUS_COLORS = {"running": "blue", "succeeded": "green", "failed": "red", "stopped": "orange"}
 COLUMNS = ("id", "collector", "mode", "status", "started_at", "finished_at", "elapsed", "pages", "inserted")
-COLUMNS += ("updated", "rejected")
+COLUMNS += ("updated", "unchanged", "rejected")
+#: The columns that are counts.
+COUNTED = ("pages", "inserted", "updated", "unchanged", "rejected")
 #: DataTables of the admin pages: the app's font, text left, the active row marked.
 
 
@@ -66,6 +68,7 @@ def run_facts(run: RunRow, lang: str, now: datetime) -> dmc.Stack:
         ("pages", number(run.pages, lang)),
         ("inserted", number(run.inserted, lang)),
         ("updated", number(run.updated, lang)),
+        ("unchanged", number(run.unchanged, lang)),
         ("rejected", number(run.rejected, lang)),
         ("codes_mapped", number(run.codes_mapped, lang)),
         ("total", number(run.total, lang)),
@@ -174,7 +177,7 @@ def table_rows(filters: RunFilters, page: int, lang: str) -> tuple[list[dict], i
             "started_at": moment(run.started_at),
             "finished_at": moment(run.finished_at),
             "elapsed": duration(run.elapsed(now)),
-            **{key: number(getattr(run, key), lang) for key in ("pages", "inserted", "updated", "rejected")},
+            **{key: number(getattr(run, key), lang) for key in COUNTED},
         }
         for run in runs
     ]

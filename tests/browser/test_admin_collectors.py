@@ -3,6 +3,7 @@ quarantine, fixes its configuration, re-processes what it rejected and sees the 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, datetime
 
@@ -24,6 +25,35 @@ WRONG_OPTIONS = '{"page_size": 100, "field_map": {"MaDVHC": "MaDonVi"}}'
 RIGHT_OPTIONS = '{"page_size": 100}'
 #: Options a comma short, on their third line (the editor keeps the line breaks typed).
 MISSING_COMMA = '{\n  "page_size": 100,\n  "field_map": {"MaDVHC": "MaDonVi"} "x": 1\n}'
+
+
+#: Keeps what the run panel shows (the "starting" line and the panel, each when visible) after every change of either,
+#: in ``window.__panels``; the request that starts a run waits half a second, and what is shown meanwhile is kept too.
+WATCH_PANEL = """
+window.__panels = [];
+const shown = (id) => {
+  const element = document.getElementById(id);
+  return element && element.offsetParent !== null ? element.textContent : '';
+};
+const keep = () => window.__panels.push(shown('admin-collectors-launching') + shown('admin-collectors-progress'));
+const observer = new MutationObserver(keep);
+const watched = {childList: true, subtree: true, characterData: true, attributeFilter: ['style']};
+observer.observe(document.getElementById('admin-collectors-progress'), watched);
+observer.observe(document.getElementById('admin-collectors-launching'), {attributeFilter: ['style']});
+const send = window.fetch;
+window.fetch = function (...request) {
+  const body = request[1] && request[1].body;
+  if (typeof body === 'string' && body.includes('admin-collectors-run.n_clicks')) {
+    return new Promise((wait) => setTimeout(wait, 500)).then(() => { keep(); return send.apply(this, request); });
+  }
+  return send.apply(this, request);
+};
+"""
+
+
+def _run_ids(text: str) -> list[str]:
+    """The run numbers (``#12``) a panel's text shows."""
+    return re.findall(r"#(\d+)", text)
 
 
 def _wait(driver: WebDriver, condition, timeout: float = 30):  # type: ignore[no-untyped-def]
@@ -157,6 +187,17 @@ def test_an_admin_runs_watches_and_fixes_a_collector_from_the_browser(dashboard,
         _wait(browser, lambda d: _row(d, "admin-collectors-table", "name", NAME))
         row = _row(browser, "admin-collectors-table", "name", NAME)
         assert row is not None and (row["dossiers"], row["quarantine"]) == (shown_total, "0")
+
+        # Run again: from the click on, the panel shows the new run, or that it is starting, never the previous one.
+        _choose_row(browser, "admin-collectors-table", "name", NAME)
+        previous = _wait(browser, lambda d: _run_ids(_text(d, "admin-collectors-progress")))
+        browser.execute_script(WATCH_PANEL)
+        _click_text(browser, "Chạy ngay")
+        _wait(browser, lambda d: _run_ids(_text(d, "admin-collectors-progress")) not in ([], previous))
+        _wait(browser, lambda d: "Thành công" in _text(d, "admin-collectors-progress"), timeout=60)
+        shown = browser.execute_script("return window.__panels")
+        assert any("Đang khởi động lượt chạy…" in text for text in shown), shown
+        assert not [text for text in shown if _run_ids(text) == previous], f"{previous} shown after the click: {shown}"
 
         # Removed again, with its dossiers, after a confirmation.
         _choose_row(browser, "admin-collectors-table", "name", NAME)
