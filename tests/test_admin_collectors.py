@@ -432,7 +432,7 @@ def stored_collectors(engine) -> list[str]:
         ({"auth": "basic", "secret-username": "HUE_USER"}, "secret-password", "tên biến môi trường"),
         ({"options": '{"nonsense": 1}'}, "options", "nonsense"),
         ({"options": '{"page_size": 0}'}, "options", "page_size"),
-        ({"options": "[1, 2]"}, "options", "JSON object"),
+        ({"options": "[1, 2]"}, "options", "phải là một đối tượng JSON"),  # in the page's language
         ({"options": "{not json"}, "options", "Tùy chọn không hợp lệ"),
         ({"name": "Hue DVC"}, "name", "chữ thường"),
     ],

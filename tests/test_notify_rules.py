@@ -114,7 +114,7 @@ def test_a_rule_is_stored_changed_switched_and_removed_audited(sqlite_warehouse)
         entries = entries.all()
     assert [(e.action, e.actor, e.source_ip) for e in entries] == [
         ("alert_rule.add", "admin", "10.0.0.7"),
-        ("alert_rule.change", "admin", None),
+        ("alert_rule.change", "admin", "local"),  # no address given: this machine
         ("alert_rule.disable", "admin", "10.0.0.8"),
         ("alert_rule.remove", "admin", "10.0.0.9"),
     ]

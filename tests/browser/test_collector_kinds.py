@@ -125,9 +125,10 @@ def test_the_form_follows_the_chosen_kinds_location_and_options(kinds_dashboard,
     _type(browser, "admin-collectors-form-name", "drop")
     _type(browser, "admin-collectors-form-options", BROKEN)
     browser.find_element(By.ID, "admin-collectors-form-options").send_keys(Keys.TAB)  # the editor checks on leaving
-    _wait(browser, lambda d: "JSON chưa hợp lệ" in _text(d, "admin-collectors-form-options-error"))
-    browser.find_element(By.ID, "admin-collectors-form-save").click()
     _wait(browser, lambda d: "dòng 3, cột 1" in _text(d, "admin-collectors-form-options-error"))
+    browser.find_element(By.ID, "admin-collectors-form-save").click()
+    _wait(browser, lambda d: _text(d, "admin-collectors-form-error") == "Chưa lưu: hãy sửa các ô được đánh dấu.")
+    assert "dòng 3, cột 1" in _text(browser, "admin-collectors-form-options-error")
     assert "thiếu dấu phẩy" in _text(browser, "admin-collectors-form-options-error")
     error = browser.find_element(By.ID, "admin-collectors-form-options-error")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", error)
