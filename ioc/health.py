@@ -63,7 +63,8 @@ class Freshness:
 
 @dataclass(frozen=True)
 class QuarantineRate:
-    """Loaded and rejected records over the recent runs, the rejected share in % (two decimals) and the light."""
+    """Accepted (inserted, updated or unchanged) and rejected records over the recent runs, the rejected share in %
+    (two decimals) and the light."""
 
     runs: int
     loaded: int
@@ -174,8 +175,11 @@ def completeness_light(found: Completeness) -> Light:
 
 
 def quarantine_rate(connection: Connection, collector_id: int) -> QuarantineRate:
+    """The rejected share of the records the recent runs read: accepted ones are inserted, updated or unchanged (a
+    backfill over loaded days reads mostly unchanged records; leaving them out would make its few rejects look like
+    all it read)."""
     recent = (
-        select(RUN.c.inserted, RUN.c.updated, RUN.c.rejected)
+        select(RUN.c.inserted, RUN.c.updated, RUN.c.unchanged, RUN.c.rejected)
         .where(RUN.c.collector_id == collector_id, RUN.c.status != "running")
         .order_by(RUN.c.started_at.desc(), RUN.c.id.desc())
         .limit(RECENT_RUNS)
@@ -184,7 +188,7 @@ def quarantine_rate(connection: Connection, collector_id: int) -> QuarantineRate
     runs, loaded, rejected = connection.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(recent.c.inserted + recent.c.updated), 0),
+            func.coalesce(func.sum(recent.c.inserted + recent.c.updated + recent.c.unchanged), 0),
             func.coalesce(func.sum(recent.c.rejected), 0),
         )
     ).one()

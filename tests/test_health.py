@@ -154,6 +154,19 @@ def test_the_quarantine_rate_is_rejected_over_loaded_and_rejected(sources):
     assert (found["never"].runs, found["never"].rate) == (0, None)
 
 
+def test_a_backfill_over_loaded_days_counts_its_unchanged_records_as_read(warehouse):
+    """A backfill reads mostly records already loaded, unchanged: 10 rejected of the 2.000 it read is 0,5 %, not 10 of
+    the 10 it neither inserted nor updated (100 %, red)."""
+    with warehouse.begin() as connection:
+        backfill = add_collector(connection, "backfill", "dossier-sync", URL, actor="test", every="1h").id
+        _run(connection, backfill, NOW - timedelta(minutes=10), unchanged=1990, rejected=10)
+    with warehouse.connect() as connection:
+        [source] = health(connection, NOW)
+    quarantine = source.quarantine
+    assert (quarantine.runs, quarantine.loaded, quarantine.rejected, quarantine.rate) == (1, 1990, 10, 0.5)
+    assert quarantine.light == "green"
+
+
 def test_completeness_finds_the_commune_missing_this_week_and_the_cell_missing_this_month(sources):
     engine, (_c1, c2, c3) = sources
     with engine.connect() as connection:
