@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from ioc.kpi.periods import Period
 from ioc.warehouse.aggregates import GRAINS, data_version
@@ -41,15 +41,29 @@ def covered_days(connection: Connection, period: Period) -> int:
     with _cache_lock:
         days = _cache.get(key)
     if days is None:
-        query = select(func.count(func.distinct(_DAILY.c.day))).where(
-            _DAILY.c.day >= period.start, _DAILY.c.day < period.end, _DAILY.c.received > 0
-        )
-        days = int(connection.execute(query).scalar() or 0)
+        days = int(connection.execute(_covered_days_query(period)).scalar() or 0)
         with _cache_lock:
             _cache[key] = days
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return days
+
+
+def _covered_days_query(period: Period) -> Select:
+    """The count of covered days as a skip scan: from each covered day, the next one (``min(day)`` past it, one index
+    seek on the aggregate's key, which starts with the day), so a year costs 365 seeks and not a read of every row
+    (a year of a large province's daily aggregate is ~300,000 rows: ~350 ms against ~5 ms, tests/benchmarks)."""
+    table = _DAILY
+    start = select(func.min(table.c.day)).where(
+        table.c.day >= period.start, table.c.day < period.end, table.c.received > 0
+    )
+    days = select(start.scalar_subquery().label("day")).cte("covered_days", recursive=True)
+    following = table.alias("following")
+    after = select(func.min(following.c.day)).where(
+        following.c.day > days.c.day, following.c.day < period.end, following.c.received > 0
+    )
+    days = days.union_all(select(after.scalar_subquery()).where(days.c.day.is_not(None)))
+    return select(func.count(days.c.day))
 
 
 def covers(connection: Connection, current: Period, previous: Period) -> bool:
