@@ -134,7 +134,7 @@ def on_time_drops(connection: Connection, today: date, province: str) -> list[Al
     period = _window(today, ON_TIME_WINDOW_DAYS)
     found = []
     for by, subject_kind in ((None, "province"), ("agency", "agency")):
-        for row in change_rows(connection, period, by):
+        for row in change_rows(connection, period, by, covered=False):  # MIN_RESOLVED stands for the coverage
             code = row[by] if by else province
             before = row["previous"]
             if code is None or before is None or min(row["resolved"], before["resolved"]) < MIN_RESOLVED:
@@ -150,7 +150,7 @@ def on_time_drops(connection: Connection, today: date, province: str) -> list[Al
 
 def received_drop(connection: Connection, today: date, province: str) -> list[Alert]:
     """A fall of the province's received dossiers, week against week."""
-    (row,) = change_rows(connection, _window(today, RECEIVED_WINDOW_DAYS))
+    (row,) = change_rows(connection, _window(today, RECEIVED_WINDOW_DAYS), covered=False)  # MIN_RECEIVED stands for it
     current, previous = row["received"], row["previous"]["received"]
     if previous < MIN_RECEIVED or 100 * current > (100 - RECEIVED_DROP_SHARE) * previous:
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import dcc
+from dash import dcc, html
 
 from ioc.kpi.known import unknown_filters
 from ioc.kpi.registry import KPIS
@@ -120,7 +120,7 @@ def layout(**params: object) -> dmc.AppShell:
         align="flex-end",
         gap="sm",
     )
-    graph = {"config": figures.GRAPH_CONFIG | {"locale": lang}}
+    graph = {"config": figures.GRAPH_CONFIG | {"locale": lang}, "className": figures.GRAPH_CLASS}
     body = dmc.Stack(
         [
             filters,
@@ -176,7 +176,15 @@ def layout(**params: object) -> dmc.AppShell:
                         justify="space-between",
                     ),
                     dmc.Text(t(lang, "explore.table_hint"), size="sm", c="dimmed"),
-                    grid("explore-table", lang, row_ids=True),
+                    dmc.Text(
+                        t(lang, "explore.no_match"),
+                        id="explore-table-empty",
+                        fw=600,
+                        py="xl",
+                        ta="center",
+                        style={"display": "none"},
+                    ),
+                    html.Div(grid("explore-table", lang, row_ids=True), id="explore-table-box"),
                 ],
                 withBorder=True,
                 p="sm",

@@ -76,22 +76,24 @@ def choose_drill(cell, tile_clicks, data):  # type: ignore[no-untyped-def]
     Output("explore-drill-table", "rowData"),
     Output("explore-drill-table", "columnDefs"),
     Output("explore-drill-page", "total"),
+    Output("explore-drill-page", "disabled"),
     Input("explore-drill-target", "data"),
     Input("explore-drill-page", "value"),
     State("explore-view", "data"),
 )
 def drill(target, page, data):  # type: ignore[no-untyped-def]
-    """One page of the dossiers behind the chosen number; applicants' names masked, except for admins."""
+    """One page of the dossiers behind the chosen number; applicants' names masked, except for admins. Without
+    dossiers the pager is disabled."""
     view = from_store(data)
     lang = view.lang
     target = explore_input.drill_target(target)
     if not target:
-        return t(lang, "drill.title_empty"), [], [], 0
+        return t(lang, "drill.title_empty"), [], [], 0, True
     try:
         offset = max(explore_input.page_number(page) - 1, 0) * DRILL_PAGE  # the pager counts from 1
         result, label = drill_page(view, target, offset, DRILL_PAGE)
     except IOCError as error:
-        return f"{t(lang, 'explore.cannot')}: {error_text(error, lang)}", [], [], 0
+        return f"{t(lang, 'explore.cannot')}: {error_text(error, lang)}", [], [], 0, True
     columns = [column(c, t(lang, f"drill.{c}"), width=WIDTHS.get(c, 120)) for c in DRILL_COLUMNS]
     title = t(
         lang,
@@ -103,7 +105,7 @@ def drill(target, page, data):  # type: ignore[no-untyped-def]
         total=number(result.total, lang),
     )
     rows = [drill_row(row, lang) | {"id": str(offset + n)} for n, row in enumerate(result.rows)]
-    return title, rows, columns, max(1, math.ceil(result.total / DRILL_PAGE))
+    return title, rows, columns, max(1, math.ceil(result.total / DRILL_PAGE)), result.total == 0
 
 
 def drill_page(view: View, target: dict, offset: int, limit: int):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import dash_mantine_components as dmc
-from dash import Input, Output, callback, html
+from dash import Input, Output, Patch, callback, html
 
 from ioc.errors import IOCError
 from ioc.kpi.known import check_filters
@@ -78,6 +78,20 @@ def _whole_month_safe(filters: Filters) -> Filters:
     return Filters(**{name: getattr(filters, name) for name in FILTERS if name != "procedure"})
 
 
+#: What shows an empty selection: the message in place of the table, the table hidden and not paging.
+EMPTY_OUTPUTS = (
+    Output("explore-table-empty", "style"),
+    Output("explore-table-box", "style"),
+    Output("explore-table", "dashGridOptions"),
+)
+
+
+def _emptiness(empty: bool) -> tuple[dict, dict, Patch]:
+    options = Patch()
+    options["pagination"] = not empty
+    return {"display": "block" if empty else "none"}, {"display": "none" if empty else "block"}, options
+
+
 @callback(
     Output("explore-summary", "children"),
     Output("explore-error", "children"),
@@ -88,10 +102,12 @@ def _whole_month_safe(filters: Filters) -> Filters:
     Output("explore-bars", "figure"),
     Output("explore-table", "rowData"),
     Output("explore-table", "columnDefs"),
+    *EMPTY_OUTPUTS,
     Input("explore-view", "data"),
 )
 def render(data: dict):  # type: ignore[no-untyped-def]
-    """Every figure and table of the view."""
+    """Every figure and table of the view; a selection no dossier matches says so in place of the trend, the bars
+    and the table, and its table does not page."""
     view = from_store(data)
     lang = view.lang
     first, last = view.days(lookups.today())
@@ -100,7 +116,14 @@ def render(data: dict):  # type: ignore[no-untyped-def]
         summary, by_unit, months, rows, targets = view_rows(view)
     except IOCError as error:
         blank = figures.empty(lang)
-        return _summary(view, first, last), error_text(error, lang), False, [], blank, blank, blank, [], []
+        shown = _summary(view, first, last), error_text(error, lang), False, [], blank, blank, blank, [], []
+        return *shown, *_emptiness(False)
+    if not rows:  # no dossier in the breakdown: none matches the selection
+        nothing = figures.empty(lang, text=t(lang, "explore.no_match"))
+        tiles = [_tile(key, summary, targets, lang) for key in figures.TILES]
+        layer, _ = lookups.commune_layer()
+        shaded = figures.choropleth(layer, by_unit, view.kpi, names.units, lang)
+        return _summary(view, first, last), "", True, tiles, shaded, nothing, nothing, [], [], *_emptiness(True)
     layer, _ = lookups.commune_layer()
     key_names = names_for(view)
     table = [
@@ -128,6 +151,7 @@ def render(data: dict):  # type: ignore[no-untyped-def]
         else figures.empty(lang),
         table,
         columns,
+        *_emptiness(False),
     )
 
 

@@ -31,6 +31,9 @@ GRAPH_CONFIG = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
     "locale": "vi",
 }
+#: The explorer's graphs: their mode bar (shown while the pointer is on one) sits in a strip of its own above the
+#: figure (layouts/assets/graphs.css), never over a legend, a title or a label.
+GRAPH_CLASS = "ioc-graph"
 WALL_GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "scrollZoom": False}
 
 
@@ -49,15 +52,18 @@ class TileFigure:
 
     value: str
     light: str | None  # green, amber, red; None without a value or a target
-    change: str  # signed, rates in points; "–" without a comparison
+    change: str  # signed, rates in points; "–" without a value to compare; "no comparable data" without a previous
     direction: str  # better, worse, flat (no change or nothing to compare)
 
 
 def tile_figure(key: str, row: dict, targets: dict, lang: str) -> TileFigure:
-    """The tile of ``key`` for a :func:`ioc.kpi.query.change_rows` row."""
+    """The tile of ``key`` for a :func:`ioc.kpi.query.change_rows` row; without a ``previous`` (the warehouse does not
+    cover the compared period, :mod:`ioc.kpi.coverage`, or nothing lines up with it) the change says so."""
     kpi = KPI_BY_KEY[key]
     value, change = row[key], row["change"][key]
     light = traffic_light(kpi, value, targets[key]) if key in targets else None
+    if row.get("previous") is None:
+        return TileFigure(value_text(key, value, lang), light, t(lang, "compare.no_data"), "flat")
     if change is None:
         return TileFigure(value_text(key, value, lang), light, "–", "flat")
     text = f"{signed(change, lang, 2 if kpi.is_rate else 0)}{t(lang, 'points') if kpi.is_rate else ''}"
@@ -173,12 +179,13 @@ def bars(rows: list[dict], by: str, key: str, names: dict[str, str], lang: str, 
     return figure
 
 
-def empty(lang: str, dark: bool = False) -> go.Figure:
+def empty(lang: str, dark: bool = False, text: str | None = None) -> go.Figure:
+    """A figure without axes saying ``text`` (by default, that there is no data yet)."""
     figure = go.Figure()
     figure.update_layout(
         theme.figure_layout(lang, dark),
         xaxis={"visible": False},
         yaxis={"visible": False},
-        annotations=[{"text": t(lang, "no_data"), "showarrow": False, "font": {"size": 16}}],
+        annotations=[{"text": plain(text or t(lang, "no_data")), "showarrow": False, "font": {"size": 16}}],
     )
     return figure

@@ -18,11 +18,13 @@ from dash.exceptions import PreventUpdate
 
 from ioc.alerts import Alert, alerts
 from ioc.config import now_local
+from ioc.kpi.coverage import first_covered_day
 from ioc.kpi.display_period import COMPARES, PERIODS, current_period, early_in_month, shown
 from ioc.kpi.overview import summary, trend
 from ioc.kpi.periods import parse_day, within_range
 from ioc.kpi.query import cached_kpi_rows
 from ioc.kpi.ranking import ranking
+from ioc.kpi.replay import Replay, replay_day
 from ioc.kpi.targets import effective_targets
 from ioc.warehouse.aggregates import data_version
 from layouts import figures, lookups, warehouse
@@ -45,12 +47,30 @@ WALL_FONT_SCALE = 1.4
 SECONDS = re.compile("[0-9]{1,4}")
 
 
+def replay(value: object) -> Replay:
+    """``?date=YYYY-MM-DD`` replays the wall as of that day (for a demo or a meeting) when it has come and the
+    warehouse has data from it (:mod:`ioc.kpi.replay`); today otherwise, and why."""
+    today = now_local().date()
+    asked = parse_day(value)
+    if asked is None or not within_range(asked) or asked == today:  # a day leaving the calendar is no day asked
+        return Replay(today)
+    with warehouse.engine().connect() as connection:
+        first = first_covered_day(connection) if asked < today else None
+    return replay_day(asked, today, first)
+
+
 def _as_of(value: object) -> date:
-    """``?date=YYYY-MM-DD`` replays the wall as of that day (for a demo or a meeting); today otherwise."""
-    day = parse_day(value)
-    if day is not None and within_range(day):  # a day whose month or year would leave the calendar is today
-        return day
-    return now_local().date()
+    """The day a wall page shows for its ``?date=`` (:func:`replay`)."""
+    return replay(value).day
+
+
+def dated(text: str, shown: Replay, lang: str) -> str | list:
+    """A wall page's period and, when its ``?date=`` is not the day shown, why (under it, ``wall-date-notice``)."""
+    if shown.reason is None or shown.asked is None:
+        return text
+    key = f"wall.date.{shown.reason}"
+    notice = t(lang, key, asked=day(shown.asked), first=day(shown.first) if shown.first else "")
+    return [html.Div(text), html.Div(notice, className="wall-date-notice")]
 
 
 def _options(params: dict) -> dict:
@@ -72,7 +92,10 @@ def _tile(key: str, row: dict, targets: dict, lang: str, compared: str, aside: s
     tile = figures.tile_figure(key, row, targets, lang)
     difference = row["change"][key]
     arrow = "■" if not difference else "▲" if difference > 0 else "▼"
-    change = t(lang, "wall.no_comparison") if difference is None else f"{arrow} {tile.change}"
+    if row.get("previous") is None:  # no comparable data (ioc.kpi.coverage), or nothing lines up
+        change = tile.change
+    else:
+        change = t(lang, "wall.no_comparison") if difference is None else f"{arrow} {tile.change}"
     target = targets.get(key)
     return html.Div(
         className=f"tile light-{tile.light or 'none'}",
@@ -138,7 +161,8 @@ def content(options: dict, tick: int = 0) -> dict:
     """Everything the wall shows, as component children and figures keyed by element id; the rankings tables show
     their page at ``tick`` of the page timer."""
     lang = options["lang"]
-    as_of = _as_of(options["date"])
+    replayed = replay(options["date"])
+    as_of = replayed.day
     names = lookups.names()
     layer, _ = lookups.commune_layer()
     kind = options.get("period") if options.get("period") in PERIODS else "month"
@@ -166,7 +190,7 @@ def content(options: dict, tick: int = 0) -> dict:
     named = scope(kind, ranked, fallback, lang)
     compared = comparison_label(view, lang)
     return {
-        "period": t(lang, "wall.period", first=day(current.start), last=day(current.last_day)),
+        "period": dated(t(lang, "wall.period", first=day(current.start), last=day(current.last_day)), replayed, lang),
         "freshness": t(lang, "wall.updated", at=moment(updated_at)),
         "tiles": [
             _tile(

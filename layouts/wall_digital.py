@@ -165,12 +165,15 @@ def _tile(data: TileData, lang: str) -> html.Div:
 def content(options: dict) -> dict:
     """Everything the page shows, by element."""
     lang = options["lang"]
-    as_of = wall._as_of(options["date"])
+    replayed = wall.replay(options["date"])
+    as_of = replayed.day
     tiles, version, updated_at = tile_data(as_of)
     period = trend_months(as_of)
     return {
         "tiles": [_tile(data, lang) for data in tiles],
-        "period": t(lang, "wall.digital.period", first=f"{period.start:%m/%Y}", last=f"{as_of:%m/%Y}"),
+        "period": wall.dated(
+            t(lang, "wall.digital.period", first=f"{period.start:%m/%Y}", last=f"{as_of:%m/%Y}"), replayed, lang
+        ),
         "freshness": t(lang, "wall.updated", at=moment(updated_at)),  # type: ignore[arg-type]
         "state": wall._state(version, as_of),
         "province": lookups.names().province,

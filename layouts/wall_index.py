@@ -203,7 +203,8 @@ def _ranking_rows(rows: list[dict], by: str, among: frozenset[str] | None, exclu
 def content(options: dict) -> dict:
     """Everything the page shows, by element."""
     lang = options["lang"]
-    as_of: date = wall._as_of(options["date"])
+    replayed = wall.replay(options["date"])
+    as_of: date = replayed.day
     names = lookups.names()
     kind = options.get("period") if options.get("period") in PERIODS else "month"
     # Early in a month the index is the last complete month's, as the wall's rankings are: a few days' dossiers
@@ -229,7 +230,9 @@ def content(options: dict) -> dict:
     communes = _ranking_rows(by_unit, "unit", None, names.province_code)
     agency_names, unit_names = names.of("agency", lang), names.units
     return {
-        "period": t(lang, "wall.period", first=day(current.start), last=day(current.last_day)),
+        "period": wall.dated(
+            t(lang, "wall.period", first=day(current.start), last=day(current.last_day)), replayed, lang
+        ),
         "freshness": t(lang, "wall.updated", at=moment(updated_at)),
         "total": _total(province, lang),
         "bars": [_bar(group, province, lang) for group in GROUPS],

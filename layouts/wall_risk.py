@@ -130,7 +130,9 @@ def content(options: dict) -> dict:
         html.Div(t(lang, "risk.none", days=report.horizon_days), className="panel risk-none", id="wall-risk-none")
     ]
     return {
-        "period": t(lang, "risk.period", first=due_text(report.as_of), last=due_text(end)),
+        "period": wall.dated(
+            t(lang, "risk.period", first=due_text(report.as_of), last=due_text(end)), wall.replay(options["date"]), lang
+        ),
         "freshness": t(lang, "wall.updated", at=moment(updated_at)),
         "summary": _summary(report, groups, lang),
         "agencies": panels,

@@ -16,7 +16,7 @@ from ioc.kpi.ranking import bar_rows
 from layouts import figures, lookups, theme, view, warehouse
 from layouts.i18n import language, t
 from layouts.page_title import page_title
-from layouts.wall import WALL_FONT_SCALE, _as_of
+from layouts.wall import WALL_FONT_SCALE, dated, replay
 
 PATH = playlists.VIEW_PAGE
 BARS = 12
@@ -45,7 +45,8 @@ def layout(**params: object) -> html.Div:
     lang = language(params.get("lang"))
     name = params.get("name")
     saved = _saved(name)
-    as_of = _as_of(params.get("date") if isinstance(params.get("date"), str) else None)
+    replayed = replay(params.get("date") if isinstance(params.get("date"), str) else None)
+    as_of = replayed.day
     header = html.Div(
         className="wall-header",
         children=[
@@ -55,6 +56,7 @@ def layout(**params: object) -> html.Div:
                     html.Div(str(name or ""), className="wall-subtitle", id="wall-view-name"),
                 ]
             ),
+            html.Div(dated("", replayed, lang), className="wall-period"),
         ],
     )
     if saved is None:

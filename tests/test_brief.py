@@ -38,7 +38,8 @@ def dossier(key: str, received: datetime, due: datetime, finished: datetime | No
 def hand_built() -> list[DossierRecord]:
     """9 Dec: 5 received and resolved that day (3 on time, 2 late; 2 online). 2 Dec (a week before): 10 received
     (desk), resolved on time on 4 Dec. 1 Dec: 3 received, due 5 Dec, still pending (overdue from 5 Dec on).
-    November: 6 received on 2 Nov, resolved on time on 3 Nov."""
+    November: 6 received on 2 and 3 Nov (3 each), resolved on time the next day (two days with received dossiers,
+    enough for December's three to be compared with: ioc.kpi.coverage)."""
     at = datetime
     records = []
     for i in range(5):
@@ -48,7 +49,9 @@ def hand_built() -> list[DossierRecord]:
         records.append(dossier(f"Y{i}", at(2026, 12, 9, 8, 0), due, finished, channel=2 if i < 2 else 1))
     records += [dossier(f"W{i}", at(2026, 12, 2, 9), at(2026, 12, 8, 17), at(2026, 12, 4, 10)) for i in range(10)]
     records += [dossier(f"P{i}", at(2026, 12, 1, 9), at(2026, 12, 5, 17)) for i in range(3)]
-    records += [dossier(f"N{i}", at(2026, 11, 2, 9), at(2026, 11, 6, 17), at(2026, 11, 3, 10)) for i in range(6)]
+    records += [
+        dossier(f"N{i}", at(2026, 11, 2 + i % 2, 9), at(2026, 11, 6, 17), at(2026, 11, 3 + i % 2, 10)) for i in range(6)
+    ]
     return records
 
 

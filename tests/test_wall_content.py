@@ -12,6 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from ioc.collecting.store import add_collector
 from ioc.warehouse.load import load_page
+from layouts import wall
 from layouts import warehouse as dashboard_warehouse
 from layouts.wall import content, refresh_overview
 from tests.test_kpi_query import EDGE_CASES, NOW, edge
@@ -234,8 +235,10 @@ def test_early_in_december_the_wall_shows_november_beside_december_and_ranks_nov
     assert "Chưa có dữ liệu" not in tables and "tháng 11/2026" in tables
 
 
-def test_after_five_working_days_the_wall_shows_the_month_alone(warehouse):
+def test_after_five_working_days_the_wall_shows_the_month_alone(warehouse, monkeypatch):
     november_2026(warehouse)
+    # A wall replays only a day that has come (ioc.kpi.replay): the clock is past 7 December.
+    monkeypatch.setattr(wall, "now_local", lambda: datetime(2026, 12, 7, 12, 0))
     shown = content(OPTIONS | {"date": "2026-12-07"})
     assert not any("Tháng 11/2026" in text for text in _texts(shown["tiles"]))
     assert "tháng 11/2026" not in shown["map_title"]

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from ioc.errors import IOCError
 from ioc.kpi.aggregate import FLOWS
+from ioc.kpi.coverage import covers
 from ioc.kpi.periods import Period, add_months
 from ioc.kpi.registry import compute
 from ioc.warehouse.aggregates import GRAINS, Grain, data_version
@@ -266,15 +267,21 @@ def change_rows(
     by: str | None = None,
     filters: Filters = Filters(),
     compare_with: Period | None = None,
+    *,
+    covered: bool = True,
 ) -> list[dict]:
     """:func:`kpi_rows` with, per row, ``previous`` (the same KPIs over ``compare_with``, by default the previous
     period of the same kind: the previous month, quarter, …, or as many days just before a custom range) and
     ``change`` (the difference: counts in dossiers, rates in percentage points, rounded to 2 decimals; None where
-    either side has no value)."""
+    either side has no value). When the warehouse does not cover the earlier period well enough
+    (:func:`ioc.kpi.coverage.covers`) there is no comparable data: ``previous`` is None and every change None.
+    ``covered=False`` compares whatever the coverage (the alerts, whose own minimum counts stand for it)."""
     if by == "month":
         raise IOCError("a breakdown by month is a trend: compare its months with each other, not with another period")
     current = cached_kpi_rows(connection, period, by, filters)
-    earlier = cached_kpi_rows(connection, compare_with or period.previous(), by, filters)
+    compared = compare_with or period.previous()
+    comparable = not covered or covers(connection, period, compared)
+    earlier = cached_kpi_rows(connection, compared, by, filters) if comparable else []
     previous = {row.get(by) if by else None: row for row in earlier}
     rows = []
     for row in current:

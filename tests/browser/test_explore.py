@@ -257,3 +257,75 @@ def test_a_page_whose_session_ended_shows_the_sign_in_form_at_its_next_update(da
     _choose(browser, "explore-filter-channel", "Trực tuyến")  # the update is refused with 401: the page reloads
     WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "password"))
     assert urlsplit(browser.current_url).path == "/explore"  # signing in again comes back here
+
+
+#: Texts of a graph (legend, ticks, titles, bar labels) under its mode bar, as drawn; the mode bar's own box.
+UNDER_MODE_BAR = """
+const graph = document.getElementById(arguments[0]);
+const bar = graph.querySelector('.modebar');
+const groups = [...graph.querySelectorAll('.modebar-group')];
+if (!bar || !groups.length || groups.some(g => getComputedStyle(g).opacity !== '1')) { return null; }
+const r = bar.getBoundingClientRect();
+const texts = [...graph.querySelectorAll('svg text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+return texts.filter(([text, b]) => text && b.width && b.right > r.left && b.left < r.right && b.bottom > r.top
+    && b.top < r.bottom).map(([text]) => text);
+"""
+NO_COMPARISON = "không có số liệu so sánh"
+NO_MATCH = "Không có hồ sơ nào khớp"
+
+
+def _tile_changes(driver: WebDriver) -> list[str]:
+    return [p.text for p in driver.find_elements(By.CSS_SELECTOR, "#explore-tiles > div p:nth-child(3)")]
+
+
+def _no_match_pair(dashboard) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A commune and another commune's people's committee: a selection no dossier matches."""
+    engine = make_engine(f"sqlite:///{dashboard.env['IOC_DATA_DIR']}/ioc.db")
+    with engine.connect() as connection:
+        agencies = connection.execute(
+            select(schema.Agency.code, schema.Agency.unit_code).where(schema.Agency.level == "commune").limit(2)
+        ).all()
+        (_, unit), (agency, _) = agencies
+        matching = connection.execute(
+            select(schema.Dossier.id).where(schema.Dossier.unit_code == unit, schema.Dossier.agency_code == agency)
+        ).first()
+    engine.dispose()
+    assert matching is None
+    return unit, agency
+
+
+def test_the_explorer_says_what_it_cannot_show(dashboard, browser):
+    # The month is compared with the month before, which the warehouse covers.
+    _open(browser, f"{dashboard.url}/explore")
+    assert NO_COMPARISON not in _tile_changes(browser)[0]
+    # This year against a previous year the collector never reached: no comparable data, not "+9.488".
+    _open(browser, f"{dashboard.url}/explore?preset=year")
+    assert _tile_changes(browser) == [NO_COMPARISON] * 7
+    # The mode bar, shown while the pointer is on a graph, covers none of the graph's labels.
+    for graph_id in ("explore-trend", "explore-bars", "explore-map"):
+        graph = browser.find_element(By.ID, graph_id)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", graph)
+        ActionChains(browser).move_to_element(graph).perform()
+        WebDriverWait(browser, 10).until(lambda d, g=graph_id: d.execute_script(UNDER_MODE_BAR, g) is not None)
+        covered = browser.execute_script(UNDER_MODE_BAR, graph_id)
+        assert covered == [], f"the mode bar of {graph_id} covers {covered}"
+    # A selection no dossier matches says so in place of the trend, the bars and the table, and nothing pages.
+    unit, agency = _no_match_pair(dashboard)
+    browser.get(f"{dashboard.url}/explore?unit={unit}&agency={agency}")
+    message = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "explore-table-empty"))
+    WebDriverWait(browser, 30).until(lambda d: message.is_displayed())
+    assert message.text == NO_MATCH
+    assert not browser.find_element(By.ID, "explore-table").is_displayed()
+    for graph_id in ("explore-trend", "explore-bars"):
+        shown = browser.execute_script(
+            """const plot = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+            return [plot.layout.annotations.map(a => a.text), plot.querySelectorAll('.ytick').length];""",
+            graph_id,
+        )
+        assert shown == [[NO_MATCH], 0], graph_id  # no −1…1 axis
+    browser.find_element(By.CSS_SELECTOR, "#explore-tiles > div").click()
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "explore-drill-title").text.endswith(": 0 hồ sơ"))
+    pagers = browser.find_elements(By.CSS_SELECTOR, "#explore-drill-page button, #explore-table .ag-paging-button")
+    active = [b for b in pagers if b.is_displayed() and b.is_enabled() and b.get_attribute("aria-disabled") != "true"]
+    assert active == [], [b.text for b in active]
+    assert console_errors(browser) == []

@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from browser.conftest import (
     console_errors,
@@ -162,4 +162,35 @@ def test_the_rankings_page_turns_through_every_commune_and_never_shows_the_provi
     communes = sorted(name for code, name in units.items() if level[code] == "commune")
     assert sorted(names) == communes  # every commune once, across the pages
     assert next(name for code, name in units.items() if level[code] == "province") not in names
+    assert console_errors(browser) == []
+
+
+def test_a_day_to_come_or_before_the_data_shows_today_and_says_so(dashboard, browser):
+    set_viewport(browser, 1920, 1080)
+    today = now_local().date()
+    engine = make_engine(f"sqlite:///{dashboard.env['IOC_DATA_DIR']}/ioc.db")
+    daily = schema.DOSSIER_DAILY_AGENCY
+    with engine.connect() as connection:
+        first = connection.execute(select(func.min(daily.c.day)).where(daily.c.received > 0)).scalar_one()
+    engine.dispose()
+    # A day to come, this year so far: today's figures, and this year against a previous year the simulator never
+    # reached is no comparable data.
+    browser.get(f"{dashboard.url}/wall?date=2030-01-01&period=year")
+    _wait_drawn(browser)
+    period = browser.find_element(By.ID, "wall-period").text
+    assert period == f"Từ 01/01/{today.year} đến {today:%d/%m/%Y}\nNgày 01/01/2030 chưa đến — hiển thị hôm nay"
+    changes = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".tile .tile-change")]
+    assert changes == ["không có số liệu so sánh"] * 7
+    # The day before the first data: today, and why.
+    before = first - timedelta(days=1)
+    browser.get(f"{dashboard.url}/wall?date={before.isoformat()}")
+    _wait_drawn(browser)
+    period = browser.find_element(By.ID, "wall-period").text
+    notice = f"Ngày {before:%d/%m/%Y} trước ngày có dữ liệu đầu tiên ({first:%d/%m/%Y}) — hiển thị hôm nay"
+    assert period.endswith(f"đến {today:%d/%m/%Y}\n{notice}")
+    # The first day itself is replayed, without a notice.
+    browser.get(f"{dashboard.url}/wall?date={first.isoformat()}&lang=en")
+    _wait_drawn(browser)
+    assert browser.find_element(By.ID, "wall-period").text.endswith(f"{first:%d/%m/%Y}")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".wall-date-notice")
     assert console_errors(browser) == []
