@@ -135,6 +135,7 @@ def large_wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
 def test_every_tile_value_fits_its_tile(large_wall, browser: WebDriver, width, height):
     set_viewport(browser, width, height)
     sign_in(browser, large_wall, "display")
+    browser.get(f"{large_wall.url}/wall")  # the wall itself, not following the link's playlist to its other pages
     WebDriverWait(browser, 30).until(lambda d: len(d.execute_script(FIT)) >= 7)
     time.sleep(0.5)  # the fit step runs as the tiles are drawn
     screenshot(browser, f"wall-tiles-{width}x{height}")
